@@ -53,7 +53,8 @@ pub enum SandboxError {
 }
 
 impl SandboxError {
-    pub(crate) fn io(op: impl Into<String>, source: io::Error) -> Self {
+    /// An `Io` error for operation `op`.
+    pub fn io(op: impl Into<String>, source: io::Error) -> Self {
         SandboxError::Io {
             op: op.into(),
             source,

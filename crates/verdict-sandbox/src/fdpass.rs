@@ -43,3 +43,22 @@ pub fn send_frame(stream: &UnixStream, payload: &[u8], fds: &[RawFd]) -> io::Res
     w.write_all(&header[sent as usize..])?;
     w.write_all(payload)
 }
+
+/// Waits until any of `fds` is readable (or at end of file / hung up), for
+/// at most `timeout_ms` (negative: forever). Returns one flag per fd.
+pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<Vec<bool>> {
+    let mut pollfds: Vec<libc::pollfd> =
+        fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    loop {
+        // SAFETY: `pollfds` is a valid array of `len` pollfd structs.
+        let rc = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout_ms) };
+        if rc < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        return Ok(pollfds.iter().map(|p| p.revents != 0).collect());
+    }
+}

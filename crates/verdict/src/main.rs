@@ -1,1 +1,46 @@
-fn main() {}
+//! The `verdict` command: parse arguments, call one library function, map the
+//! error to an exit code.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod doctor;
+mod run;
+mod units;
+
+use clap::Parser;
+
+/// Exit codes of the `verdict` command itself (a program run by `verdict
+/// run` without `--json` passes its own exit status through instead).
+pub mod exit {
+    /// Everything worked.
+    pub const OK: i32 = 0;
+    /// verdict itself failed (bad input, the sandbox could not be built).
+    pub const FAILURE: i32 = 1;
+    /// The command line was wrong.
+    pub const USAGE: i32 = 2;
+    /// `verdict doctor`: namespace isolation is not available here.
+    pub const UNSUPPORTED: i32 = 3;
+    /// `verdict run`: the program hit a limit (time, memory, output).
+    pub const LIMIT: i32 = 124;
+    /// `verdict run`: the sandbox failed while running the program.
+    pub const SANDBOX: i32 = 125;
+}
+
+fn main() {
+    // A slot's init helper is this same binary started with a marker
+    // argument; it never returns from here.
+    verdict_sandbox::run_init_if_requested();
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Doctor(args) => doctor::doctor(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("verdict: {err:#}");
+            std::process::exit(exit::FAILURE);
+        }
+    }
+}

