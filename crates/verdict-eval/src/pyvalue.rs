@@ -344,7 +344,9 @@ impl Parser<'_> {
             self.pos = self.pos - digits + 1;
         }
         let mut is_float = false;
-        if self.s.get(self.pos) == Some(&b'.') && self.s.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+        if self.s.get(self.pos) == Some(&b'.')
+            && self.s.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+        {
             self.pos += 1;
             self.digits();
             is_float = true;
@@ -460,12 +462,17 @@ mod tests {
 
     #[test]
     fn parses_python_json_extensions() {
-        let v = parse_json(r#"[[-Infinity, Infinity], NaN, 123456789012345678901234567890, -0, 1.5e3, 1e999]"#)
-            .unwrap();
+        let v = parse_json(
+            r#"[[-Infinity, Infinity], NaN, 123456789012345678901234567890, -0, 1.5e3, 1e999]"#,
+        )
+        .unwrap();
         let PyValue::List(items) = v else { panic!() };
         assert_eq!(
             items[0],
-            PyValue::List(vec![PyValue::Float(f64::NEG_INFINITY), PyValue::Float(f64::INFINITY)])
+            PyValue::List(vec![
+                PyValue::Float(f64::NEG_INFINITY),
+                PyValue::Float(f64::INFINITY)
+            ])
         );
         assert!(matches!(items[1], PyValue::Float(f) if f.is_nan()));
         assert_eq!(items[2], int("123456789012345678901234567890"));
@@ -490,7 +497,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_json() {
-        for bad in ["", "[1,]", "{'a': 1}", "\"a\tb\"", "[1] x", "01", "\"\\ud800\"", "tru"] {
+        for bad in [
+            "",
+            "[1,]",
+            "{'a': 1}",
+            "\"a\tb\"",
+            "[1] x",
+            "01",
+            "\"\\ud800\"",
+            "tru",
+        ] {
             assert!(parse_json(bad).is_err(), "{bad:?} should fail");
         }
         let deep = "[".repeat(600) + &"]".repeat(600);

@@ -220,7 +220,10 @@ pub struct SampleReader<R> {
 impl SampleReader<BufReader<File>> {
     /// Opens a samples file.
     pub fn open(path: &Path) -> Result<Self, SampleError> {
-        let file = File::open(path).map_err(|source| SampleError::Open { path: path.to_path_buf(), source })?;
+        let file = File::open(path).map_err(|source| SampleError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(Self::from_reader(path, BufReader::new(file)))
     }
 }
@@ -289,15 +292,31 @@ impl<R: BufRead> SampleReader<R> {
             line,
             offset: e.valid_up_to(),
         })?;
-        let value: Value =
-            serde_json::from_str(text).map_err(|source| SampleError::Json { path: path.clone(), line, source })?;
+        let value: Value = serde_json::from_str(text).map_err(|source| SampleError::Json {
+            path: path.clone(),
+            line,
+            source,
+        })?;
         let Value::Object(fields) = value else {
             return Err(SampleError::NotObject { path, line });
         };
-        let wrong = |field, expected| SampleError::WrongType { path: path.clone(), line, field, expected };
+        let wrong = |field, expected| SampleError::WrongType {
+            path: path.clone(),
+            line,
+            field,
+            expected,
+        };
         let task_id = match fields.get("task_id") {
-            None => return Err(SampleError::MissingField { path, line, field: "task_id" }),
-            Some(v) => TaskId::from_value(v).ok_or_else(|| wrong("task_id", "a string or an integer"))?,
+            None => {
+                return Err(SampleError::MissingField {
+                    path,
+                    line,
+                    field: "task_id",
+                });
+            }
+            Some(v) => {
+                TaskId::from_value(v).ok_or_else(|| wrong("task_id", "a string or an integer"))?
+            }
         };
         let string = |field: &'static str| match fields.get(field) {
             None => Ok(None),
@@ -307,14 +326,27 @@ impl<R: BufRead> SampleReader<R> {
         let completion = string("completion")?;
         let solution = string("solution")?;
         if completion.is_none() && solution.is_none() {
-            return Err(SampleError::MissingField { path, line, field: "completion` or `solution" });
+            return Err(SampleError::MissingField {
+                path,
+                line,
+                field: "completion` or `solution",
+            });
         }
-        Ok(Sample { line, task_id, completion, solution, fields })
+        Ok(Sample {
+            line,
+            task_id,
+            completion,
+            solution,
+            fields,
+        })
     }
 
     fn bad(&mut self, error: SampleError) -> Option<Result<SampleRow, SampleError>> {
         if self.skip_bad_lines {
-            Some(Ok(SampleRow::Invalid { line: self.line, error }))
+            Some(Ok(SampleRow::Invalid {
+                line: self.line,
+                error,
+            }))
         } else {
             self.done = true;
             Some(Err(error))
@@ -337,7 +369,11 @@ impl<R: BufRead> Iterator for SampleReader<R> {
                 Err(source) => {
                     // An I/O error leaves the position unknown: stop in either mode.
                     self.done = true;
-                    return Some(Err(SampleError::Read { path: self.path.clone(), line: self.line, source }));
+                    return Some(Err(SampleError::Read {
+                        path: self.path.clone(),
+                        line: self.line,
+                        source,
+                    }));
                 }
             };
             if !fits {

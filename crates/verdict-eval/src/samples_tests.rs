@@ -47,7 +47,9 @@ fn keeps_fields_in_order_and_prefers_solution() {
 
 #[test]
 fn no_final_newline_and_crlf() {
-    let (_f, rows) = strict(b"{\"task_id\": \"a\", \"completion\": \"x\"}\r\n{\"task_id\": \"b\", \"solution\": \"y\"}");
+    let (_f, rows) = strict(
+        b"{\"task_id\": \"a\", \"completion\": \"x\"}\r\n{\"task_id\": \"b\", \"solution\": \"y\"}",
+    );
     assert_eq!(rows.len(), 2);
     assert_eq!(valid(&rows[1]).task_id, TaskId::Str("b".into()));
 }
@@ -55,21 +57,47 @@ fn no_final_newline_and_crlf() {
 fn assert_error(bytes: &[u8], expected: &str) {
     let (f, rows) = strict(bytes);
     let err = rows.into_iter().find_map(Result::err).expect("an error");
-    let msg = err.to_string().replace(&f.path().display().to_string(), "FILE");
+    let msg = err
+        .to_string()
+        .replace(&f.path().display().to_string(), "FILE");
     assert_eq!(msg, expected);
 }
 
 #[test]
 fn each_error_names_file_line_and_field() {
     let ok = "{\"task_id\": \"a\", \"completion\": \"x\"}\n";
-    assert_error(format!("{ok}{{\"task_id\": ").as_bytes(), "samples file `FILE` line 2: invalid json: EOF while parsing a value at line 1 column 12");
-    assert_error(format!("{ok}[1]\n").as_bytes(), "samples file `FILE` line 2: expected a json object");
-    assert_error(b"{\"completion\": \"x\"}\n", "samples file `FILE` line 1: missing field `task_id`");
-    assert_error(b"{\"task_id\": \"a\"}\n", "samples file `FILE` line 1: missing field `completion` or `solution`");
-    assert_error(b"{\"task_id\": 1.5, \"completion\": \"x\"}\n", "samples file `FILE` line 1: field `task_id`: expected a string or an integer");
-    assert_error(b"{\"task_id\": \"a\", \"completion\": [\"x\"]}\n", "samples file `FILE` line 1: field `completion`: expected a string");
-    assert_error(b"{\"task_id\": \"a\", \"completion\": \"x\", \"solution\": null}\n", "samples file `FILE` line 1: field `solution`: expected a string");
-    assert_error(b"\n\n{\"task_id\": \"a\xff\", \"completion\": \"x\"}\n", "samples file `FILE` line 3: invalid utf-8 at byte 14");
+    assert_error(
+        format!("{ok}{{\"task_id\": ").as_bytes(),
+        "samples file `FILE` line 2: invalid json: EOF while parsing a value at line 1 column 12",
+    );
+    assert_error(
+        format!("{ok}[1]\n").as_bytes(),
+        "samples file `FILE` line 2: expected a json object",
+    );
+    assert_error(
+        b"{\"completion\": \"x\"}\n",
+        "samples file `FILE` line 1: missing field `task_id`",
+    );
+    assert_error(
+        b"{\"task_id\": \"a\"}\n",
+        "samples file `FILE` line 1: missing field `completion` or `solution`",
+    );
+    assert_error(
+        b"{\"task_id\": 1.5, \"completion\": \"x\"}\n",
+        "samples file `FILE` line 1: field `task_id`: expected a string or an integer",
+    );
+    assert_error(
+        b"{\"task_id\": \"a\", \"completion\": [\"x\"]}\n",
+        "samples file `FILE` line 1: field `completion`: expected a string",
+    );
+    assert_error(
+        b"{\"task_id\": \"a\", \"completion\": \"x\", \"solution\": null}\n",
+        "samples file `FILE` line 1: field `solution`: expected a string",
+    );
+    assert_error(
+        b"\n\n{\"task_id\": \"a\xff\", \"completion\": \"x\"}\n",
+        "samples file `FILE` line 3: invalid utf-8 at byte 14",
+    );
 }
 
 #[test]
@@ -82,10 +110,25 @@ fn strict_mode_stops_at_the_first_error() {
 #[test]
 fn skip_mode_returns_invalid_rows_and_goes_on() {
     let f = write_file(b"{\"task_id\": \"a\", \"completion\": \"x\"}\nnot json\n{\"task_id\": \"b\"}\n{\"task_id\": \"c\", \"completion\": \"z\"}\n");
-    let rows: Vec<_> = SampleReader::open(f.path()).unwrap().skip_bad_lines(true).collect();
+    let rows: Vec<_> = SampleReader::open(f.path())
+        .unwrap()
+        .skip_bad_lines(true)
+        .collect();
     assert_eq!(rows.len(), 4);
-    assert!(matches!(rows[1], Ok(SampleRow::Invalid { line: 2, error: SampleError::Json { .. } })));
-    assert!(matches!(rows[2], Ok(SampleRow::Invalid { line: 3, error: SampleError::MissingField { .. } })));
+    assert!(matches!(
+        rows[1],
+        Ok(SampleRow::Invalid {
+            line: 2,
+            error: SampleError::Json { .. }
+        })
+    ));
+    assert!(matches!(
+        rows[2],
+        Ok(SampleRow::Invalid {
+            line: 3,
+            error: SampleError::MissingField { .. }
+        })
+    ));
     assert_eq!(valid(&rows[3]).line, 4);
 }
 
@@ -122,11 +165,18 @@ fn over_long_line_is_rejected_without_buffering_it() {
     let mut rows = reader;
     match rows.next() {
         Some(Ok(SampleRow::Invalid { line: 1, error })) => {
-            assert_eq!(error.to_string(), "samples file `big.jsonl` line 1: line longer than 1048576 bytes");
+            assert_eq!(
+                error.to_string(),
+                "samples file `big.jsonl` line 1: line longer than 1048576 bytes"
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(rows.buf.capacity() <= 2 << 20, "buffer grew to {}", rows.buf.capacity());
+    assert!(
+        rows.buf.capacity() <= 2 << 20,
+        "buffer grew to {}",
+        rows.buf.capacity()
+    );
     let next = rows.next().unwrap();
     assert_eq!(valid(&next).task_id, TaskId::Str("ok".into()));
     assert!(rows.next().is_none());
@@ -137,12 +187,27 @@ fn over_long_line_in_a_file_under_the_default_limit_style() {
     let mut bytes = vec![b'{'; 300];
     bytes.push(b'\n');
     let f = write_file(&bytes);
-    let rows: Vec<_> = SampleReader::open(f.path()).unwrap().max_line_bytes(100).collect();
-    assert!(matches!(rows[0], Err(SampleError::LineTooLong { line: 1, limit: 100, .. })));
+    let rows: Vec<_> = SampleReader::open(f.path())
+        .unwrap()
+        .max_line_bytes(100)
+        .collect();
+    assert!(matches!(
+        rows[0],
+        Err(SampleError::LineTooLong {
+            line: 1,
+            limit: 100,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn missing_file_is_an_open_error() {
-    let err = SampleReader::open(Path::new("/nonexistent/samples.jsonl")).err().unwrap();
-    assert_eq!(err.to_string(), "opening samples file `/nonexistent/samples.jsonl`");
+    let err = SampleReader::open(Path::new("/nonexistent/samples.jsonl"))
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "opening samples file `/nonexistent/samples.jsonl`"
+    );
 }

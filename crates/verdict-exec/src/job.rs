@@ -65,6 +65,18 @@ pub enum JobKind {
         /// same completions fail.
         human_eval_guard: bool,
     },
+    /// EvalPlus style: run the code, then call `entry_point` on each input in
+    /// order, each under its own CPU-time limit, and report every return
+    /// value (serialized with its Python type) to be compared outside the
+    /// sandbox. Stops at the first exception or timeout.
+    Calls {
+        /// The function to call.
+        entry_point: String,
+        /// A Python expression: the list of argument lists.
+        inputs: String,
+        /// CPU-time limit of each input, milliseconds (0: none but the job's).
+        input_cpu_ms: Vec<u64>,
+    },
 }
 
 /// One unit of work for a slot.

