@@ -67,9 +67,12 @@
 //!    failure ends the list with status `"fail"`.
 //!
 //! Status: `"pass"` iff the process finished and every input passed; `"fail"` if it
-//! reported a failure; `"timeout"` if it never reported (killed after
-//! `min(60, sum(time_limits)) + 1` s, +1 without fast check, or died without reporting,
-//! e.g. `os._exit`). Note that a per-input time limit is a `"fail"`, not a `"timeout"`.
+//! reported a failure; `"timeout"` if it never reported: killed by the parent, which
+//! waits `min($EVALPLUS_TIMEOUT_PER_TASK or 60, sum(time_limits)) + 2` s (+1 more without
+//! fast check), or died without reporting (e.g. `os._exit`, a signal). Note that a
+//! per-input time limit is a `"fail"`, not a `"timeout"`. The process runs under
+//! `reliability_guard` with a memory limit of `min($EVALPLUS_MAX_MEMORY_BYTES or 4 GiB,
+//! physical memory)` (`query_maximum_memory_bytes`); a `MemoryError` is a `"fail"`.
 //! A sample counts for the plus score only if `base_status == plus_status == "pass"`.
 //! pass@k: `ks = [1, 10, 100]`, base reported when `total.min() >= k`, plus when
 //! `(total >= k).all()` (the same thing), see [`crate::passk`]. EvalPlus also refuses to

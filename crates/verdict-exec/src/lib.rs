@@ -16,7 +16,7 @@ mod runner;
 
 pub use capture::CUT_MARKER;
 pub use error::ExecError;
-pub use job::{Job, JobKind, Limits, Outcome, Status};
+pub use job::{Guard, Job, JobKind, Limits, Outcome, Status};
 pub use language::{Language, SlotSettings};
 pub use pool::{Pool, PoolConfig};
 pub use verdict_sandbox::Isolation;

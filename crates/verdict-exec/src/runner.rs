@@ -18,7 +18,7 @@ use verdict_sandbox::fdpass::{poll_readable, send_frame};
 use verdict_sandbox::Slot;
 
 use crate::capture::Capture;
-use crate::job::{Job, JobKind, Outcome, Status};
+use crate::job::{Guard, Job, JobKind, Outcome, Status};
 
 /// Extra time the supervisor gives the worker beyond the job's own wall
 /// backstop before it declares the slot broken.
@@ -146,17 +146,16 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
     });
     match &job.kind {
         JobKind::Program => frame["mode"] = json!("program"),
-        JobKind::Check { test, entry_point, human_eval_guard } => {
+        JobKind::Check { test, entry_point, guard } => {
             frame["mode"] = json!("check");
             frame["test"] = json!(test);
             frame["entry_point"] = json!(entry_point);
             frame["nonce"] = json!(nonce);
-            if *human_eval_guard {
-                frame["guard"] = json!("human-eval");
-            }
+            frame["guard"] = json!(Guard::wire_name(*guard));
         }
-        JobKind::Calls { entry_point, inputs, input_cpu_ms } => {
+        JobKind::Calls { entry_point, inputs, input_cpu_ms, guard } => {
             frame["mode"] = json!("calls");
+            frame["guard"] = json!(Guard::wire_name(*guard));
             frame["entry_point"] = json!(entry_point);
             frame["inputs"] = json!(inputs);
             frame["input_cpu_ms"] = json!(input_cpu_ms);
@@ -187,11 +186,13 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
         }
         JobKind::Calls { .. } => {
             // One record per line, each carrying the nonce; anything else on
-            // the pipe was written by the candidate and is ignored.
+            // the pipe was written by the candidate and is ignored. Records
+            // stay text: they hold integers wider than 64 bits and NaN,
+            // which the layer comparing them parses as Python would.
             let records: Vec<Value> = bytes
                 .split(|&b| b == b'\n')
                 .filter_map(|line| line.strip_prefix(nonce.as_bytes()))
-                .filter_map(|line| serde_json::from_slice(line).ok())
+                .map(|line| Value::String(String::from_utf8_lossy(line).into_owned()))
                 .collect();
             Some(json!({ "records": records }))
         }

