@@ -10,12 +10,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod data;
 pub mod dataset;
+pub mod demo;
+pub mod expected;
+pub mod judge;
 pub mod mbpp_inputs;
+mod parallel;
 pub mod passk;
 pub mod pyvalue;
 pub mod results;
+pub mod runner;
 pub mod samples;
 pub mod summary;
 

@@ -11,6 +11,11 @@ pub struct Limits {
     pub cpu_ms: u64,
     /// Wall-clock backstop, milliseconds.
     pub wall_ms: u64,
+    /// Active time: wall-clock time minus the time the job's main process
+    /// spent waiting for a CPU, milliseconds (0: not limited). Catches a
+    /// program that sleeps, as a wall-clock limit would, without turning a
+    /// correct program on a loaded machine into a timeout.
+    pub active_ms: u64,
     /// Memory: the address-space limit for Python, the cgroup for others.
     pub memory_bytes: u64,
     /// Bytes of stdout and stderr together before the job is killed.
@@ -30,6 +35,7 @@ impl Default for Limits {
         Limits {
             cpu_ms: 10_000,
             wall_ms: 0,
+            active_ms: 0,
             memory_bytes: 1 << 30,
             output_bytes: 64 << 20,
             kept_output_bytes: 1 << 20,

