@@ -146,8 +146,16 @@ def own_rate(summary: dict, stderr: str):
     if found is not None:
         return found
     import re
-    rates = re.findall(r"([0-9]+(?:\.[0-9]+)?)\s*(?:samples/s|samples per second|/s\b)", stderr)
+    rates = re.findall(r"judged .*\(([0-9]+(?:\.[0-9]+)?) samples/s\)", stderr) or \
+        re.findall(r"([0-9]+(?:\.[0-9]+)?) samples/s", stderr)
     return float(rates[-1]) if rates else None
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def rate(n, seconds):
@@ -186,6 +194,7 @@ def main(argv=None) -> int:
     table, report, ok = [], {"per_task": per_task, "cores": os.cpu_count()}, True
     say(f"eval_speed: {per_task} completions per task, {os.cpu_count()} cores, work dir {workdir}")
     say(f"verdict: {verdict}")
+    say(f"load average at start: {loadavg()}")
 
     try:
         if args.only in (None, "humaneval"):
@@ -207,6 +216,7 @@ def main(argv=None) -> int:
             say(f"  {label:<56}{secs:>9.2f}{rate(n, secs):>11.1f}{passed:>13}")
     say("=" * 92)
     say("pass counts agree: " + ("yes" if ok else "NO"))
+    say(f"load average at end: {loadavg()} (other processes on the machine skew every number)")
     if args.report:
         args.report.write_text(json.dumps(report, indent=2))
     return 0 if ok else 1

@@ -120,6 +120,41 @@ def fallback_variant(body: str, ind: str, k: int) -> str:
     return f"{ind}raise AssertionError('variant {k}: fallback')\n" + body
 
 
+def mbpp_right_variant(code: str, k: int, rng: random.Random) -> str:
+    form = k % 5
+    if form == 0:
+        return code.rstrip("\n") + f"\n_variant = {k}\n"
+    if form == 1:
+        return f"# variant {k}: the canonical solution\n" + code
+    if form == 2:
+        return code.rstrip("\n") + f"\n# end of variant {k}\n"
+    if form == 3:
+        return code.rstrip("\n") + f"\n_variant = '{rng.getrandbits(48):012x}-{k}'\n"
+    return code.rstrip("\n") + f'\n"""variant {k}"""\n'
+
+
+def mbpp_wrong_variant(code: str, entry: str, k: int) -> str:
+    """The canonical program, then `entry` redefined (wrapping the original)."""
+    form = k % 5
+    head = [f"_original_{k} = {entry}", f"def {entry}(*args, **kwargs):"]
+    if form == 0:
+        body = ["return None"]
+    elif form == 1:
+        body = [f"raise ValueError('variant {k}')"]
+    elif form == 2:
+        body = [f"_r = _original_{k}(*args, **kwargs)"] + PERTURB
+    elif form == 3:
+        body = ["return args[0] if args else None"]
+    else:
+        body = [f"return repr(_original_{k}(*args, **kwargs))"]
+    return code.rstrip("\n") + "\n\n" + "\n".join(head + ["    " + b for b in body]) + "\n"
+
+
+def mbpp_fallback_variant(code: str, entry: str, k: int) -> str:
+    return (code.rstrip("\n") + f"\n\ndef {entry}(*args, **kwargs):\n"
+            f"    raise AssertionError('variant {k}: fallback')\n")
+
+
 # ---------------------------------------------------------------- local sanity check
 
 def _alarm(signum, frame):
@@ -170,6 +205,16 @@ def _same(out, exp, atol) -> bool:
     return False
 
 
+def mbpp_assertions_pass(problem: dict, solution: str) -> bool:
+    program = solution + "\n" + problem["assertion"]
+
+    def go():
+        exec(program, {})
+        return True
+
+    return run_in_child(go)
+
+
 def plus_base_passes(problem: dict, solution: str) -> bool:
     """True when `solution` gives the canonical outputs on every base input."""
     canonical = problem["prompt"] + problem["canonical_solution"]
@@ -198,7 +243,12 @@ def plus_base_passes(problem: dict, solution: str) -> bool:
 
 # ---------------------------------------------------------------- main
 
-def build(problems, per_task: int, seed: int, plus: bool, check: bool = True):
+def build(problems, per_task: int, seed: int, plus, check: bool = True):
+    """plus: False (HumanEval, `completion` rows), True (HumanEval+, `solution` rows) or
+    "mbpp" (MBPP+, `solution` rows; checked with the task's base `assertion` code, and
+    a task whose canonical solution fails its own assertions is left unchecked)."""
+    if plus == "mbpp":
+        return build_mbpp(problems, per_task, seed, check)
     rng = random.Random(seed)
     n_right = (per_task + 1) // 2
     n_wrong = per_task - n_right
@@ -245,9 +295,40 @@ def build(problems, per_task: int, seed: int, plus: bool, check: bool = True):
     return rows, fixes, bad_right
 
 
+def build_mbpp(problems, per_task: int, seed: int, check: bool):
+    rng = random.Random(seed)
+    n_right = (per_task + 1) // 2
+    n_wrong = per_task - n_right
+    rows, fixes, bad_right = [], [], []
+    for problem in problems:
+        code = problem["prompt"] + problem["canonical_solution"]
+        entry = problem["entry_point"]
+        checkable = check and mbpp_assertions_pass(problem, code)
+        task_rows = []
+        for k in range(n_right):
+            solution = mbpp_right_variant(code, k, rng)
+            if checkable and not mbpp_assertions_pass(problem, solution):
+                bad_right.append((problem["task_id"], k))
+            task_rows.append((f"right-{k}", solution))
+        for k in range(n_wrong):
+            solution = mbpp_wrong_variant(code, entry, k)
+            if checkable and mbpp_assertions_pass(problem, solution):
+                fixes.append((problem["task_id"], k))
+                solution = mbpp_fallback_variant(code, entry, k)
+            task_rows.append((f"wrong-{k}", solution))
+        codes = [c for _, c in task_rows]
+        assert len(set(codes)) == len(codes), f"duplicate completions in {problem['task_id']}"
+        rng.shuffle(task_rows)
+        for variant, solution in task_rows:
+            rows.append({"task_id": problem["task_id"], "solution": solution, "variant": variant})
+    return rows, fixes, bad_right
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--plus", action="store_true", help="HumanEval+ (EvalPlus `solution` rows)")
+    ap.add_argument("--mbpp-plus", action="store_true",
+                    help="MBPP+ v0.1.0 (`solution` rows; sanity-checked with its base assertions)")
     ap.add_argument("-n", "--per-task", type=int, default=10, help="completions per task (default 10)")
     ap.add_argument("--quick", action="store_true", help="same as -n 3")
     ap.add_argument("--tasks", type=int, default=None, help="only the first N tasks")
@@ -259,14 +340,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     per_task = 3 if args.quick else args.per_task
     data_dir = args.data_dir or default_data_dir()
-    if args.plus:
+    if args.mbpp_plus:
+        problems = read_jsonl(data_dir / "mbppplus" / "MbppPlus-v0.1.0.jsonl")
+    elif args.plus:
         problems = read_jsonl(data_dir / "humanevalplus" / "HumanEvalPlus.jsonl.gz")
     else:
         problems = read_jsonl(data_dir / "humaneval" / "HumanEval.jsonl.gz")
     if args.tasks is not None:
         problems = problems[: args.tasks]
 
-    rows, fixes, bad_right = build(problems, per_task, args.seed, args.plus, not args.no_check)
+    kind = "mbpp" if args.mbpp_plus else args.plus
+    rows, fixes, bad_right = build(problems, per_task, args.seed, kind, not args.no_check)
 
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
     for row in rows:

@@ -43,6 +43,12 @@ pub enum Out {
     Sub(String, Box<Out>),
     /// Anything else, known only by type name and `repr`; equal to nothing.
     Opaque(String, String),
+    /// An `int` wider than 1100 bits, as Python's `hex()` (sent so because
+    /// decimal conversion is quadratic; no float can equal one).
+    BigInt(String),
+    /// A large output without floats, as the SHA-256 of its canonical
+    /// encoding and that encoding's length: equal outputs have equal digests.
+    Digest(String, u64),
 }
 
 /// Decodes the worker's encoding of one value.
@@ -90,6 +96,14 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             [PyValue::Str(name), base] => Out::Sub(name.clone(), Box::new(decode(base)?)),
             _ => return Err("subclass needs a name and a value".into()),
         },
+        "$hex" => match body {
+            PyValue::Str(hex) => Out::BigInt(hex.clone()),
+            _ => return Err("big int needs hex text".into()),
+        },
+        "$sha256" => match items()? {
+            [PyValue::Str(digest), len] => Out::Digest(digest.clone(), len.as_f64().unwrap_or(0.0) as u64),
+            _ => return Err("digest needs a hash and a length".into()),
+        },
         "$o" => match items()? {
             [PyValue::Str(name), PyValue::Str(repr)] => Out::Opaque(name.clone(), repr.clone()),
             _ => return Err("opaque needs a name and a repr".into()),
@@ -128,6 +142,8 @@ impl Out {
             Out::Dict(_) => "dict".into(),
             Out::Complex(..) => "complex".into(),
             Out::Sub(name, _) | Out::Opaque(name, _) => name.clone(),
+            Out::BigInt(_) => "int".into(),
+            Out::Digest(..) => "digest".into(),
         }
     }
 
@@ -156,6 +172,9 @@ pub fn py_eq(a: &Out, b: &Out) -> bool {
     use Out::*;
     match (a.base(), b.base()) {
         (Opaque(..), _) | (_, Opaque(..)) => false,
+        (BigInt(x), BigInt(y)) => x == y,
+        (Digest(x, n), Digest(y, m)) => x == y && n == m,
+        (BigInt(_) | Digest(..), _) | (_, BigInt(_) | Digest(..)) => false,
         (None, None) => true,
         (Str(x), Str(y)) => x == y,
         (List(x), List(y)) | (Tuple(x), Tuple(y)) => {
@@ -572,6 +591,8 @@ impl Out {
                 out.push(')');
             }
             Out::Opaque(_, repr) => out.push_str(repr),
+            Out::BigInt(hex) => out.push_str(&format!("<int {hex}>")),
+            Out::Digest(digest, len) => out.push_str(&format!("<large value, {len} bytes encoded, sha256 {digest}>")),
         }
     }
 }
@@ -636,6 +657,8 @@ impl Out {
                 serde_json::to_string(name).unwrap_or_default(),
                 serde_json::to_string(repr).unwrap_or_default()
             )),
+            Out::BigInt(hex) => out.push_str(&format!("{{\"$hex\": \"{hex}\"}}")),
+            Out::Digest(digest, len) => out.push_str(&format!("{{\"$sha256\": [\"{digest}\", {len}]}}")),
         }
     }
 }

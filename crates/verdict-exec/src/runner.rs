@@ -25,7 +25,7 @@ use crate::job::{Guard, Job, JobKind, Outcome, Status};
 const WORKER_GRACE: Duration = Duration::from_secs(5);
 
 /// Largest harness result read back.
-const MAX_RESULT_BYTES: usize = 64 << 20;
+const MAX_RESULT_BYTES: usize = 256 << 20;
 
 /// The slot misbehaved and must be replaced; the job's outcome is unknown.
 #[derive(Debug)]

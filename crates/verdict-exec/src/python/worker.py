@@ -9,6 +9,7 @@
 # a third pipe, and a pass counts only if it carries the job's nonce.
 import builtins
 import gc
+import hashlib
 import io
 import json
 import linecache
@@ -270,36 +271,76 @@ def on_input_timeout(signum, frame):
     raise InputTimeout()
 
 
-def encode(value, depth=0):
+BIG_INT_BITS = 1100
+DIGEST_OVER_BYTES = 1 << 20
+
+
+def encode(value, depth=0, canonical=False):
     """The candidate's return value as JSON that keeps Python's types: plain
     JSON for None, bool, int, float, str and list; tagged objects for the
-    rest. Compared outside the sandbox, so no __eq__ of the candidate's runs."""
+    rest. Compared outside the sandbox, so no __eq__ of the candidate's runs.
+
+    Integers wider than BIG_INT_BITS go as hex ({"$hex": ...}): decimal
+    conversion is quadratic in CPython, and no float can equal them. With
+    `canonical`, sets and dicts are sorted so that equal values encode
+    equally whatever their iteration order (used for digests)."""
     if depth > 200:
         raise ValueError("output nested too deeply")
     kind = type(value)
-    if value is None or kind is bool or kind is int or kind is float or kind is str:
+    if value is None or kind is bool or kind is float or kind is str:
+        return value
+    if kind is int:
+        if value.bit_length() > BIG_INT_BITS:
+            return {"$hex": hex(value)}
         return value
     if kind is list:
-        return [encode(v, depth + 1) for v in value]
+        return [encode(v, depth + 1, canonical) for v in value]
     if kind is tuple:
-        return {"$t": [encode(v, depth + 1) for v in value]}
-    if kind is set:
-        return {"$set": [encode(v, depth + 1) for v in value]}
-    if kind is frozenset:
-        return {"$fs": [encode(v, depth + 1) for v in value]}
+        return {"$t": [encode(v, depth + 1, canonical) for v in value]}
+    if kind is set or kind is frozenset:
+        items = [encode(v, depth + 1, canonical) for v in value]
+        if canonical:
+            items.sort(key=json.dumps)
+        return {("$set" if kind is set else "$fs"): items}
     if kind is dict:
-        return {"$d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+        pairs = [[encode(k, depth + 1, canonical), encode(v, depth + 1, canonical)] for k, v in value.items()]
+        if canonical:
+            pairs.sort(key=lambda p: json.dumps(p[0]))
+        return {"$d": pairs}
     if kind is complex:
         return {"$c": [value.real, value.imag]}
     name = kind.__module__ + "." + kind.__qualname__
     for base in (bool, int, float, str, tuple, list):
         if isinstance(value, base):
-            return {"$sub": [name, encode(base(value), depth + 1)]}
+            return {"$sub": [name, encode(base(value), depth + 1, canonical)]}
     try:
         text = repr(value)[:200]
     except BaseException:
         text = "<unprintable>"
     return {"$o": [name, text]}
+
+
+def has_float(encoded):
+    if type(encoded) is float:
+        return True
+    if type(encoded) is list:
+        return any(has_float(v) for v in encoded)
+    if type(encoded) is dict:
+        return any(has_float(v) for v in encoded.values())
+    return False
+
+
+def encode_output(value):
+    """The JSON text of a return value; a large one without floats as the
+    SHA-256 of its canonical encoding (equal outputs have equal digests;
+    float outputs stay whole, since they are compared with a tolerance)."""
+    encoded = encode(value)
+    text = json.dumps(encoded)
+    if len(text) > DIGEST_OVER_BYTES and not has_float(encoded):
+        canonical = json.dumps(encode(value, canonical=True))
+        digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+        return json.dumps({"$sha256": [digest, len(canonical)]})
+    return text
 
 
 def run_calls(job, result_fd):
@@ -316,13 +357,11 @@ def run_calls(job, result_fd):
     limits_ms = job.get("input_cpu_ms") or []
     inputs_source = job.get("inputs") or "[]"
 
-    def emit(record):
-        try:
-            write(result_fd, (nonce + dumps(record) + "\n").encode())
-        except ValueError:
-            sys.set_int_max_str_digits(0)
-            write(result_fd, (nonce + dumps(record) + "\n").encode())
-            sys.set_int_max_str_digits(4300)
+    def emit(record, out_text=None):
+        line = dumps(record)
+        if out_text is not None:
+            line = line[:-1] + ', "out": ' + out_text + "}"
+        write(result_fd, (nonce + line + "\n").encode("utf-8", "surrogatepass"))
 
     try:
         sys.set_int_max_str_digits(0)
@@ -356,13 +395,11 @@ def run_calls(job, result_fd):
             return 1
         elapsed = (clock() - started) * 1000.0
         try:
-            sys.set_int_max_str_digits(0)
-            encoded = encode(out)
-            sys.set_int_max_str_digits(4300)
+            out_text = encode_output(out)
         except BaseException as exc:
             emit({"i": index, "exc": "UnencodableOutput", "message": safe_str(exc)[:200], "ms": elapsed})
             return 1
-        emit({"i": index, "out": encoded, "ms": elapsed})
+        emit({"i": index, "ms": elapsed}, out_text)
     emit({"done": True})
     return 0
 

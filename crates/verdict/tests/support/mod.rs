@@ -605,15 +605,86 @@ pub fn wait_for_marker(marker: &str, limit: Duration) -> bool {
 }
 
 /// Sandbox-uid processes that were not in `before` and are still there
-/// after the reaping grace period.
+/// after the reaping grace period, leaving out those that a live `verdict`
+/// process still owns: every run of the test has ended by the time this is
+/// called, so a live owner is some other verdict sharing the machine.
 pub fn leftover_sandbox_processes(before: &[HostProcess]) -> Vec<HostProcess> {
     let old: BTreeSet<u32> = before.iter().map(|p| p.pid).collect();
     wait_until_gone(REAP_GRACE, || {
-        sandbox_processes()
-            .into_iter()
-            .filter(|p| !old.contains(&p.pid))
+        let all = host_processes();
+        all.iter()
+            .filter(|p| p.uid >= SANDBOX_UID_BASE && !old.contains(&p.pid))
+            .filter(|p| !has_live_verdict_ancestor(p, &all))
+            .cloned()
             .collect()
     })
+}
+
+/// Sandbox init helpers (`verdict __verdict-sandbox-init`) whose verdict
+/// process is gone, still there after the reaping grace period.
+pub fn orphaned_sandbox_helpers() -> Vec<HostProcess> {
+    wait_until_gone(REAP_GRACE, || {
+        let all = host_processes();
+        all.iter()
+            .filter(|p| is_sandbox_helper(p) && !has_live_verdict_ancestor(p, &all))
+            .cloned()
+            .collect()
+    })
+}
+
+/// Whether a `verdict` process other than a sandbox init helper is among
+/// `p`'s ancestors.
+fn has_live_verdict_ancestor(p: &HostProcess, all: &[HostProcess]) -> bool {
+    has_ancestor(p, all, |a| is_verdict(a) && !is_sandbox_helper(a))
+}
+
+/// Whether one of `p`'s ancestors satisfies `pred`.
+pub fn has_ancestor(
+    p: &HostProcess,
+    all: &[HostProcess],
+    pred: impl Fn(&HostProcess) -> bool,
+) -> bool {
+    let by_pid: std::collections::HashMap<u32, &HostProcess> =
+        all.iter().map(|q| (q.pid, q)).collect();
+    let mut pid = p.ppid;
+    // The depth bound guards against a pid reused while walking.
+    for _ in 0..64 {
+        let Some(parent) = by_pid.get(&pid) else {
+            return false;
+        };
+        if pred(parent) {
+            return true;
+        }
+        if parent.pid <= 1 {
+            return false;
+        }
+        pid = parent.ppid;
+    }
+    false
+}
+
+/// Sandbox-uid processes started by a `verdict run` of one of these tests'
+/// programs (their path contains `/hostile-`).
+pub fn sandbox_processes_of_test_runs() -> Vec<HostProcess> {
+    let all = host_processes();
+    all.iter()
+        .filter(|p| p.uid >= SANDBOX_UID_BASE)
+        .filter(|p| {
+            has_ancestor(p, &all, |a| {
+                is_verdict(a) && a.cmdline.contains("/hostile-")
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+fn is_verdict(p: &HostProcess) -> bool {
+    let argv0 = p.cmdline.split(' ').next().unwrap_or("");
+    Path::new(argv0).file_name().is_some_and(|n| n == "verdict")
+}
+
+fn is_sandbox_helper(p: &HostProcess) -> bool {
+    is_verdict(p) && p.cmdline.contains("__verdict-sandbox-init")
 }
 
 /// Every `verdict-<pid>` directory under `/sys/fs/cgroup`: in each v1
