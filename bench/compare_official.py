@@ -164,7 +164,8 @@ def pass_at_k_table(rows):
             ov, vv = o.get(k), (v or {}).get(k)
             same = ov is not None and vv is not None and ov == vv
             ok &= same
-            lines.append(f"  {label + ' ' + k:<16}{fmt(ov):<24}{fmt(vv):<24}"
+            name = f"{label} {k}" if label else k
+            lines.append(f"  {name:<16}{fmt(ov):<24}{fmt(vv):<24}"
                          f"{'equal' if same else 'DIFFERENT'}")
     return lines, ok
 

@@ -209,7 +209,7 @@ fn classify(job: &Job, reply: &Reply, harness: Option<&Value>, oom_killed: bool,
     let cpu_exhausted = reply.cpu_ms >= job.limits.cpu_ms as f64;
     match reply.killed.as_deref() {
         Some("output") => return Status::OutputLimit,
-        Some("wall") | Some("active") => return Status::TimeLimit,
+        Some("wall") | Some("active") | Some("cpu") => return Status::TimeLimit,
         _ => {}
     }
     if output_total > job.limits.output_bytes || signal == Some(libc_signal::SIGXFSZ) {

@@ -487,6 +487,26 @@ def stdin_for(job):
     return fd
 
 
+CPUS = os.cpu_count() or 1
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def job_cpu_seconds():
+    """CPU time of every process in the namespace but this worker, with the
+    time of the children they have reaped."""
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or name == "1":
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / CLOCK_TICKS
+
+
 def run_queue_wait(pid):
     """Seconds `pid` has spent runnable but waiting for a CPU."""
     try:
@@ -570,9 +590,21 @@ def handle(job, fds):
     wall_deadline = started + wall_s
     active_s = (limits.get("active_ms") or 0) / 1000.0
     deadline = min(wall_deadline, started + active_s) if active_s else wall_deadline
+    # The main process's own CPU time is limited by its timer; what its
+    # other processes use is summed from /proc, first when the job could
+    # have used the limit on every CPU at once, then every 50 ms.
+    cpu_s = (limits.get("cpu_ms") or 0) / 1000.0
+    cpu_check = started + cpu_s / CPUS if cpu_s and IS_PID1 else float("inf")
+    peak_job_cpu = 0.0
     killed = None
     while True:
         now = time.monotonic()
+        if now >= cpu_check and killed is None:
+            peak_job_cpu = max(peak_job_cpu, job_cpu_seconds())
+            if peak_job_cpu > cpu_s:
+                killed = "cpu"
+                os.kill(pid, signal.SIGKILL)
+            cpu_check = now + 0.05
         if now >= deadline and killed is None:
             if now < wall_deadline and active_s:
                 # Time spent waiting for a CPU is the machine's load, not the
@@ -585,7 +617,7 @@ def handle(job, fds):
             else:
                 killed = "wall"
             os.kill(pid, signal.SIGKILL)
-        timeout = None if killed is not None else max(deadline - now, 0)
+        timeout = None if killed is not None else max(min(deadline, cpu_check) - now, 0)
         ready, _, _ = select.select([pidfd, CONTROL], [], [], timeout)
         if pidfd in ready:
             break
@@ -607,7 +639,7 @@ def handle(job, fds):
     return {
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000.0,
+        "cpu_ms": max(usage.ru_utime + usage.ru_stime, peak_job_cpu) * 1000.0,
         "wall_ms": wall_ms,
         "maxrss_kb": usage.ru_maxrss,
         "killed": killed,
