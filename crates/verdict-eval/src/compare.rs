@@ -11,7 +11,9 @@
 //! opaque value that equals nothing.
 
 use crate::dataset::SpecialOracle;
-use crate::pyvalue::{self, PyValue};
+use base64::Engine as _;
+
+use crate::pyvalue::{self, json_float, PyValue};
 
 /// A Python value returned by a candidate or a reference solution.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +98,10 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             [PyValue::Str(name), base] => Out::Sub(name.clone(), Box::new(decode(base)?)),
             _ => return Err("subclass needs a name and a value".into()),
         },
+        "$nl" => match items()? {
+            [PyValue::Str(packed), PyValue::List(int_positions)] => unpack_numbers(packed, int_positions)?,
+            _ => return Err("packed numbers need base64 text and int positions".into()),
+        },
         "$hex" => match body {
             PyValue::Str(hex) => Out::BigInt(hex.clone()),
             _ => return Err("big int needs hex text".into()),
@@ -110,6 +116,38 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
         },
         other => return Err(format!("unknown tag {other}")),
     })
+}
+
+/// Lists at least this long, of floats and ints below 2^53, travel packed.
+const PACK_NUMBERS_FROM: usize = 256;
+
+fn is_packable(item: &Out) -> bool {
+    match item {
+        Out::Float(_) => true,
+        Out::Int(i) => i.parse::<i64>().is_ok_and(|v| v.unsigned_abs() < 1 << 53),
+        _ => false,
+    }
+}
+
+/// Decodes `{"$nl": [packed little-endian doubles, positions of ints]}`.
+fn unpack_numbers(packed: &str, int_positions: &[PyValue]) -> Result<Out, String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(packed).map_err(|e| format!("packed numbers: {e}"))?;
+    if bytes.len() % 8 != 0 {
+        return Err("packed numbers: length is not a multiple of 8".into());
+    }
+    let mut items: Vec<Out> =
+        bytes.chunks_exact(8).map(|c| Out::Float(f64::from_le_bytes(c.try_into().unwrap()))).collect();
+    for position in int_positions {
+        let index = position.as_f64().ok_or("packed numbers: bad int position")? as usize;
+        match items.get_mut(index) {
+            Some(item @ Out::Float(_)) => {
+                let Out::Float(value) = *item else { unreachable!() };
+                *item = Out::Int(format!("{}", value as i64));
+            }
+            _ => return Err("packed numbers: int position out of range".into()),
+        }
+    }
+    Ok(Out::List(items))
 }
 
 /// Parses one encoded value from its JSON text (Python's `json.dumps`).
@@ -628,6 +666,23 @@ impl Out {
             Out::Int(i) => out.push_str(i),
             Out::Float(f) => out.push_str(&json_float(*f)),
             Out::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+            Out::List(items) if items.len() >= PACK_NUMBERS_FROM && items.iter().all(is_packable) => {
+                let mut bytes = Vec::with_capacity(items.len() * 8);
+                let mut ints = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    let value = match item {
+                        Out::Float(f) => *f,
+                        Out::Int(i) => {
+                            ints.push(index.to_string());
+                            i.parse::<f64>().unwrap_or(f64::NAN)
+                        }
+                        _ => f64::NAN,
+                    };
+                    bytes.extend_from_slice(&value.to_le_bytes());
+                }
+                let packed = base64::engine::general_purpose::STANDARD.encode(bytes);
+                out.push_str(&format!("{{\"$nl\": [\"{packed}\", [{}]]}}", ints.join(", ")));
+            }
             Out::List(items) => list(None, items, out),
             Out::Tuple(items) => list(Some("$t"), items, out),
             Out::Set(items) => list(Some("$set"), items, out),
@@ -663,16 +718,3 @@ impl Out {
     }
 }
 
-/// A float as Python's `json.dumps` writes it, read back exactly by
-/// [`pyvalue::parse_json`] (always with a fraction or exponent, so it stays a
-/// float).
-fn json_float(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
-    } else {
-        let text = format!("{f:?}");
-        if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
-    }
-}

@@ -16,7 +16,7 @@ use crate::parallel::for_each_parallel;
 use crate::pyvalue::PyValue;
 
 /// Bumped when the cache's meaning changes.
-const CACHE_FORMAT: u32 = 2;
+const CACHE_FORMAT: u32 = 4;
 
 /// CPU time a reference solution may take on one input list.
 const REFERENCE_CPU_MS: u64 = 120_000;
@@ -127,7 +127,7 @@ fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[P
         code: reference.to_string(),
         kind: JobKind::Calls {
             entry_point: task.entry_point.clone(),
-            inputs: PyValue::List(inputs.to_vec()).to_python(),
+            inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
             input_cpu_ms: Vec::new(),
             guard: None,
         },

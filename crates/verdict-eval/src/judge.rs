@@ -93,7 +93,7 @@ impl Judge<'_> {
                 code: program.to_string(),
                 kind: JobKind::Calls {
                     entry_point: task.entry_point.clone(),
-                    inputs: PyValue::List(inputs.to_vec()).to_python(),
+                    inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
                     input_cpu_ms: limits,
                     guard: Some(Guard::EvalPlus),
                 },

@@ -78,8 +78,12 @@ pub enum JobKind {
     Calls {
         /// The function to call.
         entry_point: String,
-        /// A Python expression: the list of argument lists.
-        inputs: String,
+        /// The list of argument lists, as JSON in the worker's encoding
+        /// (tuples, sets, frozensets, dicts and complex numbers tagged as
+        /// `{"$t": [..]}`, `{"$set": [..]}`, `{"$fs": [..]}`,
+        /// `{"$d": [[k, v], ..]}`, `{"$c": [re, im]}`; `NaN` and `Infinity`
+        /// as Python's `json` writes them).
+        inputs_json: String,
         /// CPU-time limit of each input, milliseconds (0: none but the job's).
         input_cpu_ms: Vec<u64>,
         /// Which official harness's disabled functions to mimic.

@@ -154,11 +154,11 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["nonce"] = json!(nonce);
             frame["guard"] = json!(Guard::wire_name(*guard));
         }
-        JobKind::Calls { entry_point, inputs, input_cpu_ms, guard } => {
+        JobKind::Calls { entry_point, inputs_json, input_cpu_ms, guard } => {
             frame["mode"] = json!("calls");
             frame["guard"] = json!(Guard::wire_name(*guard));
             frame["entry_point"] = json!(entry_point);
-            frame["inputs"] = json!(inputs);
+            frame["inputs_json"] = json!(inputs_json);
             frame["input_cpu_ms"] = json!(input_cpu_ms);
             frame["nonce"] = json!(nonce);
         }
