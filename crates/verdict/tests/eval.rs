@@ -148,6 +148,10 @@ fn every_humaneval_and_mbpp_reference_solution_passes() {
     }
 }
 
+/// HumanEval/32 (`find_zero`) passes here, although EvalPlus 0.3.1 fails it for
+/// every sample: its oracle branch `continue`s past the progress counter, so
+/// `untrusted_check` sees missing details and reports `fail`. verdict applies
+/// the oracle as intended (see the README).
 #[test]
 fn every_evalplus_reference_solution_passes_base_and_plus() {
     if !sandbox_available() {
