@@ -223,7 +223,9 @@ def main(argv=None) -> int:
             label, secs, n, passed = row
             say(f"  {label:<56}{secs:>9.2f}{rate(n, secs):>11.1f}{passed:>13}")
     say("=" * 92)
-    say("pass counts agree: " + ("yes" if ok else "NO"))
+    known = report.get("plus_known_differences", 0)
+    say("pass counts agree: " + ("NO" if not ok else "yes" if not known else
+        f"yes, apart from {known} HumanEval+ samples of the known, documented HumanEval/32 case"))
     say(f"load average at end: {loadavg()} (other processes on the machine skew every number)")
     if args.report:
         args.report.write_text(json.dumps(report, indent=2))
@@ -419,7 +421,7 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
         report["plus_ratio_vs_evaluate_call"] = re_
     ok = len(set(counts.values())) <= 1
     say(f"pass counts (base, base+plus): {counts} (right variants: {expected}) -> "
-        f"{'agree' if ok else 'DISAGREE'}")
+        f"{'agree' if ok else 'differ (per sample below)'}")
     if len(statuses) == 2:
         a, b = statuses["evalplus"], statuses["verdict"]
         diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
@@ -432,7 +434,9 @@ def bench_plus(args, per_task, data_dir, verdict, skip, workdir, log, table, rep
         say(f"  per-sample: {len(a) - len(diff)}/{len(a)} agree; {len(diff) - len(unknown)} "
             f"differences are the known, documented case, {len(unknown)} are not")
         report["plus_unknown_differences"] = len(unknown)
-        ok &= not diff
+        report["plus_known_differences"] = len(diff) - len(unknown)
+        # The documented HumanEval/32 case does not fail the run; anything else does.
+        ok = not unknown
     return ok
 
 

@@ -51,6 +51,9 @@ pub enum Out {
     /// A large output without floats, as the SHA-256 of its canonical
     /// encoding and that encoding's length: equal outputs have equal digests.
     Digest(String, u64),
+    /// A long `list` of numbers, as their values and the positions of the
+    /// elements that are `int` (the rest are `float`); sent packed.
+    Numbers(Vec<f64>, Vec<usize>),
 }
 
 /// Decodes the worker's encoding of one value.
@@ -135,19 +138,28 @@ fn unpack_numbers(packed: &str, int_positions: &[PyValue]) -> Result<Out, String
     if bytes.len() % 8 != 0 {
         return Err("packed numbers: length is not a multiple of 8".into());
     }
-    let mut items: Vec<Out> =
-        bytes.chunks_exact(8).map(|c| Out::Float(f64::from_le_bytes(c.try_into().unwrap()))).collect();
+    let values: Vec<f64> = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let mut ints = Vec::with_capacity(int_positions.len());
     for position in int_positions {
         let index = position.as_f64().ok_or("packed numbers: bad int position")? as usize;
-        match items.get_mut(index) {
-            Some(item @ Out::Float(_)) => {
-                let Out::Float(value) = *item else { unreachable!() };
-                *item = Out::Int(format!("{}", value as i64));
-            }
-            _ => return Err("packed numbers: int position out of range".into()),
+        if index >= values.len() {
+            return Err("packed numbers: int position out of range".into());
         }
+        ints.push(index);
     }
-    Ok(Out::List(items))
+    ints.sort_unstable();
+    Ok(Out::Numbers(values, ints))
+}
+
+impl Out {
+    /// The elements of a [`Out::Numbers`] as ordinary values.
+    fn number_items(values: &[f64], ints: &[usize]) -> Vec<Out> {
+        let mut items: Vec<Out> = values.iter().map(|&v| Out::Float(v)).collect();
+        for &i in ints {
+            items[i] = Out::Int(format!("{}", values[i] as i64));
+        }
+        items
+    }
 }
 
 /// Parses one encoded value from its JSON text (Python's `json.dumps`).
@@ -182,6 +194,7 @@ impl Out {
             Out::Sub(name, _) | Out::Opaque(name, _) => name.clone(),
             Out::BigInt(_) => "int".into(),
             Out::Digest(..) => "digest".into(),
+            Out::Numbers(..) => "list".into(),
         }
     }
 
@@ -213,6 +226,11 @@ pub fn py_eq(a: &Out, b: &Out) -> bool {
         (BigInt(x), BigInt(y)) => x == y,
         (Digest(x, n), Digest(y, m)) => x == y && n == m,
         (BigInt(_) | Digest(..), _) | (_, BigInt(_) | Digest(..)) => false,
+        (Numbers(x, _), Numbers(y, _)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q),
+        (Numbers(values, ints), List(items)) | (List(items), Numbers(values, ints)) => {
+            values.len() == items.len()
+                && Out::number_items(values, ints).iter().zip(items).all(|(p, q)| py_eq(p, q))
+        }
         (None, None) => true,
         (Str(x), Str(y)) => x == y,
         (List(x), List(y)) | (Tuple(x), Tuple(y)) => {
@@ -269,6 +287,7 @@ fn is_floats(exp: &Out) -> bool {
     match exp.base() {
         Out::Float(_) => true,
         Out::List(items) | Out::Tuple(items) => !items.is_empty() && items.iter().all(Out::is_float_instance),
+        Out::Numbers(values, ints) => !values.is_empty() && ints.is_empty(),
         _ => false,
     }
 }
@@ -296,6 +315,10 @@ fn isclose(a: f64, b: f64, atol: f64) -> bool {
 
 fn flatten(v: &Out, into: &mut Vec<f64>) -> bool {
     match v.base() {
+        Out::Numbers(values, _) => {
+            into.extend_from_slice(values);
+            true
+        }
         Out::List(items) | Out::Tuple(items) => items.iter().all(|i| flatten(i, into)),
         other => match other.as_real() {
             Some(x) => {
@@ -309,6 +332,7 @@ fn flatten(v: &Out, into: &mut Vec<f64>) -> bool {
 
 fn shape(v: &Out) -> Vec<usize> {
     match v.base() {
+        Out::Numbers(values, _) => vec![values.len()],
         Out::List(items) | Out::Tuple(items) => {
             let mut s = vec![items.len()];
             if let Some(first) = items.first() {
@@ -391,6 +415,7 @@ impl Comparator {
 fn set_of(value: &Out) -> Result<SetView, String> {
     let items: Vec<Out> = match value.base() {
         Out::List(x) | Out::Tuple(x) | Out::Set(x) | Out::FrozenSet(x) => x.clone(),
+        Out::Numbers(values, ints) => Out::number_items(values, ints),
         Out::Dict(pairs) => pairs.iter().map(|(k, _)| k.clone()).collect(),
         Out::Str(s) => s.chars().map(|c| Out::Str(c.to_string())).collect(),
         other => return Err(format!("'{}' object is not iterable", other.type_key())),
@@ -538,6 +563,20 @@ mod tests {
     }
 
     #[test]
+    fn packed_number_lists_compare_like_lists() {
+        let numbers = |values: &[f64], ints: Vec<usize>| Out::Numbers(values.to_vec(), ints);
+        let packed = numbers(&[1.0, 2.5, 3.0], vec![0]);
+        assert!(py_eq(&packed, &out("[1, 2.5, 3.0]")));
+        assert!(py_eq(&packed, &numbers(&[1.0, 2.5, 3.0], vec![])));
+        assert!(!py_eq(&packed, &out("[1, 2.5]")));
+        assert!(!py_eq(&numbers(&[f64::NAN], vec![]), &numbers(&[f64::NAN], vec![])));
+        let mut c = Comparator::new(0.0, None);
+        assert!(c.check(&[], &numbers(&[0.1 + 0.2, 1.0], vec![]), &numbers(&[0.3, 1.0], vec![])).is_ok());
+        let text = packed.to_json_text();
+        assert_eq!(parse_out(&text).unwrap(), packed);
+    }
+
+    #[test]
     fn special_oracles() {
         let inp = |t: &str| match pyvalue::parse_json(t).unwrap() {
             PyValue::List(v) => v,
@@ -631,6 +670,16 @@ impl Out {
             Out::Opaque(_, repr) => out.push_str(repr),
             Out::BigInt(hex) => out.push_str(&format!("<int {hex}>")),
             Out::Digest(digest, len) => out.push_str(&format!("<large value, {len} bytes encoded, sha256 {digest}>")),
+            Out::Numbers(values, ints) => {
+                let shown = values.len().min(20);
+                let head = Out::number_items(&values[..shown], &ints.iter().copied().filter(|&i| i < shown).collect::<Vec<_>>());
+                out.push('[');
+                join(&head, out);
+                if values.len() > shown {
+                    out.push_str(&format!(", ... ({} numbers)", values.len()));
+                }
+                out.push(']');
+            }
         }
     }
 }
@@ -714,6 +763,12 @@ impl Out {
             )),
             Out::BigInt(hex) => out.push_str(&format!("{{\"$hex\": \"{hex}\"}}")),
             Out::Digest(digest, len) => out.push_str(&format!("{{\"$sha256\": [\"{digest}\", {len}]}}")),
+            Out::Numbers(values, ints) => {
+                let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                let packed = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let ints: Vec<String> = ints.iter().map(usize::to_string).collect();
+                out.push_str(&format!("{{\"$nl\": [\"{packed}\", [{}]]}}", ints.join(", ")));
+            }
         }
     }
 }

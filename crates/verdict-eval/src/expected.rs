@@ -32,6 +32,9 @@ pub struct ListExpected {
     /// Why the reference failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The outputs decoded, once, for every sample of the task to share.
+    #[serde(skip)]
+    decoded: std::sync::OnceLock<Result<Vec<Out>, String>>,
 }
 
 /// The expected outputs of one task.
@@ -137,7 +140,7 @@ fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[P
     let outcome = pool.run(job);
     let not_none = SpecialOracle::for_task(benchmark, &task.entry_point) == Some(SpecialOracle::NotNone);
     let records = crate::judge::records_of(&outcome);
-    let mut expected = ListExpected { outputs: Vec::new(), ms: Vec::new(), error: None };
+    let mut expected = ListExpected { outputs: Vec::new(), ms: Vec::new(), error: None, decoded: Default::default() };
     for record in &records {
         if let Some(out) = record.get("out") {
             let Ok(decoded) = crate::compare::decode(out) else { break };
@@ -165,8 +168,12 @@ fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[P
 }
 
 impl ListExpected {
-    /// The decoded expected outputs.
-    pub fn decoded(&self) -> Result<Vec<Out>, String> {
-        self.outputs.iter().map(|t| parse_out(t)).collect()
+    /// The decoded expected outputs (decoded on first use).
+    pub fn decoded(&self) -> Result<&[Out], String> {
+        self.decoded
+            .get_or_init(|| self.outputs.iter().map(|t| parse_out(t)).collect())
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(Clone::clone)
     }
 }

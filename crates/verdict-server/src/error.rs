@@ -1,7 +1,7 @@
 //! The one error type of the API. Every handler returns it; it becomes a JSON
 //! response `{"error": {"code", "message", "field"?}}` with the right status.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -58,7 +58,10 @@ pub enum ApiError {
 impl ApiError {
     /// A bad field with its message.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::BadField { field: field.into(), message: message.into() }
+        ApiError::BadField {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The HTTP status of the error.

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use verdict_eval::judge::check_row;
 use verdict_exec::{Job, JobKind, Language, Limits, Outcome, Status};
 
@@ -38,21 +38,41 @@ impl LimitsRequest {
         let defaults = Limits::default();
         let time = self.time_ms.unwrap_or(defaults.cpu_ms);
         if !(1..=MAX_TIME_MS).contains(&time) {
-            return Err(ApiError::field("limits.time_ms", format!("must be between 1 and {MAX_TIME_MS}")));
+            return Err(ApiError::field(
+                "limits.time_ms",
+                format!("must be between 1 and {MAX_TIME_MS}"),
+            ));
         }
         let wall = self.wall_ms.unwrap_or(0);
         if wall > 4 * MAX_TIME_MS {
-            return Err(ApiError::field("limits.wall_ms", format!("must be at most {}", 4 * MAX_TIME_MS)));
+            return Err(ApiError::field(
+                "limits.wall_ms",
+                format!("must be at most {}", 4 * MAX_TIME_MS),
+            ));
         }
-        let memory = self.memory_bytes.unwrap_or(defaults.memory_bytes.min(max_memory));
+        let memory = self
+            .memory_bytes
+            .unwrap_or(defaults.memory_bytes.min(max_memory));
         if !(16 << 20..=max_memory).contains(&memory) {
-            return Err(ApiError::field("limits.memory_bytes", format!("must be between {} and {max_memory}", 16 << 20)));
+            return Err(ApiError::field(
+                "limits.memory_bytes",
+                format!("must be between {} and {max_memory}", 16 << 20),
+            ));
         }
         let output = self.output_bytes.unwrap_or(defaults.output_bytes);
         if output == 0 || output > defaults.output_bytes {
-            return Err(ApiError::field("limits.output_bytes", format!("must be between 1 and {}", defaults.output_bytes)));
+            return Err(ApiError::field(
+                "limits.output_bytes",
+                format!("must be between 1 and {}", defaults.output_bytes),
+            ));
         }
-        Ok(Limits { cpu_ms: time, wall_ms: wall, memory_bytes: memory, output_bytes: output, ..defaults })
+        Ok(Limits {
+            cpu_ms: time,
+            wall_ms: wall,
+            memory_bytes: memory,
+            output_bytes: output,
+            ..defaults
+        })
     }
 }
 
@@ -63,7 +83,13 @@ fn default_language() -> String {
 /// Checks a language name; only Python runs for now.
 pub fn language(name: &str, field: &str) -> Result<Language, ApiError> {
     Language::from_name(name).ok_or_else(|| {
-        ApiError::field(field, format!("unsupported language `{name}` (supported: {})", Language::known_names()))
+        ApiError::field(
+            field,
+            format!(
+                "unsupported language `{name}` (supported: {})",
+                Language::known_names()
+            ),
+        )
     })
 }
 
@@ -85,17 +111,26 @@ pub struct RunRequest {
 
 /// Runs one program; answers `verdict run --json`'s object (plus
 /// `"shared": true` when an identical request's result was reused).
-pub async fn run(State(state): State<AppState>, ApiJson(request): ApiJson<RunRequest>) -> Result<Json<Value>, ApiError> {
+pub async fn run(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RunRequest>,
+) -> Result<Json<Value>, ApiError> {
     language(&request.language, "language")?;
     let limits = request.limits.to_limits(state.config().max_memory_bytes)?;
-    let job = Job { code: request.code, kind: JobKind::Program, stdin: request.stdin, limits };
+    let job = Job {
+        code: request.code,
+        kind: JobKind::Program,
+        stdin: request.stdin,
+        limits,
+    };
     let key = Share::key("run", &job_key(&job));
     let ticket = state.admit()?;
     let (result, shared) = state
-        .share()
-        .run(key, || async move {
+        .run_once(key, || async move {
             let outcome = ticket.run(job).await?;
-            serde_json::to_value(&outcome).map(Arc::new).map_err(|e| ApiError::Internal(e.to_string()))
+            serde_json::to_value(&outcome)
+                .map(Arc::new)
+                .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .await;
     let mut value = (*result?).clone();
@@ -147,14 +182,20 @@ pub struct JudgeRequest {
 }
 
 /// Judges one program against its tests.
-pub async fn judge(State(state): State<AppState>, ApiJson(request): ApiJson<JudgeRequest>) -> Result<Json<Value>, ApiError> {
+pub async fn judge(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<JudgeRequest>,
+) -> Result<Json<Value>, ApiError> {
     language(&request.language, "language")?;
     let mut limits = request.limits.to_limits(state.config().max_memory_bytes)?;
     // As in `verdict eval`: a program that sleeps past the limit fails, one
     // merely waiting for a CPU does not.
     limits.active_ms = limits.cpu_ms;
     let plan = match (request.test, request.cases) {
-        (Some(test), None) => Plan::Check { test, entry_point: request.entry_point },
+        (Some(test), None) => Plan::Check {
+            test,
+            entry_point: request.entry_point,
+        },
         (None, Some(cases)) if !cases.is_empty() => {
             if request.entry_point.is_some() {
                 return Err(ApiError::field("entry_point", "only with `test`"));
@@ -162,7 +203,12 @@ pub async fn judge(State(state): State<AppState>, ApiJson(request): ApiJson<Judg
             Plan::Cases(cases)
         }
         (None, Some(_)) => return Err(ApiError::field("cases", "must not be empty")),
-        (Some(_), Some(_)) => return Err(ApiError::field("cases", "give either `test` or `cases`, not both")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::field(
+                "cases",
+                "give either `test` or `cases`, not both",
+            ));
+        }
         (None, None) => return Err(ApiError::field("test", "missing (give `test` or `cases`)")),
     };
     let key = Share::key(
@@ -172,10 +218,11 @@ pub async fn judge(State(state): State<AppState>, ApiJson(request): ApiJson<Judg
     let ticket = state.admit()?;
     let (code, stop) = (request.code, request.stop_on_first_failure);
     let (result, shared) = state
-        .share()
-        .run(key, || async move {
+        .run_once(key, || async move {
             let value = match plan {
-                Plan::Check { test, entry_point } => judge_check(&ticket, code, test, entry_point, limits).await?,
+                Plan::Check { test, entry_point } => {
+                    judge_check(&ticket, code, test, entry_point, limits).await?
+                }
                 Plan::Cases(cases) => judge_cases(&ticket, code, cases, stop, limits).await?,
             };
             Ok(Arc::new(value))
@@ -187,14 +234,19 @@ pub async fn judge(State(state): State<AppState>, ApiJson(request): ApiJson<Judg
 }
 
 enum Plan {
-    Check { test: String, entry_point: Option<String> },
+    Check {
+        test: String,
+        entry_point: Option<String>,
+    },
     Cases(Vec<Case>),
 }
 
 impl Plan {
     fn key(&self) -> Value {
         match self {
-            Plan::Check { test, entry_point } => json!({ "test": test, "entry_point": entry_point }),
+            Plan::Check { test, entry_point } => {
+                json!({ "test": test, "entry_point": entry_point })
+            }
             Plan::Cases(cases) => json!({ "cases": cases }),
         }
     }
@@ -207,11 +259,23 @@ async fn judge_check(
     entry_point: Option<String>,
     limits: Limits,
 ) -> Result<Value, ApiError> {
-    let job = Job { code, kind: JobKind::Check { test, entry_point, guard: None }, stdin: None, limits };
+    let job = Job {
+        code,
+        kind: JobKind::Check {
+            test,
+            entry_point,
+            guard: None,
+        },
+        stdin: None,
+        limits,
+    };
     let outcome = ticket.run(job).await?;
     let row = check_row(Map::new(), &outcome);
-    let test = json!({ "index": 0, "passed": row.passed, "status": row.status, "details": row.details });
-    Ok(json!({ "passed": row.passed, "status": row.status, "result": row.result, "tests": [test], "skipped": 0 }))
+    let test =
+        json!({ "index": 0, "passed": row.passed, "status": row.status, "details": row.details });
+    Ok(
+        json!({ "passed": row.passed, "status": row.status, "result": row.result, "tests": [test], "skipped": 0 }),
+    )
 }
 
 async fn judge_cases(
@@ -225,7 +289,12 @@ async fn judge_cases(
     let mut tests = Vec::new();
     let mut first_failure: Option<String> = None;
     for (index, case) in cases.into_iter().enumerate() {
-        let job = Job { code: code.clone(), kind: JobKind::Program, stdin: Some(case.stdin), limits };
+        let job = Job {
+            code: code.clone(),
+            kind: JobKind::Program,
+            stdin: Some(case.stdin),
+            limits,
+        };
         let outcome = ticket.run(job).await?;
         let status = case_status(&outcome, &case.expected_stdout);
         let passed = status == "passed";
@@ -246,7 +315,9 @@ async fn judge_cases(
 /// `passed`, `wrong_answer`, or how the run ended.
 fn case_status(outcome: &Outcome, expected: &str) -> &'static str {
     match outcome.status {
-        Status::Ok if same_output(&outcome.stdout, expected) && !outcome.stdout_truncated => "passed",
+        Status::Ok if same_output(&outcome.stdout, expected) && !outcome.stdout_truncated => {
+            "passed"
+        }
         Status::Ok => "wrong_answer",
         other => other.name(),
     }
@@ -311,9 +382,19 @@ mod tests {
     fn limits_are_checked() {
         let max = 1 << 30;
         assert!(LimitsRequest::default().to_limits(max).is_ok());
-        let too_long = LimitsRequest { time_ms: Some(MAX_TIME_MS + 1), ..LimitsRequest::default() };
-        assert!(matches!(too_long.to_limits(max), Err(ApiError::BadField { field, .. }) if field == "limits.time_ms"));
-        let too_big = LimitsRequest { memory_bytes: Some(max + 1), ..LimitsRequest::default() };
-        assert!(matches!(too_big.to_limits(max), Err(ApiError::BadField { field, .. }) if field == "limits.memory_bytes"));
+        let too_long = LimitsRequest {
+            time_ms: Some(MAX_TIME_MS + 1),
+            ..LimitsRequest::default()
+        };
+        assert!(
+            matches!(too_long.to_limits(max), Err(ApiError::BadField { field, .. }) if field == "limits.time_ms")
+        );
+        let too_big = LimitsRequest {
+            memory_bytes: Some(max + 1),
+            ..LimitsRequest::default()
+        };
+        assert!(
+            matches!(too_big.to_limits(max), Err(ApiError::BadField { field, .. }) if field == "limits.memory_bytes")
+        );
     }
 }

@@ -35,7 +35,10 @@ impl Share {
     /// A table keeping finished results for `window`; a zero window turns
     /// sharing off altogether.
     pub fn new(window: Duration) -> Share {
-        Share { window, entries: Mutex::new(HashMap::new()) }
+        Share {
+            window,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The key of a request: a SHA-256 of the endpoint and the request's
@@ -63,7 +66,11 @@ impl Share {
                 Claim::Done(value) => return (Ok(value), true),
                 Claim::Wait(receiver) => receiver,
                 Claim::Lead(sender) => {
-                    let leader = Leader { share: self, key, sender: Some(sender) };
+                    let leader = Leader {
+                        share: self,
+                        key,
+                        sender: Some(sender),
+                    };
                     let result = work().await;
                     leader.finish(&result);
                     return (result, false);
@@ -80,7 +87,9 @@ impl Share {
     fn claim(&self, key: [u8; 32]) -> Claim {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(&key) {
-            Some(Entry::Done(value, at)) if at.elapsed() < self.window => return Claim::Done(value.clone()),
+            Some(Entry::Done(value, at)) if at.elapsed() < self.window => {
+                return Claim::Done(value.clone());
+            }
             Some(Entry::Running(receiver)) => return Claim::Wait(receiver.clone()),
             _ => {}
         }
@@ -134,7 +143,11 @@ impl Leader<'_> {
 impl Drop for Leader<'_> {
     fn drop(&mut self) {
         if self.sender.is_some() {
-            self.share.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
+            self.share
+                .entries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.key);
         }
     }
 }
@@ -170,7 +183,9 @@ mod tests {
         }
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!(shared, 3);
-        let (_, again) = share.run(key, || async { Ok(Arc::new(serde_json::json!(2))) }).await;
+        let (_, again) = share
+            .run(key, || async { Ok(Arc::new(serde_json::json!(2))) })
+            .await;
         assert!(again, "a result finished within the window is reused");
     }
 
@@ -180,7 +195,9 @@ mod tests {
         let key = Share::key("run", &serde_json::json!(1));
         let (first, _) = share.run(key, || async { Err(ApiError::NotReady) }).await;
         assert!(first.is_err());
-        let (second, shared) = share.run(key, || async { Ok(Arc::new(serde_json::json!(2))) }).await;
+        let (second, shared) = share
+            .run(key, || async { Ok(Arc::new(serde_json::json!(2))) })
+            .await;
         assert!(second.is_ok() && !shared);
     }
 }

@@ -14,7 +14,7 @@ use verdict_exec::{Job, Outcome, Pool};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::share::Share;
+use crate::share::{Share, SharedResult};
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -94,9 +94,18 @@ impl AppState {
         &self.inner.metrics
     }
 
-    /// The shared-result table.
-    pub fn share(&self) -> &Share {
-        &self.inner.share
+    /// Runs `work` once for identical requests (see [`Share::run`]), counting
+    /// the shared answers.
+    pub async fn run_once<F, Fut>(&self, key: [u8; 32], work: F) -> (SharedResult, bool)
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = SharedResult>,
+    {
+        let (result, shared) = self.inner.share.run(key, work).await;
+        if shared {
+            self.inner.metrics.shared.fetch_add(1, Ordering::Relaxed);
+        }
+        (result, shared)
     }
 
     /// Whether every slot is warm.
@@ -127,19 +136,36 @@ impl AppState {
         if admitted > capacity {
             metrics.admitted.fetch_sub(1, Ordering::SeqCst);
             metrics.rejected.fetch_add(1, Ordering::Relaxed);
-            return Err(ApiError::Overloaded { capacity: capacity as usize, retry_after_s: 1 });
+            return Err(ApiError::Overloaded {
+                capacity: capacity as usize,
+                retry_after_s: 1,
+            });
         }
-        Ok(Ticket { state: self.clone(), deadline: Instant::now() + self.inner.config.deadline })
+        Ok(Ticket {
+            state: self.clone(),
+            deadline: Instant::now() + self.inner.config.deadline,
+        })
     }
 
     /// The tasks of `benchmark`, loaded once.
     pub fn tasks(&self, benchmark: Benchmark) -> Result<Arc<TaskSet>, String> {
-        if let Some(tasks) = self.inner.benchmarks.lock().unwrap_or_else(|e| e.into_inner()).get(&benchmark) {
+        if let Some(tasks) = self
+            .inner
+            .benchmarks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&benchmark)
+        {
             return Ok(tasks.clone());
         }
-        let path = verdict_eval::data::resolve(benchmark, self.inner.config.data_dir.as_deref()).map_err(|e| e.to_string())?;
+        let path = verdict_eval::data::resolve(benchmark, self.inner.config.data_dir.as_deref())
+            .map_err(|e| e.to_string())?;
         let tasks = Arc::new(TaskSet::load(benchmark, &path).map_err(|e| e.to_string())?);
-        self.inner.benchmarks.lock().unwrap_or_else(|e| e.into_inner()).insert(benchmark, tasks.clone());
+        self.inner
+            .benchmarks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(benchmark, tasks.clone());
         Ok(tasks)
     }
 }
@@ -180,13 +206,28 @@ impl Ticket {
 
     /// Waits for a free slot within the deadline; the permit holds it.
     pub async fn slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        let _queued = Gauge::up(&self.state, |m| &m.queued);
-        let acquire = self.state.inner.slots.clone().acquire_owned();
+        let acquire = self.acquire();
         match tokio::time::timeout_at(self.deadline.into(), acquire).await {
-            Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(_)) => Err(ApiError::ShuttingDown),
+            Ok(result) => result,
             Err(_) => Err(self.deadline_error()),
         }
+    }
+
+    /// Waits for a free slot however long it takes (a batch's samples, whose
+    /// request has no overall deadline).
+    pub async fn slot_unbounded(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.acquire().await
+    }
+
+    async fn acquire(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        let _queued = Gauge::up(&self.state, |m| &m.queued);
+        self.state
+            .inner
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::ShuttingDown)
     }
 
     /// Marks a slot busy for as long as the returned guard lives (for work
@@ -196,13 +237,19 @@ impl Ticket {
     }
 
     fn deadline_error(&self) -> ApiError {
-        ApiError::Deadline { deadline_ms: self.state.inner.config.deadline.as_millis() as u64 }
+        ApiError::Deadline {
+            deadline_ms: self.state.inner.config.deadline.as_millis() as u64,
+        }
     }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        self.state.inner.metrics.admitted.fetch_sub(1, Ordering::SeqCst);
+        self.state
+            .inner
+            .metrics
+            .admitted
+            .fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -215,7 +262,10 @@ struct Gauge {
 impl Gauge {
     fn up(state: &AppState, gauge: fn(&Metrics) -> &AtomicI64) -> Gauge {
         gauge(&state.inner.metrics).fetch_add(1, Ordering::SeqCst);
-        Gauge { state: state.clone(), gauge }
+        Gauge {
+            state: state.clone(),
+            gauge,
+        }
     }
 }
 

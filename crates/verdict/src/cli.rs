@@ -25,6 +25,8 @@ pub enum Command {
     Data(DataCommand),
     /// Print what isolation this host supports, and why.
     Doctor(DoctorArgs),
+    /// Serve the HTTP API (run, judge, evaluate, SandboxFusion's run_code).
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,4 +151,48 @@ pub struct DoctorArgs {
     pub json: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Sandbox slots, jobs run at once (default: one per core).
+    #[arg(long)]
+    pub slots: Option<usize>,
+    /// Requests that may wait for a slot; past that the server answers 429
+    /// (default: 8 per slot).
+    #[arg(long)]
+    pub queue: Option<usize>,
+    /// A file holding the bearer token every request but /healthz must carry.
+    /// Required to listen on anything but loopback.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Longest a request may take, queueing included (504 past it).
+    #[arg(long, default_value = "300s", value_parser = parse_duration_ms)]
+    pub deadline: u64,
+    /// Largest request body (413 past it).
+    #[arg(long, default_value = "32MiB", value_parser = parse_bytes)]
+    pub body_limit: u64,
+    /// How long a finished result is reused for an identical request (0s:
+    /// never share, not even between requests in flight).
+    #[arg(long, default_value = "5s", value_parser = parse_window_ms)]
+    pub share_window: u64,
+    /// Memory per job, and the most a request may ask for.
+    #[arg(long, default_value = "4GiB", value_parser = parse_bytes)]
+    pub memory_limit: u64,
+    /// A directory with the official benchmark files (default: $VERDICT_DATA_DIR, then the cache).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// A duration that may be zero (`0`, `0s`).
+fn parse_window_ms(text: &str) -> Result<u64, String> {
+    match text.trim().trim_end_matches("ms").trim_end_matches('s') {
+        "0" => Ok(0),
+        _ => parse_duration_ms(text),
+    }
 }

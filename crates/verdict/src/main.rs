@@ -8,6 +8,7 @@ mod data;
 mod doctor;
 mod eval;
 mod run;
+mod serve;
 mod units;
 
 use clap::Parser;
@@ -41,6 +42,7 @@ fn main() {
         cli::Command::Eval(args) => eval::eval(args),
         cli::Command::Data(command) => data::data(command),
         cli::Command::Doctor(args) => doctor::doctor(args),
+        cli::Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

