@@ -31,7 +31,7 @@ import types
 # What completions import most often. Kept lean on purpose: fork and exit
 # cost grows with the worker's size (the full stdlib set below doubled the
 # cost of a job), and a module used by few tasks is cheaper imported by them.
-PRELOAD = "bisect collections copy functools heapq itertools math operator random re string typing".split()
+PRELOAD = "atexit bisect collections copy functools heapq itertools math operator random re string typing".split()
 for _name in PRELOAD:
     try:
         __import__(_name)
