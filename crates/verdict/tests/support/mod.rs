@@ -690,6 +690,32 @@ fn is_sandbox_helper(p: &HostProcess) -> bool {
 /// Every `verdict-<pid>` directory under `/sys/fs/cgroup`: in each v1
 /// hierarchy to a depth of `depth` below its root (with cgroup v2 mounted at
 /// `/sys/fs/cgroup` itself, one level deeper).
+/// The directories of this process's own cgroups, one per hierarchy, as
+/// mounted under `/sys/fs/cgroup` (`4:memory:/a/b` → `/sys/fs/cgroup/memory/a/b`).
+pub fn own_cgroup_dirs() -> Vec<PathBuf> {
+    let text = fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let mut dirs = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let path = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            // Hybrid hosts mount v2 at `unified`; pure v2 hosts at the top.
+            let unified = Path::new("/sys/fs/cgroup/unified");
+            let mount = if unified.is_dir() { unified } else { Path::new("/sys/fs/cgroup") };
+            dirs.push(mount.join(path));
+            continue;
+        }
+        for controller in controllers.split(',') {
+            let name = controller.trim_start_matches("name=");
+            dirs.push(Path::new("/sys/fs/cgroup").join(name).join(path));
+        }
+    }
+    dirs
+}
+
 pub fn verdict_cgroups(depth: usize) -> Vec<(PathBuf, u32)> {
     let mut found = Vec::new();
     let Ok(roots) = fs::read_dir("/sys/fs/cgroup") else {
