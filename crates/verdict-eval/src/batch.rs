@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde_json::{Map, Value};
 use verdict_exec::Pool;
@@ -80,14 +80,28 @@ impl Batch {
                     needed.push(task);
                 }
             }
-            let expected =
-                ExpectedOutputs::load_or_compute(tasks.benchmark, &tasks.path, &needed, pool, cache_dir, &|_, _| {})
-                    .map_err(|source| BatchError::Expected { benchmark: tasks.benchmark, source })?;
+            let expected = ExpectedOutputs::load_or_compute(
+                tasks.benchmark,
+                &tasks.path,
+                &needed,
+                pool,
+                cache_dir,
+                &|_, _| {},
+            )
+            .map_err(|source| BatchError::Expected {
+                benchmark: tasks.benchmark,
+                source,
+            })?;
             Some(expected)
         } else {
             None
         };
-        Ok(Batch { tasks, expected, samples, limits })
+        Ok(Batch {
+            tasks,
+            expected,
+            samples,
+            limits,
+        })
     }
 
     /// The number of samples.
@@ -109,8 +123,15 @@ impl Batch {
     /// eval` writes for it.
     pub fn judge(&self, index: usize, pool: &Pool) -> ResultRow {
         let (sample, key) = &self.samples[index];
-        let task = self.tasks.get_key(key).expect("prepare joined every sample with a task");
-        let judge = Judge { benchmark: self.tasks.benchmark, expected: self.expected.as_ref(), limits: self.limits };
+        let task = self
+            .tasks
+            .get_key(key)
+            .expect("prepare joined every sample with a task");
+        let judge = Judge {
+            benchmark: self.tasks.benchmark,
+            expected: self.expected.as_ref(),
+            limits: self.limits,
+        };
         judge.judge(pool, task, sample)
     }
 
@@ -182,7 +203,10 @@ impl Batch {
 
 /// Reads `rows` with the samples-file reader (one row per line, so that the
 /// checks and messages are the file's) and joins each with its task.
-fn read_samples(tasks: &TaskSet, rows: Vec<Map<String, Value>>) -> Result<Vec<(Sample, String)>, BatchError> {
+fn read_samples(
+    tasks: &TaskSet,
+    rows: Vec<Map<String, Value>>,
+) -> Result<Vec<(Sample, String)>, BatchError> {
     let mut text = String::new();
     for row in rows {
         text.push_str(&Value::Object(row).to_string());
@@ -198,7 +222,10 @@ fn read_samples(tasks: &TaskSet, rows: Vec<Map<String, Value>>) -> Result<Vec<(S
         if tasks.get_key(&key).is_none() {
             return Err(BatchError::Sample {
                 field: format!("samples[{}].task_id", sample.line - 1),
-                message: format!("unknown task `{}` for benchmark {}", sample.task_id, tasks.benchmark),
+                message: format!(
+                    "unknown task `{}` for benchmark {}",
+                    sample.task_id, tasks.benchmark
+                ),
             });
         }
         samples.push((sample, key));
@@ -210,12 +237,18 @@ fn sample_error(error: &SampleError) -> BatchError {
     let index = error.line().saturating_sub(1);
     let (name, message) = match error {
         SampleError::MissingField { field, .. } => ((*field).to_string(), "missing".to_string()),
-        SampleError::WrongType { field, expected, .. } => ((*field).to_string(), format!("expected {expected}")),
+        SampleError::WrongType {
+            field, expected, ..
+        } => ((*field).to_string(), format!("expected {expected}")),
         other => (String::new(), other.to_string()),
     };
     // `completion` or `solution` is reported as a pair; name the first.
     let name = name.split('`').next().unwrap_or_default().to_string();
-    let field = if name.is_empty() { format!("samples[{index}]") } else { format!("samples[{index}].{name}") };
+    let field = if name.is_empty() {
+        format!("samples[{index}]")
+    } else {
+        format!("samples[{index}].{name}")
+    };
     BatchError::Sample { field, message }
 }
 
@@ -233,7 +266,10 @@ mod tests {
     }
 
     fn rows(values: Vec<Value>) -> Vec<Map<String, Value>> {
-        values.into_iter().map(|v| v.as_object().unwrap().clone()).collect()
+        values
+            .into_iter()
+            .map(|v| v.as_object().unwrap().clone())
+            .collect()
     }
 
     #[test]
@@ -242,9 +278,15 @@ mod tests {
         let first = tasks.tasks()[0].task_id.clone();
         let cases = [
             (json!({"completion": "x"}), "samples[1].task_id"),
-            (json!({"task_id": first, "completion": 3}), "samples[1].completion"),
+            (
+                json!({"task_id": first, "completion": 3}),
+                "samples[1].completion",
+            ),
             (json!({"task_id": first}), "samples[1].completion"),
-            (json!({"task_id": "nope/1", "completion": ""}), "samples[1].task_id"),
+            (
+                json!({"task_id": "nope/1", "completion": ""}),
+                "samples[1].task_id",
+            ),
         ];
         for (bad, field) in cases {
             let good = json!({"task_id": first, "completion": ""});

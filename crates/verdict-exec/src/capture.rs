@@ -18,7 +18,13 @@ impl Capture {
     /// A capture keeping `keep` bytes: half from the start, half from the end.
     pub fn new(keep: usize) -> Capture {
         let half = (keep / 2).max(1);
-        Capture { head: Vec::new(), tail: Vec::new(), tail_start: 0, half, total: 0 }
+        Capture {
+            head: Vec::new(),
+            tail: Vec::new(),
+            tail_start: 0,
+            half,
+            total: 0,
+        }
     }
 
     /// Adds bytes read from the stream.

@@ -50,7 +50,11 @@ impl Limits {
     /// The wall-clock backstop actually used: the one given, or three times
     /// the CPU limit plus a second when none is given.
     pub fn effective_wall_ms(&self) -> u64 {
-        if self.wall_ms > 0 { self.wall_ms } else { self.cpu_ms * 3 + 1000 }
+        if self.wall_ms > 0 {
+            self.wall_ms
+        } else {
+            self.cpu_ms * 3 + 1000
+        }
     }
 }
 
@@ -133,7 +137,12 @@ pub struct Job {
 impl Job {
     /// A plain program run with default limits and no input.
     pub fn program(code: impl Into<String>) -> Job {
-        Job { code: code.into(), kind: JobKind::Program, stdin: None, limits: Limits::default() }
+        Job {
+            code: code.into(),
+            kind: JobKind::Program,
+            stdin: None,
+            limits: Limits::default(),
+        }
     }
 }
 

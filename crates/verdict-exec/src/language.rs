@@ -73,7 +73,10 @@ pub fn slot_spec(language: Language, slot: usize, settings: &SlotSettings) -> Sa
     match language {
         Language::Python => {
             let mut files = SandboxSpec::default_etc_files();
-            files.push((".verdict/worker.py".into(), PYTHON_WORKER.as_bytes().to_vec()));
+            files.push((
+                ".verdict/worker.py".into(),
+                PYTHON_WORKER.as_bytes().to_vec(),
+            ));
             SandboxSpec {
                 isolation: settings.isolation,
                 slot,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use verdict_sandbox::{CgroupHost, Isolation, SandboxError, Slot};
 
 use crate::error::ExecError;
 use crate::job::{Job, Outcome, Status};
-use crate::language::{slot_spec, Language, SlotSettings};
+use crate::language::{Language, SlotSettings, slot_spec};
 use crate::runner::{read_frame, run_job};
 
 /// How a pool is set up.
@@ -36,7 +36,8 @@ impl PoolConfig {
             slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             language,
             settings: SlotSettings::default(),
-            init_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            init_program: std::env::current_exe()
+                .unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
         }
     }
 }
@@ -115,12 +116,15 @@ impl Pool {
     /// Runs one job on the next free slot and returns its outcome.
     pub fn run(&self, job: Job) -> Outcome {
         let (reply, outcome) = bounded(1);
-        let sent = self.requests.as_ref().map(|r| r.send(Request { job, reply }));
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|r| r.send(Request { job, reply }).is_ok());
         match sent {
-            Some(Ok(())) => outcome
-                .recv()
-                .unwrap_or_else(|_| Outcome::sandbox_error(self.isolation.name(), "the slot thread stopped")),
-            _ => Outcome::sandbox_error(self.isolation.name(), "the slot pool is shut down"),
+            true => outcome.recv().unwrap_or_else(|_| {
+                Outcome::sandbox_error(self.isolation.name(), "the slot thread stopped")
+            }),
+            false => Outcome::sandbox_error(self.isolation.name(), "the slot pool is shut down"),
         }
     }
 
@@ -143,18 +147,28 @@ impl Drop for Pool {
 /// How long a freshly built slot has to say its worker is ready.
 const WORKER_START_TIMEOUT: Duration = Duration::from_secs(20);
 
-fn start_slot(index: usize, config: &PoolConfig, cgroups: Option<&CgroupHost>) -> Result<Slot, ExecError> {
+fn start_slot(
+    index: usize,
+    config: &PoolConfig,
+    cgroups: Option<&CgroupHost>,
+) -> Result<Slot, ExecError> {
     let spec = slot_spec(config.language, index, &config.settings);
     let slot = Slot::spawn(&spec, &config.init_program, cgroups)?;
     slot.control()
         .set_read_timeout(Some(WORKER_START_TIMEOUT))
         .map_err(|e| ExecError::Sandbox(SandboxError::io("setting a timeout", e)))?;
-    let hello = read_frame(&slot).map_err(|e| ExecError::WorkerStart { slot: index, message: e.to_string() })?;
+    let hello = read_frame(&slot).map_err(|e| ExecError::WorkerStart {
+        slot: index,
+        message: e.to_string(),
+    })?;
     slot.control()
         .set_read_timeout(None)
         .map_err(|e| ExecError::Sandbox(SandboxError::io("clearing a timeout", e)))?;
     if hello.get("ready") != Some(&serde_json::Value::Bool(true)) {
-        return Err(ExecError::WorkerStart { slot: index, message: format!("unexpected greeting {hello}") });
+        return Err(ExecError::WorkerStart {
+            slot: index,
+            message: format!("unexpected greeting {hello}"),
+        });
     }
     Ok(slot)
 }
@@ -184,7 +198,10 @@ fn slot_thread(
             slot = start_slot(index, config, cgroups).ok();
         }
         let Some(current) = slot.as_ref() else {
-            let _ = request.reply.send(Outcome::sandbox_error(isolation, "the slot could not be rebuilt"));
+            let _ = request.reply.send(Outcome::sandbox_error(
+                isolation,
+                "the slot could not be rebuilt",
+            ));
             continue;
         };
         let outcome = match run_job(current, &request.job) {

@@ -13,9 +13,9 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use serde_json::{json, Value};
-use verdict_sandbox::fdpass::{poll_readable, send_frame};
+use serde_json::{Value, json};
 use verdict_sandbox::Slot;
+use verdict_sandbox::fdpass::{poll_readable, send_frame};
 
 use crate::capture::Capture;
 use crate::job::{Guard, Job, JobKind, Outcome, Status};
@@ -71,12 +71,15 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
     drop((out_w, err_w, res_w));
 
     let mut streams = Streams::new(out_r, err_r, res_r, job.limits.kept_output_bytes as usize);
-    let deadline = Instant::now() + Duration::from_millis(job.limits.effective_wall_ms()) + WORKER_GRACE;
+    let deadline =
+        Instant::now() + Duration::from_millis(job.limits.effective_wall_ms()) + WORKER_GRACE;
     let mut kill_sent = false;
     let reply = loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(SlotFailure("the worker did not answer before its deadline".into()));
+            return Err(SlotFailure(
+                "the worker did not answer before its deadline".into(),
+            ));
         }
         let mut fds = streams.open_fds();
         fds.push(slot.control().as_raw_fd());
@@ -87,14 +90,16 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
         }
         streams.read_ready(&ready[..ready.len() - 1]);
         if !kill_sent && streams.output_total() > job.limits.output_bytes {
-            send_frame(slot.control(), br#"{"kill":"output"}"#, &[]).map_err(|e| fail("stopping the job", e))?;
+            send_frame(slot.control(), br#"{"kill":"output"}"#, &[])
+                .map_err(|e| fail("stopping the job", e))?;
             kill_sent = true;
         }
     };
     if let Some(error) = reply.get("error").and_then(Value::as_str) {
         return Err(SlotFailure(format!("worker refused the job: {error}")));
     }
-    let reply: Reply = serde_json::from_value(reply).map_err(|e| SlotFailure(format!("malformed reply: {e}")))?;
+    let reply: Reply =
+        serde_json::from_value(reply).map_err(|e| SlotFailure(format!("malformed reply: {e}")))?;
     streams.drain(Duration::from_millis(200));
     let oom_killed = slot.cgroup().is_some_and(|c| c.oom_kills() > oom_before);
     let output_total = streams.output_total();
@@ -118,7 +123,10 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
     };
     // A job that left files the worker could not remove spoils the slot
     // for the next one; its own outcome stands.
-    Ok(Ran { outcome, replace_slot: !reply.clean })
+    Ok(Ran {
+        outcome,
+        replace_slot: !reply.clean,
+    })
 }
 
 /// A job that ran to an outcome.
@@ -147,14 +155,23 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
     });
     match &job.kind {
         JobKind::Program => frame["mode"] = json!("program"),
-        JobKind::Check { test, entry_point, guard } => {
+        JobKind::Check {
+            test,
+            entry_point,
+            guard,
+        } => {
             frame["mode"] = json!("check");
             frame["test"] = json!(test);
             frame["entry_point"] = json!(entry_point);
             frame["nonce"] = json!(nonce);
             frame["guard"] = json!(Guard::wire_name(*guard));
         }
-        JobKind::Calls { entry_point, inputs_json, input_cpu_ms, guard } => {
+        JobKind::Calls {
+            entry_point,
+            inputs_json,
+            input_cpu_ms,
+            guard,
+        } => {
             frame["mode"] = json!("calls");
             frame["guard"] = json!(Guard::wire_name(*guard));
             frame["entry_point"] = json!(entry_point);
@@ -200,7 +217,13 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
     }
 }
 
-fn classify(job: &Job, reply: &Reply, harness: Option<&Value>, oom_killed: bool, output_total: u64) -> Status {
+fn classify(
+    job: &Job,
+    reply: &Reply,
+    harness: Option<&Value>,
+    oom_killed: bool,
+    output_total: u64,
+) -> Status {
     let signal = reply.signal;
     let memory_error = harness.is_some_and(|h| {
         h.get("uncaught").and_then(Value::as_str) == Some("MemoryError")
@@ -214,8 +237,10 @@ fn classify(job: &Job, reply: &Reply, harness: Option<&Value>, oom_killed: bool,
     }
     if output_total > job.limits.output_bytes || signal == Some(libc_signal::SIGXFSZ) {
         Status::OutputLimit
-    } else if matches!(signal, Some(libc_signal::SIGXCPU) | Some(libc_signal::SIGPROF))
-        || (signal == Some(libc_signal::SIGKILL) && cpu_exhausted)
+    } else if matches!(
+        signal,
+        Some(libc_signal::SIGXCPU) | Some(libc_signal::SIGPROF)
+    ) || (signal == Some(libc_signal::SIGKILL) && cpu_exhausted)
     {
         Status::TimeLimit
     } else if oom_killed || memory_error {
@@ -265,7 +290,9 @@ impl Streams {
         let mut flags = ready.iter();
         let mut buf = vec![0u8; 64 << 10];
         for index in 0..3 {
-            let Some(pipe) = self.pipes[index].as_mut() else { continue };
+            let Some(pipe) = self.pipes[index].as_mut() else {
+                continue;
+            };
             if !flags.next().copied().unwrap_or(false) {
                 continue;
             }
@@ -293,7 +320,9 @@ impl Streams {
             if remaining.is_zero() {
                 break;
             }
-            let Ok(ready) = poll_readable(&self.open_fds(), remaining.as_millis() as i32) else { break };
+            let Ok(ready) = poll_readable(&self.open_fds(), remaining.as_millis() as i32) else {
+                break;
+            };
             self.read_ready(&ready);
         }
     }

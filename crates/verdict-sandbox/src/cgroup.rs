@@ -17,7 +17,10 @@ use crate::SandboxError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CgroupHost {
     /// cgroup v1: one directory per controller, each our own cgroup in it.
-    V1 { memory: PathBuf, pids: Option<PathBuf> },
+    V1 {
+        memory: PathBuf,
+        pids: Option<PathBuf>,
+    },
     /// cgroup v2: our own cgroup in the unified hierarchy.
     V2 { own: PathBuf },
 }
@@ -44,7 +47,8 @@ impl CgroupHost {
             CgroupHost::V1 { memory, pids } => format!(
                 "cgroup v1 (memory at {}, pids {})",
                 memory.display(),
-                pids.as_ref().map_or("unavailable".into(), |p| format!("at {}", p.display()))
+                pids.as_ref()
+                    .map_or("unavailable".into(), |p| format!("at {}", p.display()))
             ),
             CgroupHost::V2 { own } => format!("cgroup v2 at {}", own.display()),
         }
@@ -65,13 +69,17 @@ impl CgroupHost {
     /// Best effort: a directory still holding processes is left alone.
     pub fn sweep_stale(&self) {
         for root in self.roots() {
-            let Ok(entries) = fs::read_dir(&root) else { continue };
+            let Ok(entries) = fs::read_dir(&root) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("verdict-")) else {
                     continue;
                 };
-                let Ok(pid) = pid.parse::<u32>() else { continue };
+                let Ok(pid) = pid.parse::<u32>() else {
+                    continue;
+                };
                 if Path::new(&format!("/proc/{pid}")).exists() {
                     continue;
                 }
@@ -104,15 +112,18 @@ fn detect_from(cgroups: &str, mountinfo: &str) -> Option<CgroupHost> {
     }
     if let Some(path) = v1_memory {
         let memory = v1_mount(mountinfo, "memory")?.join(path.trim_start_matches('/'));
-        let pids = v1_pids.and_then(|p| {
-            v1_mount(mountinfo, "pids").map(|m| m.join(p.trim_start_matches('/')))
-        });
+        let pids = v1_pids
+            .and_then(|p| v1_mount(mountinfo, "pids").map(|m| m.join(p.trim_start_matches('/'))));
         return Some(CgroupHost::V1 { memory, pids });
     }
     let path = v2_path?;
     let mount = mountinfo
         .lines()
-        .find(|l| l.split(" - ").nth(1).is_some_and(|t| t.starts_with("cgroup2 ")))
+        .find(|l| {
+            l.split(" - ")
+                .nth(1)
+                .is_some_and(|t| t.starts_with("cgroup2 "))
+        })
         .and_then(|l| l.split(' ').nth(4))?;
     let own = Path::new(mount).join(path.trim_start_matches('/'));
     let controllers = fs::read_to_string(own.join("cgroup.controllers")).ok()?;
@@ -157,21 +168,34 @@ pub struct CgroupLimits {
 
 impl SlotCgroup {
     /// Creates the cgroups of slot `name` and applies `limits`.
-    pub fn create(host: &CgroupHost, name: &str, limits: CgroupLimits) -> Result<Self, SandboxError> {
+    pub fn create(
+        host: &CgroupHost,
+        name: &str,
+        limits: CgroupLimits,
+    ) -> Result<Self, SandboxError> {
         let owner = format!("verdict-{}", std::process::id());
         let cgroup = match host {
             CgroupHost::V1 { memory, pids } => {
                 let mem = make_dir(&memory.join(&owner).join(name))?;
-                write(&mem.join("memory.limit_in_bytes"), &limits.memory_bytes.to_string())?;
+                write(
+                    &mem.join("memory.limit_in_bytes"),
+                    &limits.memory_bytes.to_string(),
+                )?;
                 // Without swap accounting the file is absent; that is fine.
-                let _ = fs::write(mem.join("memory.memsw.limit_in_bytes"), limits.memory_bytes.to_string());
+                let _ = fs::write(
+                    mem.join("memory.memsw.limit_in_bytes"),
+                    limits.memory_bytes.to_string(),
+                );
                 let mut dirs = vec![mem];
                 if let Some(pids) = pids {
                     let p = make_dir(&pids.join(&owner).join(name))?;
                     write(&p.join("pids.max"), &limits.pids.to_string())?;
                     dirs.push(p);
                 }
-                SlotCgroup { host: host.clone(), dirs }
+                SlotCgroup {
+                    host: host.clone(),
+                    dirs,
+                }
             }
             CgroupHost::V2 { own } => {
                 let parent = v2_prepare(own, &owner)?;
@@ -179,7 +203,10 @@ impl SlotCgroup {
                 write(&dir.join("memory.max"), &limits.memory_bytes.to_string())?;
                 let _ = fs::write(dir.join("memory.swap.max"), "0");
                 write(&dir.join("pids.max"), &limits.pids.to_string())?;
-                SlotCgroup { host: host.clone(), dirs: vec![dir] }
+                SlotCgroup {
+                    host: host.clone(),
+                    dirs: vec![dir],
+                }
             }
         };
         Ok(cgroup)
@@ -213,9 +240,11 @@ impl SlotCgroup {
 
     /// Whether any process is still in the slot's cgroups.
     pub fn is_empty(&self) -> bool {
-        self.procs_files()
-            .iter()
-            .all(|f| fs::read_to_string(f).map(|s| s.trim().is_empty()).unwrap_or(true))
+        self.procs_files().iter().all(|f| {
+            fs::read_to_string(f)
+                .map(|s| s.trim().is_empty())
+                .unwrap_or(true)
+        })
     }
 }
 
@@ -246,26 +275,46 @@ fn v2_prepare(own: &Path, owner: &str) -> Result<PathBuf, SandboxError> {
     let enable = |dir: &Path| fs::write(dir.join("cgroup.subtree_control"), "+memory +pids");
     if let Err(first) = enable(own) {
         if first.raw_os_error() != Some(libc::EBUSY) {
-            return Err(SandboxError::Cgroup { op: "enabling controllers in", path: own.into(), source: first });
+            return Err(SandboxError::Cgroup {
+                op: "enabling controllers in",
+                path: own.into(),
+                source: first,
+            });
         }
         let leaf = make_dir(&own.join(format!("{owner}-supervisor")))?;
         write(&leaf.join("cgroup.procs"), &std::process::id().to_string())?;
-        enable(own).map_err(|e| SandboxError::Cgroup { op: "enabling controllers in", path: own.into(), source: e })?;
+        enable(own).map_err(|e| SandboxError::Cgroup {
+            op: "enabling controllers in",
+            path: own.into(),
+            source: e,
+        })?;
     }
     let parent = make_dir(&own.join(owner))?;
-    enable(&parent).map_err(|e| SandboxError::Cgroup { op: "enabling controllers in", path: parent.clone(), source: e })?;
+    enable(&parent).map_err(|e| SandboxError::Cgroup {
+        op: "enabling controllers in",
+        path: parent.clone(),
+        source: e,
+    })?;
     Ok(parent)
 }
 
 fn make_dir(path: &Path) -> Result<PathBuf, SandboxError> {
     match fs::create_dir_all(path) {
         Ok(()) => Ok(path.to_path_buf()),
-        Err(e) => Err(SandboxError::Cgroup { op: "creating", path: path.into(), source: e }),
+        Err(e) => Err(SandboxError::Cgroup {
+            op: "creating",
+            path: path.into(),
+            source: e,
+        }),
     }
 }
 
 fn write(path: &Path, value: &str) -> Result<(), SandboxError> {
-    fs::write(path, value).map_err(|e| SandboxError::Cgroup { op: "writing", path: path.into(), source: e })
+    fs::write(path, value).map_err(|e| SandboxError::Cgroup {
+        op: "writing",
+        path: path.into(),
+        source: e,
+    })
 }
 
 fn remove_tree(dir: &Path) {

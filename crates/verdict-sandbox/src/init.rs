@@ -25,7 +25,7 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use crate::seccomp;
@@ -92,9 +92,7 @@ fn helper_main() -> Result<i32, String> {
     }
     sys::close(err_write);
     sys::close(go_read);
-    if namespaces
-        && let Err(e) = write_id_maps(pid, spec.uid_base)
-    {
+    if namespaces && let Err(e) = write_id_maps(pid, spec.uid_base) {
         let _ = sys::kill(pid, libc::SIGKILL);
         let _ = sys::wait_for(pid);
         return Err(format!("writing uid/gid maps of pid {pid}: {e}"));
@@ -117,7 +115,11 @@ fn helper_main() -> Result<i32, String> {
     writeln!(out, "ready {pid}").map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     let status = sys::wait_for(pid).map_err(|e| format!("waiting for pid {pid}: {e}"))?;
-    Ok(if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) })
+    Ok(if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    })
 }
 
 fn write_id_maps(pid: libc::pid_t, base: u32) -> io::Result<()> {
@@ -151,15 +153,30 @@ enum Never {}
 fn build_namespaced(spec: &DecodedSpec) -> StepResult<Never> {
     // Become uid 0 of the new namespace (host: the slot's base uid) so that
     // files we create in the root have a mapped owner.
-    step("becoming root of the user namespace", sys::become_user(0, 0))?;
+    step(
+        "becoming root of the user namespace",
+        sys::become_user(0, 0),
+    )?;
     step(
         "making mounts private",
-        sys::mount(None, Path::new("/"), None, libc::MS_REC | libc::MS_PRIVATE, None),
+        sys::mount(
+            None,
+            Path::new("/"),
+            None,
+            libc::MS_REC | libc::MS_PRIVATE,
+            None,
+        ),
     )?;
     let root = Path::new(STAGING);
     step(
         "mounting the root tmpfs",
-        sys::mount(Some("tmpfs"), root, Some("tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some("size=64m,mode=0755")),
+        sys::mount(
+            Some("tmpfs"),
+            root,
+            Some("tmpfs"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some("size=64m,mode=0755"),
+        ),
     )?;
     link_or_bind_top_dirs(root)?;
     for (source, target, optional) in &spec.binds {
@@ -167,20 +184,35 @@ fn build_namespaced(spec: &DecodedSpec) -> StepResult<Never> {
     }
     for (path, data) in &spec.files {
         let dest = root.join(path.trim_start_matches('/'));
-        step(format!("creating /{path}"), create_parent(&dest).and_then(|()| fs::write(&dest, data)))?;
-        step(format!("chmod /{path}"), fs::set_permissions(&dest, fs::Permissions::from_mode(0o644)))?;
+        step(
+            format!("creating /{path}"),
+            create_parent(&dest).and_then(|()| fs::write(&dest, data)),
+        )?;
+        step(
+            format!("chmod /{path}"),
+            fs::set_permissions(&dest, fs::Permissions::from_mode(0o644)),
+        )?;
     }
     mount_proc_and_dev(root)?;
     let tmp_opts = format!("size={},mode=1777", spec.tmp_bytes);
     mount_tmpfs(root, "tmp", &tmp_opts)?;
     mount_tmpfs(root, "dev/shm", &tmp_opts)?;
     mount_tmpfs(root, "work", &format!("size={},mode=0755", spec.work_bytes))?;
-    step("chown /work", std::os::unix::fs::chown(root.join("work"), Some(SANDBOX_UID), Some(SANDBOX_UID)))?;
+    step(
+        "chown /work",
+        std::os::unix::fs::chown(root.join("work"), Some(SANDBOX_UID), Some(SANDBOX_UID)),
+    )?;
     step("setting the hostname", sys::sethostname("verdict"))?;
     pivot_into(root)?;
     step(
         "making / read-only",
-        sys::mount(None, Path::new("/"), None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV, None),
+        sys::mount(
+            None,
+            Path::new("/"),
+            None,
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        ),
     )?;
     step("chdir /work", std::env::set_current_dir("/work"))?;
     drop_privileges(spec, SANDBOX_UID, "/")
@@ -193,12 +225,23 @@ fn build_process(spec: &DecodedSpec) -> StepResult<Never> {
         .iter()
         .find_map(|e| e.strip_prefix("VERDICT_ROOT="))
         .map(PathBuf::from)
-        .ok_or_else(|| ("finding the private directory".to_string(), io::Error::other("VERDICT_ROOT is not set")))?;
+        .ok_or_else(|| {
+            (
+                "finding the private directory".to_string(),
+                io::Error::other("VERDICT_ROOT is not set"),
+            )
+        })?;
     for (path, data) in &spec.files {
         let dest = root.join(path.trim_start_matches('/'));
-        step(format!("creating {}", dest.display()), create_parent(&dest).and_then(|()| fs::write(&dest, data)))?;
+        step(
+            format!("creating {}", dest.display()),
+            create_parent(&dest).and_then(|()| fs::write(&dest, data)),
+        )?;
     }
-    step("chdir to the private directory", std::env::set_current_dir(root.join("work")))?;
+    step(
+        "chdir to the private directory",
+        std::env::set_current_dir(root.join("work")),
+    )?;
     // As root, drop to `nobody`; otherwise keep the caller's own uid.
     let uid = if sys::getuid() == 0 { 65534 } else { u32::MAX };
     drop_privileges(spec, uid, &root.display().to_string())
@@ -230,13 +273,31 @@ fn bind_read_only(root: &Path, source: &Path, target: &Path, optional: bool) -> 
     if meta.is_dir() {
         step(name.clone(), fs::create_dir_all(&dest))?;
     } else {
-        step(name.clone(), create_parent(&dest).and_then(|()| fs::write(&dest, b"")))?;
+        step(
+            name.clone(),
+            create_parent(&dest).and_then(|()| fs::write(&dest, b"")),
+        )?;
     }
-    step(name.clone(), sys::mount(Some(&source.display().to_string()), &dest, None, libc::MS_BIND | libc::MS_REC, None))?;
+    step(
+        name.clone(),
+        sys::mount(
+            Some(&source.display().to_string()),
+            &dest,
+            None,
+            libc::MS_BIND | libc::MS_REC,
+            None,
+        ),
+    )?;
     let locked = step(name.clone(), sys::locked_mount_flags(&dest))?;
     step(
         name,
-        sys::mount(None, &dest, None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | locked, None),
+        sys::mount(
+            None,
+            &dest,
+            None,
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | locked,
+            None,
+        ),
     )
 }
 
@@ -245,14 +306,28 @@ fn mount_proc_and_dev(root: &Path) -> StepResult<()> {
     step("mkdir /proc", fs::create_dir_all(&proc_dir))?;
     step(
         "mounting /proc",
-        sys::mount(Some("proc"), &proc_dir, Some("proc"), libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC, None),
+        sys::mount(
+            Some("proc"),
+            &proc_dir,
+            Some("proc"),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            None,
+        ),
     )?;
     mount_tmpfs(root, "dev", "size=64k,mode=0755")?;
     for dev in ["null", "zero", "full", "random", "urandom"] {
         bind_device(root, dev)?;
     }
-    for (link, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-        step(format!("linking /dev/{link}"), symlink(target, root.join("dev").join(link)))?;
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        step(
+            format!("linking /dev/{link}"),
+            symlink(target, root.join("dev").join(link)),
+        )?;
     }
     Ok(())
 }
@@ -262,7 +337,13 @@ fn bind_device(root: &Path, name: &str) -> StepResult<()> {
     step(format!("creating /dev/{name}"), fs::write(&dest, b""))?;
     step(
         format!("binding /dev/{name}"),
-        sys::mount(Some(&format!("/dev/{name}")), &dest, None, libc::MS_BIND, None),
+        sys::mount(
+            Some(&format!("/dev/{name}")),
+            &dest,
+            None,
+            libc::MS_BIND,
+            None,
+        ),
     )
 }
 
@@ -271,7 +352,13 @@ fn mount_tmpfs(root: &Path, dir: &str, options: &str) -> StepResult<()> {
     step(format!("mkdir /{dir}"), fs::create_dir_all(&dest))?;
     step(
         format!("mounting tmpfs on /{dir}"),
-        sys::mount(Some("tmpfs"), &dest, Some("tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(options)),
+        sys::mount(
+            Some("tmpfs"),
+            &dest,
+            Some("tmpfs"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some(options),
+        ),
     )
 }
 
@@ -279,30 +366,58 @@ fn pivot_into(root: &Path) -> StepResult<()> {
     let old = root.join(".oldroot");
     step("mkdir .oldroot", fs::create_dir_all(&old))?;
     step("chdir to the new root", std::env::set_current_dir(root))?;
-    step("pivot_root", sys::pivot_root(Path::new("."), Path::new(".oldroot")))?;
+    step(
+        "pivot_root",
+        sys::pivot_root(Path::new("."), Path::new(".oldroot")),
+    )?;
     step("chdir /", std::env::set_current_dir("/"))?;
-    step("detaching the old root", sys::umount2(Path::new("/.oldroot"), libc::MNT_DETACH))?;
+    step(
+        "detaching the old root",
+        sys::umount2(Path::new("/.oldroot"), libc::MNT_DETACH),
+    )?;
     step("removing /.oldroot", fs::remove_dir("/.oldroot"))
 }
 
 fn drop_privileges(spec: &DecodedSpec, uid: u32, root: &str) -> StepResult<Never> {
-    let argv: Vec<String> = spec.argv.iter().map(|a| a.replace("{root}", root)).collect();
+    let argv: Vec<String> = spec
+        .argv
+        .iter()
+        .map(|a| a.replace("{root}", root))
+        .collect();
     let argv = step("preparing argv", sys::cstrings(&argv))?;
     let env = step("preparing the environment", sys::cstrings(&spec.env))?;
     let filter = seccomp::compile(&seccomp::policy());
-    step("RLIMIT_NOFILE", sys::set_rlimit(libc::RLIMIT_NOFILE, spec.max_open_files))?;
+    step(
+        "RLIMIT_NOFILE",
+        sys::set_rlimit(libc::RLIMIT_NOFILE, spec.max_open_files),
+    )?;
     step("RLIMIT_CORE", sys::set_rlimit(libc::RLIMIT_CORE, 0))?;
     if uid != u32::MAX {
         step("clearing supplementary groups", sys::clear_groups())?;
-        step("emptying the capability bounding set", sys::drop_all_capabilities_bounding())?;
+        step(
+            "emptying the capability bounding set",
+            sys::drop_all_capabilities_bounding(),
+        )?;
         step("dropping to the sandbox user", sys::become_user(uid, uid))?;
         step("clearing capabilities", sys::drop_all_capabilities())?;
     }
-    step("PR_SET_NO_NEW_PRIVS", sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1))?;
-    step("PR_SET_PDEATHSIG", sys::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong))?;
+    step(
+        "PR_SET_NO_NEW_PRIVS",
+        sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1),
+    )?;
+    step(
+        "PR_SET_PDEATHSIG",
+        sys::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong),
+    )?;
     step("installing the seccomp filter", seccomp::install(&filter))?;
     let err = sys::execve(&argv, &env);
-    Err((format!("executing the worker `{}`", spec.argv.first().map_or("", |s| s.as_str())), err))
+    Err((
+        format!(
+            "executing the worker `{}`",
+            spec.argv.first().map_or("", |s| s.as_str())
+        ),
+        err,
+    ))
 }
 
 fn create_parent(path: &Path) -> io::Result<()> {

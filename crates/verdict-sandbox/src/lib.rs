@@ -22,6 +22,6 @@ mod sys;
 
 pub use cgroup::{CgroupHost, CgroupLimits, SlotCgroup};
 pub use error::SandboxError;
-pub use init::{run_init_if_requested, CONTROL_FD, INIT_ARG};
+pub use init::{CONTROL_FD, INIT_ARG, run_init_if_requested};
 pub use slot::Slot;
-pub use spec::{Bind, Isolation, SandboxSpec, SANDBOX_UID};
+pub use spec::{Bind, Isolation, SANDBOX_UID, SandboxSpec};

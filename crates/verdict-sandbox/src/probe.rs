@@ -21,26 +21,46 @@ pub struct Check {
 pub fn host_checks() -> Vec<Check> {
     let mut checks = Vec::new();
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    checks.push(Check { name: "kernel", ok: true, detail: format!("Linux {}", release.trim()) });
+    checks.push(Check {
+        name: "kernel",
+        ok: true,
+        detail: format!("Linux {}", release.trim()),
+    });
     checks.push(user_namespaces());
     match CgroupHost::detect() {
         Ok(host) => {
             let pids = !matches!(&host, CgroupHost::V1 { pids: None, .. });
-            checks.push(Check { name: "cgroups", ok: true, detail: host.describe() });
+            checks.push(Check {
+                name: "cgroups",
+                ok: true,
+                detail: host.describe(),
+            });
             checks.push(Check {
                 name: "pids controller",
                 ok: pids,
-                detail: if pids { "available".into() } else { "missing: fork bombs are held by RLIMIT_NPROC only".into() },
+                detail: if pids {
+                    "available".into()
+                } else {
+                    "missing: fork bombs are held by RLIMIT_NPROC only".into()
+                },
             });
         }
-        Err(e) => checks.push(Check { name: "cgroups", ok: false, detail: e.to_string() }),
+        Err(e) => checks.push(Check {
+            name: "cgroups",
+            ok: false,
+            detail: e.to_string(),
+        }),
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let seccomp = status.lines().any(|l| l.starts_with("Seccomp:"));
     checks.push(Check {
         name: "seccomp",
         ok: seccomp,
-        detail: if seccomp { "filter mode available".into() } else { "the kernel does not report seccomp".into() },
+        detail: if seccomp {
+            "filter mode available".into()
+        } else {
+            "the kernel does not report seccomp".into()
+        },
     });
     checks
 }
@@ -61,7 +81,10 @@ fn user_namespaces() -> Check {
         | libc::CLONE_NEWIPC
         | libc::CLONE_NEWUTS;
     let mut command = Command::new("/bin/true");
-    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // SAFETY: unshare is async-signal-safe and touches only the child.
     unsafe {
         command.pre_exec(move || {
@@ -77,7 +100,15 @@ fn user_namespaces() -> Check {
             ok: true,
             detail: "user, PID, mount, network, IPC and UTS namespaces can be created".into(),
         },
-        Ok(status) => Check { name: "user namespaces", ok: false, detail: format!("test process failed: {status}") },
-        Err(e) => Check { name: "user namespaces", ok: false, detail: format!("unshare failed: {e}") },
+        Ok(status) => Check {
+            name: "user namespaces",
+            ok: false,
+            detail: format!("test process failed: {status}"),
+        },
+        Err(e) => Check {
+            name: "user namespaces",
+            ok: false,
+            detail: format!("unshare failed: {e}"),
+        },
     }
 }

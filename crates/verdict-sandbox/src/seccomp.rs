@@ -67,14 +67,46 @@ macro_rules! deny {
 pub fn policy() -> Vec<Rule> {
     use libc::{EAFNOSUPPORT, ENOSYS, EPERM};
     vec![
-        deny!(SYS_ptrace, EPERM, "debugging another process would let a job read or steer its worker"),
-        deny!(SYS_process_vm_readv, EPERM, "reads another process's memory"),
-        deny!(SYS_process_vm_writev, EPERM, "writes another process's memory"),
-        deny!(SYS_pidfd_getfd, EPERM, "steals file descriptors from another process"),
-        deny!(SYS_mount, EPERM, "the filesystem view is fixed when the slot is built"),
-        deny!(SYS_umount2, EPERM, "unmounting could uncover what the sandbox hides"),
-        deny!(SYS_pivot_root, EPERM, "the root is fixed when the slot is built"),
-        deny!(SYS_chroot, EPERM, "the root is fixed when the slot is built"),
+        deny!(
+            SYS_ptrace,
+            EPERM,
+            "debugging another process would let a job read or steer its worker"
+        ),
+        deny!(
+            SYS_process_vm_readv,
+            EPERM,
+            "reads another process's memory"
+        ),
+        deny!(
+            SYS_process_vm_writev,
+            EPERM,
+            "writes another process's memory"
+        ),
+        deny!(
+            SYS_pidfd_getfd,
+            EPERM,
+            "steals file descriptors from another process"
+        ),
+        deny!(
+            SYS_mount,
+            EPERM,
+            "the filesystem view is fixed when the slot is built"
+        ),
+        deny!(
+            SYS_umount2,
+            EPERM,
+            "unmounting could uncover what the sandbox hides"
+        ),
+        deny!(
+            SYS_pivot_root,
+            EPERM,
+            "the root is fixed when the slot is built"
+        ),
+        deny!(
+            SYS_chroot,
+            EPERM,
+            "the root is fixed when the slot is built"
+        ),
         deny!(SYS_open_tree, EPERM, "new mount API"),
         deny!(SYS_move_mount, EPERM, "new mount API"),
         deny!(SYS_fsopen, EPERM, "new mount API"),
@@ -82,7 +114,11 @@ pub fn policy() -> Vec<Rule> {
         deny!(SYS_fsmount, EPERM, "new mount API"),
         deny!(SYS_fspick, EPERM, "new mount API"),
         deny!(SYS_mount_setattr, EPERM, "new mount API"),
-        deny!(SYS_unshare, EPERM, "new namespaces are the usual first step of kernel exploits"),
+        deny!(
+            SYS_unshare,
+            EPERM,
+            "new namespaces are the usual first step of kernel exploits"
+        ),
         deny!(SYS_setns, EPERM, "joining other namespaces"),
         Rule {
             name: "clone",
@@ -91,16 +127,40 @@ pub fn policy() -> Vec<Rule> {
             action: Action::Errno(EPERM),
             reason: "plain fork and threads are fine; clone into new namespaces is not",
         },
-        deny!(SYS_clone3, ENOSYS, "its flags live in memory a filter cannot read; ENOSYS makes libc fall back to clone"),
+        deny!(
+            SYS_clone3,
+            ENOSYS,
+            "its flags live in memory a filter cannot read; ENOSYS makes libc fall back to clone"
+        ),
         deny!(SYS_keyctl, EPERM, "kernel keyrings are not namespaced"),
         deny!(SYS_add_key, EPERM, "kernel keyrings are not namespaced"),
         deny!(SYS_request_key, EPERM, "kernel keyrings are not namespaced"),
         deny!(SYS_bpf, EPERM, "eBPF is a large kernel attack surface"),
-        deny!(SYS_perf_event_open, EPERM, "performance counters leak host information and are an attack surface"),
-        deny!(SYS_userfaultfd, EPERM, "used to widen kernel race windows in exploits"),
-        deny!(SYS_io_uring_setup, EPERM, "io_uring operations are not seen by seccomp"),
-        deny!(SYS_io_uring_enter, EPERM, "io_uring operations are not seen by seccomp"),
-        deny!(SYS_io_uring_register, EPERM, "io_uring operations are not seen by seccomp"),
+        deny!(
+            SYS_perf_event_open,
+            EPERM,
+            "performance counters leak host information and are an attack surface"
+        ),
+        deny!(
+            SYS_userfaultfd,
+            EPERM,
+            "used to widen kernel race windows in exploits"
+        ),
+        deny!(
+            SYS_io_uring_setup,
+            EPERM,
+            "io_uring operations are not seen by seccomp"
+        ),
+        deny!(
+            SYS_io_uring_enter,
+            EPERM,
+            "io_uring operations are not seen by seccomp"
+        ),
+        deny!(
+            SYS_io_uring_register,
+            EPERM,
+            "io_uring operations are not seen by seccomp"
+        ),
         deny!(SYS_init_module, EPERM, "kernel module loading"),
         deny!(SYS_finit_module, EPERM, "kernel module loading"),
         deny!(SYS_delete_module, EPERM, "kernel module unloading"),
@@ -112,14 +172,26 @@ pub fn policy() -> Vec<Rule> {
         deny!(SYS_acct, EPERM, "host process accounting"),
         deny!(SYS_quotactl, EPERM, "host disk quotas"),
         deny!(SYS_syslog, EPERM, "the kernel log leaks host information"),
-        deny!(SYS_open_by_handle_at, EPERM, "opens files by handle, bypassing the mount view"),
+        deny!(
+            SYS_open_by_handle_at,
+            EPERM,
+            "opens files by handle, bypassing the mount view"
+        ),
         deny!(SYS_name_to_handle_at, EPERM, "pairs with open_by_handle_at"),
         deny!(SYS_settimeofday, EPERM, "host clock"),
         deny!(SYS_clock_settime, EPERM, "host clock"),
         deny!(SYS_clock_adjtime, EPERM, "host clock"),
         deny!(SYS_adjtimex, EPERM, "host clock"),
-        deny!(SYS_sethostname, EPERM, "the hostname is fixed when the slot is built"),
-        deny!(SYS_setdomainname, EPERM, "the domain name is fixed when the slot is built"),
+        deny!(
+            SYS_sethostname,
+            EPERM,
+            "the hostname is fixed when the slot is built"
+        ),
+        deny!(
+            SYS_setdomainname,
+            EPERM,
+            "the domain name is fixed when the slot is built"
+        ),
         deny!(SYS_vhangup, EPERM, "terminal control of the host"),
         deny!(SYS_lookup_dcookie, EPERM, "kernel profiling interface"),
         Rule {
@@ -157,7 +229,12 @@ const OFFSET_ARCH: u32 = 4;
 const OFFSET_ARG0_LOW: u32 = 16;
 
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
-    libc::sock_filter { code, jt: 0, jf: 0, k }
+    libc::sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
 }
 
 fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {

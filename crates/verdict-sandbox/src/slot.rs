@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use crate::cgroup::{CgroupHost, SlotCgroup};
 use crate::init::{CONTROL_FD, INIT_ARG};
 use crate::spec::{Isolation, SandboxSpec};
-use crate::{sys, SandboxError};
+use crate::{SandboxError, sys};
 
 /// One running sandbox with its worker as PID 1. Dropping it kills every
 /// process inside and removes its cgroups and directories.
@@ -44,7 +44,9 @@ impl Slot {
         let mut spec = spec.clone();
         let name = format!("slot-{}-{}", spec.slot, unique_suffix());
         let cgroup = match (spec.isolation, cgroups, spec.cgroup) {
-            (Isolation::Namespaces, Some(host), Some(limits)) => Some(SlotCgroup::create(host, &name, limits)?),
+            (Isolation::Namespaces, Some(host), Some(limits)) => {
+                Some(SlotCgroup::create(host, &name, limits)?)
+            }
             (Isolation::Namespaces, None, _) => {
                 return Err(SandboxError::Unsupported {
                     what: "namespace isolation".into(),
@@ -58,10 +60,16 @@ impl Slot {
             Isolation::Namespaces => None,
         };
         add_standard_env(&mut spec, private_dir.as_deref());
-        let (ours, theirs) = UnixStream::pair().map_err(|e| SandboxError::io("creating the control socket", e))?;
+        let (ours, theirs) =
+            UnixStream::pair().map_err(|e| SandboxError::io("creating the control socket", e))?;
         let theirs_fd = theirs.as_raw_fd();
         let mut command = Command::new(init_program);
-        command.arg(INIT_ARG).env_clear().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        command
+            .arg(INIT_ARG)
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         // SAFETY: the closure only makes async-signal-safe system calls
         // (prctl, setsid, dup2, fcntl) in the forked child before exec.
         unsafe {
@@ -83,9 +91,10 @@ impl Slot {
                 Ok(())
             });
         }
-        let mut helper = command
-            .spawn()
-            .map_err(|e| SandboxError::SpawnHelper { program: init_program.into(), source: e })?;
+        let mut helper = command.spawn().map_err(|e| SandboxError::SpawnHelper {
+            program: init_program.into(),
+            source: e,
+        })?;
         drop(theirs);
         let procs = cgroup.as_ref().map(|c| c.procs_files()).unwrap_or_default();
         let mut stdin = helper.stdin.take().expect("piped stdin");
@@ -110,9 +119,13 @@ impl Slot {
             (written, read, _) => {
                 let _ = helper.kill();
                 let status = helper.wait();
-                let why = written.err().or(read.err()).map(|e| e.to_string()).unwrap_or_else(|| {
-                    format!("the helper exited ({status:?}) without saying why")
-                });
+                let why = written
+                    .err()
+                    .or(read.err())
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| {
+                        format!("the helper exited ({status:?}) without saying why")
+                    });
                 return Err(setup_failed(why));
             }
         };
@@ -197,17 +210,34 @@ fn unique_suffix() -> String {
 
 fn add_standard_env(spec: &mut SandboxSpec, private_dir: Option<&Path>) {
     let (root, work, tmp) = match private_dir {
-        Some(dir) => (dir.display().to_string(), dir.join("work").display().to_string(), dir.join("tmp").display().to_string()),
+        Some(dir) => (
+            dir.display().to_string(),
+            dir.join("work").display().to_string(),
+            dir.join("tmp").display().to_string(),
+        ),
         None => ("/".to_string(), "/work".to_string(), "/tmp".to_string()),
     };
-    spec.env.retain(|(k, _)| !matches!(k.as_str(), "HOME" | "TMPDIR" | "VERDICT_ROOT" | "VERDICT_WORK_DIR" | "VERDICT_TMP_DIR" | "VERDICT_ISOLATION"));
+    spec.env.retain(|(k, _)| {
+        !matches!(
+            k.as_str(),
+            "HOME"
+                | "TMPDIR"
+                | "VERDICT_ROOT"
+                | "VERDICT_WORK_DIR"
+                | "VERDICT_TMP_DIR"
+                | "VERDICT_ISOLATION"
+        )
+    });
     spec.env.extend([
         ("HOME".to_string(), work.clone()),
         ("TMPDIR".to_string(), tmp.clone()),
         ("VERDICT_ROOT".to_string(), root),
         ("VERDICT_WORK_DIR".to_string(), work),
         ("VERDICT_TMP_DIR".to_string(), tmp),
-        ("VERDICT_ISOLATION".to_string(), spec.isolation.name().to_string()),
+        (
+            "VERDICT_ISOLATION".to_string(),
+            spec.isolation.name().to_string(),
+        ),
     ]);
 }
 
@@ -215,7 +245,8 @@ fn make_private_dir(name: &str) -> Result<PathBuf, SandboxError> {
     let dir = std::env::temp_dir().join(format!("verdict-{}-{name}", std::process::id()));
     for sub in ["work", "tmp"] {
         let path = dir.join(sub);
-        std::fs::create_dir_all(&path).map_err(|e| SandboxError::io(format!("creating `{}`", path.display()), e))?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| SandboxError::io(format!("creating `{}`", path.display()), e))?;
         if sys::getuid() == 0 {
             std::os::unix::fs::chown(&path, Some(65534), Some(65534))
                 .map_err(|e| SandboxError::io(format!("chown `{}`", path.display()), e))?;

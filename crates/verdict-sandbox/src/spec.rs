@@ -52,12 +52,20 @@ pub struct Bind {
 impl Bind {
     /// A read-only bind of `path` at the same place, required to exist.
     pub fn same(path: &str) -> Bind {
-        Bind { source: path.into(), target: path.into(), optional: false }
+        Bind {
+            source: path.into(),
+            target: path.into(),
+            optional: false,
+        }
     }
 
     /// A read-only bind of `path` at the same place, skipped if absent.
     pub fn optional(path: &str) -> Bind {
-        Bind { source: path.into(), target: path.into(), optional: true }
+        Bind {
+            source: path.into(),
+            target: path.into(),
+            optional: true,
+        }
     }
 }
 
@@ -112,8 +120,14 @@ impl SandboxSpec {
                   nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
                     .to_vec(),
             ),
-            ("etc/group".into(), b"root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n".to_vec()),
-            ("etc/hosts".into(), b"127.0.0.1 localhost\n::1 localhost\n".to_vec()),
+            (
+                "etc/group".into(),
+                b"root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n".to_vec(),
+            ),
+            (
+                "etc/hosts".into(),
+                b"127.0.0.1 localhost\n::1 localhost\n".to_vec(),
+            ),
             ("etc/hostname".into(), b"verdict\n".to_vec()),
             ("etc/resolv.conf".into(), Vec::new()),
         ]
@@ -219,10 +233,13 @@ pub(crate) fn decode(input: &mut impl Read) -> io::Result<DecodedSpec> {
                 let t = text();
                 let (source, target) = t.split_once('\n').ok_or_else(bad)?;
                 let optional = source.starts_with('?');
-                spec.binds.push((source[1..].to_string(), target.to_string(), optional));
+                spec.binds
+                    .push((source[1..].to_string(), target.to_string(), optional));
             }
             "file_path" => pending_path = Some(text()),
-            "file_data" => spec.files.push((pending_path.take().ok_or_else(bad)?, value.clone())),
+            "file_data" => spec
+                .files
+                .push((pending_path.take().ok_or_else(bad)?, value.clone())),
             "work_bytes" => spec.work_bytes = number()?,
             "tmp_bytes" => spec.tmp_bytes = number()?,
             "arg" => spec.argv.push(text()),

@@ -35,7 +35,13 @@ pub(crate) fn mount(
     // SAFETY: every pointer is either null or a NUL-terminated string that
     // lives until the call returns.
     let rc = unsafe {
-        libc::mount(ptr(&source), target.as_ptr(), ptr(&fstype), flags, ptr(&data).cast())
+        libc::mount(
+            ptr(&source),
+            target.as_ptr(),
+            ptr(&fstype),
+            flags,
+            ptr(&data).cast(),
+        )
     };
     check(rc as libc::c_long).map(drop)
 }
@@ -117,7 +123,13 @@ pub(crate) fn drop_all_capabilities_bounding() -> io::Result<()> {
     }
     // SAFETY: integer-only prctl.
     check(unsafe {
-        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0, 0, 0)
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
     } as libc::c_long)
     .map(drop)
 }
@@ -136,8 +148,15 @@ pub(crate) fn drop_all_capabilities() -> io::Result<()> {
         permitted: u32,
         inheritable: u32,
     }
-    let header = Header { version: 0x2008_0522, pid: 0 }; // _LINUX_CAPABILITY_VERSION_3
-    let data = [Data { effective: 0, permitted: 0, inheritable: 0 }; 2];
+    let header = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    }; // _LINUX_CAPABILITY_VERSION_3
+    let data = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
     // SAFETY: header and data are the layouts capset(2) expects for version 3
     // (two data structs) and live until the call returns.
     check(unsafe { libc::syscall(libc::SYS_capset, &header as *const Header, data.as_ptr()) })
@@ -158,7 +177,10 @@ pub(crate) fn getuid() -> u32 {
 
 /// `setrlimit(2)` with soft = hard.
 pub(crate) fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64) -> io::Result<()> {
-    let limit = libc::rlimit { rlim_cur: value, rlim_max: value };
+    let limit = libc::rlimit {
+        rlim_cur: value,
+        rlim_max: value,
+    };
     // SAFETY: `limit` is a valid rlimit for the duration of the call.
     check(unsafe { libc::setrlimit(resource, &limit) } as libc::c_long).map(drop)
 }
@@ -269,9 +291,9 @@ pub(crate) fn cstrings(items: &[String]) -> io::Result<Vec<CString>> {
     items
         .iter()
         .map(|s| {
-            CString::new(s.as_str())
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "argument contains a NUL byte"))
+            CString::new(s.as_str()).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidInput, "argument contains a NUL byte")
+            })
         })
         .collect()
 }
-

@@ -19,10 +19,17 @@ fn spec(script: &str) -> SandboxSpec {
         files,
         work_bytes: 8 << 20,
         tmp_bytes: 8 << 20,
-        argv: vec!["/usr/bin/python3".into(), "-I".into(), "{root}.verdict/probe.py".into()],
+        argv: vec![
+            "/usr/bin/python3".into(),
+            "-I".into(),
+            "{root}.verdict/probe.py".into(),
+        ],
         env: vec![("PATH".into(), "/usr/bin:/bin".into())],
         max_open_files: 64,
-        cgroup: Some(CgroupLimits { memory_bytes: 256 << 20, pids: 64 }),
+        cgroup: Some(CgroupLimits {
+            memory_bytes: 256 << 20,
+            pids: 64,
+        }),
     }
 }
 
@@ -82,7 +89,10 @@ s.sendall(("\n".join(facts)).encode())
         "nnp=1",
         "inet=denied",
     ] {
-        assert!(out.lines().any(|l| l == expected), "missing {expected} in:\n{out}");
+        assert!(
+            out.lines().any(|l| l == expected),
+            "missing {expected} in:\n{out}"
+        );
     }
     assert!(!out.contains("CARGO"), "caller's environment leaked: {out}");
 }

@@ -52,7 +52,12 @@ pub struct EvalArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The k of pass@k, comma-separated.
-    #[arg(short = 'k', long = "k", default_value = "1,10,100", value_delimiter = ',')]
+    #[arg(
+        short = 'k',
+        long = "k",
+        default_value = "1,10,100",
+        value_delimiter = ','
+    )]
     pub ks: Vec<u64>,
     /// Samples judged at once (default: one per core).
     #[arg(long)]

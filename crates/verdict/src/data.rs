@@ -1,7 +1,7 @@
 //! `verdict data`: fetching and locating the official benchmark files.
 
 use anyhow::{Context, Result};
-use verdict_eval::data::{default_cache_dir, resolve, Fetched, Fetcher};
+use verdict_eval::data::{Fetched, Fetcher, default_cache_dir, resolve};
 use verdict_eval::dataset::Benchmark;
 
 use crate::cli::DataCommand;
@@ -18,9 +18,16 @@ pub fn data(command: DataCommand) -> Result<i32> {
             let cache = default_cache_dir()?;
             let fetcher = Fetcher::new(&cache);
             for benchmark in benchmarks {
-                match fetcher.fetch(benchmark).with_context(|| format!("fetching {benchmark}"))? {
-                    Fetched::AlreadyPresent(path) => println!("{benchmark}: already present at {}", path.display()),
-                    Fetched::Downloaded(path) => println!("{benchmark}: downloaded to {}", path.display()),
+                match fetcher
+                    .fetch(benchmark)
+                    .with_context(|| format!("fetching {benchmark}"))?
+                {
+                    Fetched::AlreadyPresent(path) => {
+                        println!("{benchmark}: already present at {}", path.display())
+                    }
+                    Fetched::Downloaded(path) => {
+                        println!("{benchmark}: downloaded to {}", path.display())
+                    }
                 }
             }
             Ok(exit::OK)

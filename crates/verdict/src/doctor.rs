@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::json;
 use verdict_exec::{Job, Language, Pool, Status};
-use verdict_sandbox::probe::{host_checks, Check};
+use verdict_sandbox::probe::{Check, host_checks};
 
 use crate::cli::DoctorArgs;
 use crate::exit;
@@ -14,11 +14,22 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     checks.push(try_a_slot(&args));
     let all_ok = checks.iter().all(|c| c.ok);
     if args.json {
-        let list: Vec<_> = checks.iter().map(|c| json!({"check": c.name, "ok": c.ok, "detail": c.detail})).collect();
-        println!("{}", json!({"namespaces_isolation": all_ok, "checks": list}));
+        let list: Vec<_> = checks
+            .iter()
+            .map(|c| json!({"check": c.name, "ok": c.ok, "detail": c.detail}))
+            .collect();
+        println!(
+            "{}",
+            json!({"namespaces_isolation": all_ok, "checks": list})
+        );
     } else {
         for check in &checks {
-            println!("{:<6} {:<18} {}", if check.ok { "ok" } else { "MISSING" }, check.name, check.detail);
+            println!(
+                "{:<6} {:<18} {}",
+                if check.ok { "ok" } else { "MISSING" },
+                check.name,
+                check.detail
+            );
         }
         if all_ok {
             println!("\nnamespace isolation (the default) is available.");
@@ -36,7 +47,13 @@ fn try_a_slot(args: &DoctorArgs) -> Check {
     let name = "warm python slot";
     let config = match pool_config(Language::Python, &args.sandbox, 1, 256 << 20) {
         Ok(config) => config,
-        Err(e) => return Check { name, ok: false, detail: e.to_string() },
+        Err(e) => {
+            return Check {
+                name,
+                ok: false,
+                detail: e.to_string(),
+            };
+        }
     };
     let started = std::time::Instant::now();
     match Pool::start(config) {
@@ -59,6 +76,10 @@ fn try_a_slot(args: &DoctorArgs) -> Check {
                 },
             }
         }
-        Err(e) => Check { name, ok: false, detail: format!("{e}") },
+        Err(e) => Check {
+            name,
+            ok: false,
+            detail: format!("{e}"),
+        },
     }
 }

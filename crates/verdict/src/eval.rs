@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use verdict_eval::dataset::Benchmark;
 use verdict_eval::judge::EvalLimits;
-use verdict_eval::runner::{evaluate, EvalOptions, Progress};
+use verdict_eval::runner::{EvalOptions, Progress, evaluate};
 use verdict_exec::{Language, Pool};
 
 use crate::cli::EvalArgs;
@@ -20,7 +20,7 @@ use crate::run::pool_config;
 
 pub fn eval(args: EvalArgs) -> Result<i32> {
     let benchmark: Benchmark = args.benchmark.parse()?;
-    if args.ks.iter().any(|&k| k == 0) {
+    if args.ks.contains(&0) {
         bail!("-k values must be at least 1");
     }
     let (samples, problems) = match (&args.samples, args.demo) {
@@ -28,8 +28,12 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         (Some(samples), false) => (samples.clone(), args.problems.clone()),
         (None, false) => bail!("--samples is required (or --demo)"),
     };
-    let out = args.out.clone().unwrap_or_else(|| with_suffix(&samples, "_results.jsonl"));
-    let evalplus_json = (args.format == "evalplus").then(|| with_suffix(&samples, "_eval_results.json"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| with_suffix(&samples, "_results.jsonl"));
+    let evalplus_json =
+        (args.format == "evalplus").then(|| with_suffix(&samples, "_eval_results.json"));
     let options = EvalOptions {
         benchmark,
         samples,
@@ -40,23 +44,37 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         resume: args.resume,
         skip_bad_lines: args.skip_bad_lines,
         limits: EvalLimits {
-            check_cpu_ms: args.time_limit.unwrap_or(EvalLimits::for_benchmark(benchmark).check_cpu_ms),
+            check_cpu_ms: args
+                .time_limit
+                .unwrap_or(EvalLimits::for_benchmark(benchmark).check_cpu_ms),
             memory_bytes: args.memory_limit,
             ..EvalLimits::for_benchmark(benchmark)
         },
         evalplus_json,
-        cache_dir: verdict_eval::data::default_cache_dir().ok().and_then(|d| d.parent().map(|p| p.join("expected"))),
+        cache_dir: verdict_eval::data::default_cache_dir()
+            .ok()
+            .and_then(|d| d.parent().map(|p| p.join("expected"))),
     };
-    let slots = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let pool = Pool::start(pool_config(Language::Python, &args.sandbox, slots, args.memory_limit)?)
-        .context("starting the sandbox (see `verdict doctor`)")?;
+    let slots = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let pool = Pool::start(pool_config(
+        Language::Python,
+        &args.sandbox,
+        slots,
+        args.memory_limit,
+    )?)
+    .context("starting the sandbox (see `verdict doctor`)")?;
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
     let report = evaluate(&options, &pool, &stop, &|event| display.update(event))?;
     display.finish();
     drop(pool);
     if report.invalid > 0 {
-        eprintln!("warning: {} sample lines were invalid and are marked so in the results", report.invalid);
+        eprintln!(
+            "warning: {} sample lines were invalid and are marked so in the results",
+            report.invalid
+        );
     }
     let rate = report.judged as f64 / report.elapsed.as_secs_f64().max(1e-9);
     eprintln!(
@@ -64,7 +82,11 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         report.judged,
         report.elapsed.as_secs_f64(),
         rate,
-        if report.resumed > 0 { format!(", {} resumed from the results file", report.resumed) } else { String::new() },
+        if report.resumed > 0 {
+            format!(", {} resumed from the results file", report.resumed)
+        } else {
+            String::new()
+        },
         report.results.display()
     );
     if let Some(path) = &options.evalplus_json {
@@ -95,8 +117,10 @@ fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
     let problems = dir.join("problems.jsonl");
     let samples = dir.join("samples.jsonl");
-    std::fs::write(&problems, verdict_eval::demo::PROBLEMS).with_context(|| format!("writing `{}`", problems.display()))?;
-    std::fs::write(&samples, verdict_eval::demo::SAMPLES).with_context(|| format!("writing `{}`", samples.display()))?;
+    std::fs::write(&problems, verdict_eval::demo::PROBLEMS)
+        .with_context(|| format!("writing `{}`", problems.display()))?;
+    std::fs::write(&samples, verdict_eval::demo::SAMPLES)
+        .with_context(|| format!("writing `{}`", samples.display()))?;
     Ok((samples, Some(problems)))
 }
 
@@ -105,9 +129,14 @@ fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
 fn install_stop_handler() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, exit::INTERRUPTED, Arc::clone(&stop))
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            exit::INTERRUPTED,
+            Arc::clone(&stop),
+        )
+        .context("installing the Ctrl-C handler")?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("installing the Ctrl-C handler")?;
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("installing the Ctrl-C handler")?;
     }
     Ok(stop)
 }
@@ -147,7 +176,9 @@ impl Display {
         match event {
             Progress::Expected { done, total } => {
                 if done == total || self.line_due() {
-                    eprintln!("expected outputs: {done}/{total} tasks (reference solutions, cached afterwards)");
+                    eprintln!(
+                        "expected outputs: {done}/{total} tasks (reference solutions, cached afterwards)"
+                    );
                 }
             }
             Progress::Started { total, resumed } => {
@@ -162,16 +193,27 @@ impl Display {
             }
             Progress::Sample { passed } => {
                 let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-                let passed = self.passed.fetch_add(usize::from(passed), Ordering::Relaxed) + usize::from(passed);
+                let passed = self
+                    .passed
+                    .fetch_add(usize::from(passed), Ordering::Relaxed)
+                    + usize::from(passed);
                 let pass_rate = format!("pass {:.1}%", 100.0 * passed as f64 / done as f64);
                 if let Some(bar) = &self.bar {
                     bar.set_position(done as u64);
                     bar.set_message(pass_rate);
                 } else if self.line_due() || done == self.total.load(Ordering::Relaxed) {
-                    let elapsed = self.started.lock().unwrap().map_or(Duration::ZERO, |s| s.elapsed());
+                    let elapsed = self
+                        .started
+                        .lock()
+                        .unwrap()
+                        .map_or(Duration::ZERO, |s| s.elapsed());
                     let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
                     let left = self.total.load(Ordering::Relaxed).saturating_sub(done);
-                    eprintln!("{done}/{} samples, {rate:.1}/s, ETA {:.0} s, {pass_rate}", self.total.load(Ordering::Relaxed), left as f64 / rate.max(1e-9));
+                    eprintln!(
+                        "{done}/{} samples, {rate:.1}/s, ETA {:.0} s, {pass_rate}",
+                        self.total.load(Ordering::Relaxed),
+                        left as f64 / rate.max(1e-9)
+                    );
                 }
             }
         }

@@ -2,14 +2,19 @@
 
 use std::io::{Read, Write};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use verdict_exec::{Isolation, Job, Language, Limits, Pool, PoolConfig, Status};
 
 use crate::cli::{RunArgs, SandboxArgs};
 use crate::exit;
 
 /// Builds a pool from the shared sandbox options.
-pub fn pool_config(language: Language, sandbox: &SandboxArgs, slots: usize, memory: u64) -> Result<PoolConfig> {
+pub fn pool_config(
+    language: Language,
+    sandbox: &SandboxArgs,
+    slots: usize,
+    memory: u64,
+) -> Result<PoolConfig> {
     let mut config = PoolConfig::new(language);
     config.slots = slots;
     config.settings.isolation = Isolation::from_name(&sandbox.isolation)
@@ -21,13 +26,21 @@ pub fn pool_config(language: Language, sandbox: &SandboxArgs, slots: usize, memo
 
 pub fn run(args: RunArgs) -> Result<i32> {
     let Some(language) = Language::from_name(&args.lang) else {
-        bail!("unknown language `{}` (known: {})", args.lang, Language::known_names());
+        bail!(
+            "unknown language `{}` (known: {})",
+            args.lang,
+            Language::known_names()
+        );
     };
     let code = read_program(&args)?;
     let stdin = match &args.stdin {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading stdin file `{}`", path.display()))?;
-            Some(String::from_utf8(bytes).with_context(|| format!("stdin file `{}` is not UTF-8", path.display()))?)
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("reading stdin file `{}`", path.display()))?;
+            Some(
+                String::from_utf8(bytes)
+                    .with_context(|| format!("stdin file `{}` is not UTF-8", path.display()))?,
+            )
         }
         None => None,
     };
@@ -40,7 +53,12 @@ pub fn run(args: RunArgs) -> Result<i32> {
     };
     let config = pool_config(language, &args.sandbox, 1, args.memory_limit)?;
     let pool = Pool::start(config).context("starting the sandbox")?;
-    let outcome = pool.run(Job { code, kind: verdict_exec::JobKind::Program, stdin, limits });
+    let outcome = pool.run(Job {
+        code,
+        kind: verdict_exec::JobKind::Program,
+        stdin,
+        limits,
+    });
     drop(pool);
     if args.json {
         println!("{}", serde_json::to_string(&outcome)?);
@@ -56,11 +74,17 @@ pub fn run(args: RunArgs) -> Result<i32> {
             (None, None) => exit::FAILURE,
         },
         Status::TimeLimit | Status::MemoryLimit | Status::OutputLimit => {
-            eprintln!("verdict: {} (exceeded)", outcome.status.name().replace('_', " "));
+            eprintln!(
+                "verdict: {} (exceeded)",
+                outcome.status.name().replace('_', " ")
+            );
             exit::LIMIT
         }
         Status::SandboxError => {
-            eprintln!("verdict: sandbox error: {}", outcome.error.as_deref().unwrap_or("unknown"));
+            eprintln!(
+                "verdict: sandbox error: {}",
+                outcome.error.as_deref().unwrap_or("unknown")
+            );
             exit::SANDBOX
         }
     })
@@ -69,9 +93,13 @@ pub fn run(args: RunArgs) -> Result<i32> {
 fn read_program(args: &RunArgs) -> Result<String> {
     let mut bytes = Vec::new();
     if args.program.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes).context("reading the program from standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading the program from standard input")?;
     } else {
-        bytes = std::fs::read(&args.program).with_context(|| format!("reading `{}`", args.program.display()))?;
+        bytes = std::fs::read(&args.program)
+            .with_context(|| format!("reading `{}`", args.program.display()))?;
     }
-    String::from_utf8(bytes).with_context(|| format!("program `{}` is not UTF-8", args.program.display()))
+    String::from_utf8(bytes)
+        .with_context(|| format!("program `{}` is not UTF-8", args.program.display()))
 }

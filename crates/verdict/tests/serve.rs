@@ -12,8 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use support::{host, verdict_bin, Host, Need, Share};
+use serde_json::{Value, json};
+use support::{Host, Need, Share, host, verdict_bin};
 
 /// The shared benchmark files (`$VERDICT_DATA_DIR`, else `../shared/data`).
 fn data_dir() -> PathBuf {
@@ -34,7 +34,15 @@ impl Server {
     /// `/healthz` says the slots are warm.
     fn start(host: &Host, extra: &[&str]) -> Server {
         let mut child = Command::new(verdict_bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--slots", "2", "--isolation", host.isolation])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--slots",
+                "2",
+                "--isolation",
+                host.isolation,
+            ])
             .args(extra)
             .env("VERDICT_DATA_DIR", data_dir())
             .stdin(Stdio::null())
@@ -43,12 +51,23 @@ impl Server {
             .spawn()
             .expect("spawning verdict serve");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("reading the address");
-        let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let server = Server { child, base: base.to_string() };
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("reading the address");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let server = Server {
+            child,
+            base: base.to_string(),
+        };
         let started = Instant::now();
         while server.get("/healthz").0 != 200 {
-            assert!(started.elapsed() < Duration::from_secs(60), "slots not ready after 60 s");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "slots not ready after 60 s"
+            );
             thread::sleep(Duration::from_millis(50));
         }
         server
@@ -62,7 +81,12 @@ impl Server {
         answer(ureq::get(&self.url(path)).call())
     }
 
-    fn post_raw(&self, path: &str, body: &str, token: Option<&str>) -> (u16, Value, Option<String>) {
+    fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+        token: Option<&str>,
+    ) -> (u16, Value, Option<String>) {
         let mut request = ureq::post(&self.url(path)).set("Content-Type", "application/json");
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));
@@ -85,7 +109,10 @@ impl Server {
 
     fn terminate(&self) {
         // A plain SIGTERM to the child this test started, by its pid.
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 }
@@ -105,12 +132,16 @@ fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
 }
 
 fn field_of(value: &Value) -> &str {
-    value["error"]["field"].as_str().unwrap_or_else(|| panic!("no field in {value}"))
+    value["error"]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no field in {value}"))
 }
 
 #[test]
 fn info_endpoints_answer() {
-    let Some(host) = host("info_endpoints_answer", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host("info_endpoints_answer", Need::Namespaces, Share::Shared) else {
+        return;
+    };
     let server = Server::start(&host, &[]);
     let (status, body) = server.get("/healthz");
     assert_eq!(status, 200, "{body}");
@@ -126,8 +157,19 @@ fn info_endpoints_answer() {
     let (status, body) = server.get("/openapi.json");
     assert_eq!(status, 200);
     let openapi: Value = serde_json::from_str(&body).unwrap();
-    for path in ["/v1/run", "/v1/judge", "/v1/evaluate", "/run_code", "/v1/benchmarks", "/healthz", "/metrics"] {
-        assert!(openapi["paths"].get(path).is_some(), "openapi.json lacks {path}");
+    for path in [
+        "/v1/run",
+        "/v1/judge",
+        "/v1/evaluate",
+        "/run_code",
+        "/v1/benchmarks",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(
+            openapi["paths"].get(path).is_some(),
+            "openapi.json lacks {path}"
+        );
     }
     server.post("/v1/run", json!({"code": "print(1)"}));
     let (status, metrics) = server.get("/metrics");
@@ -147,38 +189,76 @@ fn info_endpoints_answer() {
 
 #[test]
 fn run_answers_what_verdict_run_prints() {
-    let Some(host) = host("run_answers_what_verdict_run_prints", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "run_answers_what_verdict_run_prints",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &[]);
     let code = "import sys\nprint(input()[::-1])\nsys.exit(3)\n";
-    let (status, served) = server.post("/v1/run", json!({"code": code, "stdin": "abc\n", "limits": {"time_ms": 2000}}));
+    let (status, served) = server.post(
+        "/v1/run",
+        json!({"code": code, "stdin": "abc\n", "limits": {"time_ms": 2000}}),
+    );
     assert_eq!(status, 200, "{served}");
     assert_eq!(served["status"], "runtime_error");
     assert_eq!(served["exit_code"], 3);
     assert_eq!(served["stdout"], "cba\n");
     let local = host.python("print(1)").run();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&served), keys(&local.json), "same object as `verdict run --json`");
+    assert_eq!(
+        keys(&served),
+        keys(&local.json),
+        "same object as `verdict run --json`"
+    );
 
     let (status, body) = server.post("/v1/run", json!({"code": "print(1)", "language": "cpp"}));
     assert_eq!(status, 400);
     assert_eq!(field_of(&body), "language");
-    assert!(body["error"]["message"].as_str().unwrap().contains("python"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("python"),
+        "{body}"
+    );
 }
 
 #[test]
 fn judge_check_style_and_cases() {
-    let Some(host) = host("judge_check_style_and_cases", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "judge_check_style_and_cases",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &[]);
-    let test = "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n";
-    let (status, good) = server.post("/v1/judge", json!({"code": "def inc(x):\n    return x + 1\n", "test": test, "entry_point": "inc"}));
+    let test =
+        "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n";
+    let (status, good) = server.post(
+        "/v1/judge",
+        json!({"code": "def inc(x):\n    return x + 1\n", "test": test, "entry_point": "inc"}),
+    );
     assert_eq!(status, 200, "{good}");
     assert_eq!(good["passed"], true, "{good}");
     assert_eq!(good["shared"], false);
-    let (_, bad) = server.post("/v1/judge", json!({"code": "def inc(x):\n    return x + 2\n", "test": test, "entry_point": "inc"}));
+    let (_, bad) = server.post(
+        "/v1/judge",
+        json!({"code": "def inc(x):\n    return x + 2\n", "test": test, "entry_point": "inc"}),
+    );
     assert_eq!(bad["passed"], false);
     assert_eq!(bad["status"], "failed");
-    assert_eq!(bad["tests"][0]["details"]["exception"], "AssertionError", "{bad}");
-    assert_eq!(bad["tests"][0]["details"]["failing_line"], "assert candidate(1) == 2", "{bad}");
+    assert_eq!(
+        bad["tests"][0]["details"]["exception"], "AssertionError",
+        "{bad}"
+    );
+    assert_eq!(
+        bad["tests"][0]["details"]["failing_line"], "assert candidate(1) == 2",
+        "{bad}"
+    );
 
     let code = "n = int(input())\nprint(n * 2)\n";
     let cases = json!([
@@ -187,14 +267,25 @@ fn judge_check_style_and_cases() {
         {"stdin": "4\n", "expected_stdout": "8  \n\n"},
     ]);
     let (_, all) = server.post("/v1/judge", json!({"code": code, "cases": cases}));
-    let statuses: Vec<&str> = all["tests"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = all["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["passed", "wrong_answer", "passed"], "{all}");
     assert_eq!(all["passed"], false);
     assert_eq!(all["status"], "wrong_answer");
-    let (_, stopped) = server.post("/v1/judge", json!({"code": code, "cases": cases, "stop_on_first_failure": true}));
+    let (_, stopped) = server.post(
+        "/v1/judge",
+        json!({"code": code, "cases": cases, "stop_on_first_failure": true}),
+    );
     assert_eq!(stopped["tests"].as_array().unwrap().len(), 2, "{stopped}");
     assert_eq!(stopped["skipped"], 1);
-    let (_, crashed) = server.post("/v1/judge", json!({"code": "raise SystemExit(4)", "cases": [{"expected_stdout": ""}]}));
+    let (_, crashed) = server.post(
+        "/v1/judge",
+        json!({"code": "raise SystemExit(4)", "cases": [{"expected_stdout": ""}]}),
+    );
     assert_eq!(crashed["status"], "runtime_error", "{crashed}");
     assert_eq!(crashed["tests"][0]["exit_code"], 4);
 
@@ -205,9 +296,18 @@ fn judge_check_style_and_cases() {
 
 #[test]
 fn evaluate_streams_rows_then_summary() {
-    let Some(host) = host("evaluate_streams_rows_then_summary", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "evaluate_streams_rows_then_summary",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     if !data_dir().join("humaneval/HumanEval.jsonl.gz").is_file() {
-        eprintln!("SKIPPED: evaluate_streams_rows_then_summary: no HumanEval file under {}", data_dir().display());
+        eprintln!(
+            "SKIPPED: evaluate_streams_rows_then_summary: no HumanEval file under {}",
+            data_dir().display()
+        );
         return;
     }
     let server = Server::start(&host, &[]);
@@ -221,14 +321,24 @@ fn evaluate_streams_rows_then_summary() {
         ],
         "k": [1],
     });
-    let response = ureq::post(&server.url("/v1/evaluate")).send_string(&request.to_string()).unwrap();
-    assert_eq!(response.header("Content-Type"), Some("application/x-ndjson"));
-    let lines: Vec<Value> =
-        response.into_string().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let response = ureq::post(&server.url("/v1/evaluate"))
+        .send_string(&request.to_string())
+        .unwrap();
+    assert_eq!(
+        response.header("Content-Type"),
+        Some("application/x-ndjson")
+    );
+    let lines: Vec<Value> = response
+        .into_string()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4, "{lines:?}");
     let mut statuses = vec![""; 3];
     for line in &lines[..3] {
-        statuses[line["index"].as_u64().unwrap() as usize] = line["row"]["status"].as_str().unwrap();
+        statuses[line["index"].as_u64().unwrap() as usize] =
+            line["row"]["status"].as_str().unwrap();
     }
     assert_eq!(statuses, ["passed", "failed", "timed_out"]);
     let row0 = lines[..3].iter().find(|l| l["index"] == 0).unwrap();
@@ -239,20 +349,35 @@ fn evaluate_streams_rows_then_summary() {
     let pass_at_1 = summary["pass_at_k"]["pass@1"].as_f64().unwrap();
     assert!((pass_at_1 - 1.0 / 3.0).abs() < 1e-12, "{summary}");
 
-    let (status, body) = server.post("/v1/evaluate", json!({"benchmark": "humaneval", "samples": [{"task_id": "HumanEval/0"}]}));
+    let (status, body) = server.post(
+        "/v1/evaluate",
+        json!({"benchmark": "humaneval", "samples": [{"task_id": "HumanEval/0"}]}),
+    );
     assert_eq!(status, 400);
     assert_eq!(field_of(&body), "samples[0].completion");
-    let (status, body) = server.post("/v1/evaluate", json!({"benchmark": "nope", "samples": [{"task_id": 0, "completion": ""}]}));
+    let (status, body) = server.post(
+        "/v1/evaluate",
+        json!({"benchmark": "nope", "samples": [{"task_id": 0, "completion": ""}]}),
+    );
     assert_eq!(status, 400);
     assert_eq!(field_of(&body), "benchmark");
 }
 
 #[test]
 fn run_code_speaks_sandboxfusion() {
-    let Some(host) = host("run_code_speaks_sandboxfusion", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "run_code_speaks_sandboxfusion",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &[]);
     // SandboxFusion's documented first example.
-    let (status, hello) = server.post("/run_code", json!({"code": "print('Hello, world!')", "language": "python"}));
+    let (status, hello) = server.post(
+        "/run_code",
+        json!({"code": "print('Hello, world!')", "language": "python"}),
+    );
     assert_eq!(status, 200, "{hello}");
     assert_eq!(hello["status"], "Success");
     assert_eq!(hello["compile_result"], Value::Null);
@@ -267,10 +392,24 @@ fn run_code_speaks_sandboxfusion() {
         json!({"compile_timeout": timeout, "run_timeout": timeout, "code": code, "stdin": stdin,
                "language": "python", "files": {}, "fetch_files": []})
     };
-    let (_, sum) = server.post("/run_code", verl("a, b = map(int, input().split())\nprint(a + b)", "2 3\n", 10));
+    let (_, sum) = server.post(
+        "/run_code",
+        verl(
+            "a, b = map(int, input().split())\nprint(a + b)",
+            "2 3\n",
+            10,
+        ),
+    );
     assert_eq!(sum["status"], "Success");
     assert_eq!(sum["run_result"]["stdout"], "5\n");
-    let (_, failed) = server.post("/run_code", verl("import sys\nprint('x', file=sys.stderr)\nsys.exit(1)", "", 10));
+    let (_, failed) = server.post(
+        "/run_code",
+        verl(
+            "import sys\nprint('x', file=sys.stderr)\nsys.exit(1)",
+            "",
+            10,
+        ),
+    );
     assert_eq!(failed["status"], "Failed");
     assert_eq!(failed["run_result"]["status"], "Finished");
     assert_eq!(failed["run_result"]["return_code"], 1);
@@ -285,27 +424,56 @@ fn run_code_speaks_sandboxfusion() {
         let (status, other) = server.post("/run_code", json!({"code": "", "language": language}));
         assert_eq!(status, 200);
         assert_eq!(other["status"], "SandboxError", "{other}");
-        assert!(other["message"].as_str().unwrap().contains(language), "{other}");
+        assert!(
+            other["message"].as_str().unwrap().contains(language),
+            "{other}"
+        );
         assert_eq!(other["run_result"], Value::Null);
     }
 }
 
 #[test]
 fn malformed_bodies_name_the_field() {
-    let Some(host) = host("malformed_bodies_name_the_field", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "malformed_bodies_name_the_field",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &["--body-limit", "4KiB"]);
     let cases = [
         ("/v1/run", "{", "body"),
         ("/v1/run", "", "body"),
         ("/v1/run", "{}", "code"),
         ("/v1/run", r#"{"code": 5}"#, "code"),
-        ("/v1/run", r#"{"code": "", "limits": {"time_ms": "slow"}}"#, "limits.time_ms"),
-        ("/v1/run", r#"{"code": "", "limits": {"time_ms": 999999}}"#, "limits.time_ms"),
-        ("/v1/run", r#"{"code": "", "limits": {"memory": 1}}"#, "limits.memory"),
+        (
+            "/v1/run",
+            r#"{"code": "", "limits": {"time_ms": "slow"}}"#,
+            "limits.time_ms",
+        ),
+        (
+            "/v1/run",
+            r#"{"code": "", "limits": {"time_ms": 999999}}"#,
+            "limits.time_ms",
+        ),
+        (
+            "/v1/run",
+            r#"{"code": "", "limits": {"memory": 1}}"#,
+            "limits.memory",
+        ),
         ("/v1/run", r#"{"code": "", "stdinn": ""}"#, "stdinn"),
-        ("/v1/judge", r#"{"code": "", "cases": [{"stdin": ""}]}"#, "cases[0].expected_stdout"),
+        (
+            "/v1/judge",
+            r#"{"code": "", "cases": [{"stdin": ""}]}"#,
+            "cases[0].expected_stdout",
+        ),
         ("/run_code", r#"{"code": ""}"#, "language"),
-        ("/v1/evaluate", r#"{"benchmark": "humaneval", "samples": [7]}"#, "samples[0]"),
+        (
+            "/v1/evaluate",
+            r#"{"benchmark": "humaneval", "samples": [7]}"#,
+            "samples[0]",
+        ),
     ];
     for (path, body, field) in cases {
         let (status, value, _) = server.post_raw(path, body, None);
@@ -320,7 +488,13 @@ fn malformed_bodies_name_the_field() {
 
 #[test]
 fn token_is_required_when_given() {
-    let Some(host) = host("token_is_required_when_given", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "token_is_required_when_given",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, "s3cret-token\n").unwrap();
@@ -346,13 +520,22 @@ fn non_loopback_without_token_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("refusing to listen on 0.0.0.0:0 without --token-file"), "{stderr}");
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0 without --token-file"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty(), "nothing was bound");
 }
 
 #[test]
 fn overload_answers_every_request() {
-    let Some(host) = host("overload_answers_every_request", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "overload_answers_every_request",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &["--queue", "2"]);
     let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
         let handles: Vec<_> = (0..16)
@@ -360,18 +543,29 @@ fn overload_answers_every_request() {
                 let server = &server;
                 scope.spawn(move || {
                     // Distinct programs, so that none is shared.
-                    let body = json!({"code": format!("import time\ntime.sleep(0.4)\nprint({i})")}).to_string();
+                    let body = json!({"code": format!("import time\ntime.sleep(0.4)\nprint({i})")})
+                        .to_string();
                     server.post_raw("/v1/run", &body, None)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let ok = results.iter().filter(|(s, v, _)| *s == 200 && v["status"] == "ok").count();
+    let ok = results
+        .iter()
+        .filter(|(s, v, _)| *s == 200 && v["status"] == "ok")
+        .count();
     let refused: Vec<_> = results.iter().filter(|(s, _, _)| *s == 429).collect();
-    assert_eq!(ok + refused.len(), results.len(), "every request got a result or 429: {results:?}");
+    assert_eq!(
+        ok + refused.len(),
+        results.len(),
+        "every request got a result or 429: {results:?}"
+    );
     assert!(ok >= 4, "the 2 slots and 2 queue places were used: {ok}");
-    assert!(!refused.is_empty(), "16 requests at once must overflow 2 slots + 2 queued");
+    assert!(
+        !refused.is_empty(),
+        "16 requests at once must overflow 2 slots + 2 queued"
+    );
     for (_, value, retry_after) in refused {
         assert_eq!(retry_after.as_deref(), Some("1"));
         assert_eq!(value["error"]["code"], "overloaded");
@@ -382,21 +576,31 @@ fn overload_answers_every_request() {
 
 #[test]
 fn shutdown_finishes_requests_in_flight() {
-    let Some(host) = host("shutdown_finishes_requests_in_flight", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "shutdown_finishes_requests_in_flight",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let mut server = Server::start(&host, &[]);
     let results = thread::scope(|scope| {
         let handles: Vec<_> = (0..2)
             .map(|i| {
                 let server = &server;
                 scope.spawn(move || {
-                    let body = json!({"code": format!("import time\ntime.sleep(1.0)\nprint({i})")}).to_string();
+                    let body = json!({"code": format!("import time\ntime.sleep(1.0)\nprint({i})")})
+                        .to_string();
                     server.post_raw("/v1/run", &body, None)
                 })
             })
             .collect();
         thread::sleep(Duration::from_millis(400));
         server.terminate();
-        handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
     });
     for (i, (status, value, _)) in results.iter().enumerate() {
         assert_eq!(*status, 200, "{value}");
@@ -408,19 +612,33 @@ fn shutdown_finishes_requests_in_flight() {
             assert!(status.success(), "verdict serve exited with {status}");
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "verdict serve did not exit after SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "verdict serve did not exit after SIGTERM"
+        );
         thread::sleep(Duration::from_millis(50));
     }
 }
 
 #[test]
 fn identical_requests_run_once() {
-    let Some(host) = host("identical_requests_run_once", Need::Namespaces, Share::Shared) else { return };
+    let Some(host) = host(
+        "identical_requests_run_once",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
     let server = Server::start(&host, &[]);
-    let code = format!("import time, random\ntime.sleep(0.5)\nprint(random.random())  # {}", support::unique("share"));
+    let code = format!(
+        "import time, random\ntime.sleep(0.5)\nprint(random.random())  # {}",
+        support::unique("share")
+    );
     let body = json!({"code": code}).to_string();
     let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| server.post_raw("/v1/run", &body, None))).collect();
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| server.post_raw("/v1/run", &body, None)))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let first = &results[0].1["stdout"];
@@ -428,15 +646,33 @@ fn identical_requests_run_once() {
         assert_eq!(*status, 200, "{value}");
         assert_eq!(&value["stdout"], first, "one run, one random number");
     }
-    let shared = results.iter().filter(|(_, v, _)| v["shared"] == true).count();
+    let shared = results
+        .iter()
+        .filter(|(_, v, _)| v["shared"] == true)
+        .count();
     assert_eq!(shared, 3, "{results:?}");
     let (_, again, _) = server.post_raw("/v1/run", &body, None);
-    assert_eq!(again["shared"], true, "a result finished moments ago is reused");
+    assert_eq!(
+        again["shared"], true,
+        "a result finished moments ago is reused"
+    );
     assert_eq!(&again["stdout"], first);
 
-    let (_, check) = server.post("/v1/judge", json!({"code": "x = 1", "test": "assert x == 1"}));
-    let (_, check_again) = server.post("/v1/judge", json!({"code": "x = 1", "test": "assert x == 1"}));
-    assert_eq!((check["shared"].clone(), check_again["shared"].clone()), (json!(false), json!(true)));
+    let (_, check) = server.post(
+        "/v1/judge",
+        json!({"code": "x = 1", "test": "assert x == 1"}),
+    );
+    let (_, check_again) = server.post(
+        "/v1/judge",
+        json!({"code": "x = 1", "test": "assert x == 1"}),
+    );
+    assert_eq!(
+        (check["shared"].clone(), check_again["shared"].clone()),
+        (json!(false), json!(true))
+    );
     let (_, metrics) = server.get("/metrics");
-    assert!(metrics.contains("verdict_shared_results_total 5"), "{metrics}");
+    assert!(
+        metrics.contains("verdict_shared_results_total 5"),
+        "{metrics}"
+    );
 }

@@ -697,14 +697,19 @@ pub fn own_cgroup_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for line in text.lines() {
         let mut parts = line.splitn(3, ':');
-        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
             continue;
         };
         let path = path.trim_start_matches('/');
         if controllers.is_empty() {
             // Hybrid hosts mount v2 at `unified`; pure v2 hosts at the top.
             let unified = Path::new("/sys/fs/cgroup/unified");
-            let mount = if unified.is_dir() { unified } else { Path::new("/sys/fs/cgroup") };
+            let mount = if unified.is_dir() {
+                unified
+            } else {
+                Path::new("/sys/fs/cgroup")
+            };
             dirs.push(mount.join(path));
             continue;
         }
