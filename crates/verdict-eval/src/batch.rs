@@ -10,11 +10,11 @@
 //! finished row. Rows, statuses and pass@k are those of `verdict eval`: the
 //! same [`Judge`], [`SampleReader`] and [`BenchmarkSummary`] do the work.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 use verdict_exec::Pool;
@@ -52,9 +52,47 @@ pub enum BatchError {
 /// A checked batch of samples, each joined with its task, ready to judge.
 pub struct Batch {
     tasks: Arc<TaskSet>,
-    expected: Option<ExpectedOutputs>,
+    expected: Option<Arc<ExpectedOutputs>>,
     samples: Vec<(Sample, String)>,
     limits: EvalLimits,
+}
+
+/// Expected outputs already loaded, by problems file: a server judges many
+/// batches of the same benchmark, and the cache file can be 100+ MB.
+fn loaded() -> &'static Mutex<HashMap<PathBuf, Arc<ExpectedOutputs>>> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<ExpectedOutputs>>>> = OnceLock::new();
+    LOADED.get_or_init(Default::default)
+}
+
+/// The expected outputs of `needed`, from memory when every task is there,
+/// else loaded (and computed where missing) and kept for the next batch.
+fn expected_for(
+    tasks: &TaskSet,
+    needed: &[&Task],
+    pool: &Pool,
+    cache_dir: Option<&Path>,
+) -> Result<Arc<ExpectedOutputs>, BatchError> {
+    let key = tasks.path.clone();
+    if let Some(expected) = loaded().lock().unwrap().get(&key)
+        && needed.iter().all(|t| expected.get(&t.task_id).is_some())
+    {
+        return Ok(Arc::clone(expected));
+    }
+    let expected = ExpectedOutputs::load_or_compute(
+        tasks.benchmark,
+        &tasks.path,
+        needed,
+        pool,
+        cache_dir,
+        &|_, _| {},
+    )
+    .map_err(|source| BatchError::Expected {
+        benchmark: tasks.benchmark,
+        source,
+    })?;
+    let expected = Arc::new(expected);
+    loaded().lock().unwrap().insert(key, Arc::clone(&expected));
+    Ok(expected)
 }
 
 impl Batch {
@@ -80,19 +118,7 @@ impl Batch {
                     needed.push(task);
                 }
             }
-            let expected = ExpectedOutputs::load_or_compute(
-                tasks.benchmark,
-                &tasks.path,
-                &needed,
-                pool,
-                cache_dir,
-                &|_, _| {},
-            )
-            .map_err(|source| BatchError::Expected {
-                benchmark: tasks.benchmark,
-                source,
-            })?;
-            Some(expected)
+            Some(expected_for(&tasks, &needed, pool, cache_dir)?)
         } else {
             None
         };
@@ -129,7 +155,7 @@ impl Batch {
             .expect("prepare joined every sample with a task");
         let judge = Judge {
             benchmark: self.tasks.benchmark,
-            expected: self.expected.as_ref(),
+            expected: self.expected.as_deref(),
             limits: self.limits,
         };
         judge.judge(pool, task, sample)
