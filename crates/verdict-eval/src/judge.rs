@@ -193,11 +193,7 @@ pub fn judge_list(
     exp: &ListExpected,
     mut comparator: Comparator,
 ) -> ListVerdict {
-    let usage = json!({
-        "wall_ms": outcome.wall_ms,
-        "cpu_ms": outcome.cpu_ms,
-        "peak_memory_bytes": outcome.peak_memory_bytes,
-    });
+    let usage = Value::Object(usage_of(outcome));
     let verdict = |status, failure: Value, cause| ListVerdict {
         status,
         failure: Some(failure),
@@ -302,13 +298,11 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn usage_of(outcome: &Outcome) -> Map<String, Value> {
-    let mut details = Map::new();
-    details.insert("wall_ms".into(), json!(outcome.wall_ms));
-    details.insert("cpu_ms".into(), json!(outcome.cpu_ms));
-    details.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));
-    details.insert("exit_code".into(), json!(outcome.exit_code));
-    details.insert("signal".into(), json!(outcome.signal));
-    details
+    let mut usage = Map::new();
+    usage.insert("wall_ms".into(), json!(outcome.wall_ms));
+    usage.insert("cpu_ms".into(), json!(outcome.cpu_ms));
+    usage.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));
+    usage
 }
 
 /// The row of a check()-style sample.
@@ -340,6 +334,8 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
         (status, RESULT_TIMED_OUT.to_string())
     };
     let mut details = usage_of(outcome);
+    details.insert("exit_code".into(), json!(outcome.exit_code));
+    details.insert("signal".into(), json!(outcome.signal));
     if let Some(exc) = exc_type {
         details.insert("exception".into(), json!(exc));
         details.insert("message".into(), json!(message));

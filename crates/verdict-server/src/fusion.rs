@@ -9,7 +9,6 @@
 //! does not run yet get a `SandboxError` that says so.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -19,8 +18,7 @@ use verdict_exec::{Job, JobKind, Limits, Outcome, Status};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::jobs::job_key;
-use crate::share::Share;
+use crate::jobs::run_shared;
 use crate::state::AppState;
 
 /// SandboxFusion's `RunCodeRequest`.
@@ -104,21 +102,10 @@ pub async fn run_code(
             return respond(RunCodeResponse::sandbox_error(message), false);
         }
     };
-    let key = Share::key("run_code", &job_key(&job));
-    let ticket = state.admit()?;
-    let (result, shared) = state
-        .run_once(key, || async move {
-            let outcome = ticket.run(job).await?;
-            serde_json::to_value(response_of(&outcome))
-                .map(Arc::new)
-                .map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await;
-    let mut value = (*result?).clone();
-    if shared {
-        value["shared"] = json!(true);
-    }
-    Ok(Json(value))
+    run_shared(&state, "run_code", job, |outcome| {
+        serde_json::to_value(response_of(outcome))
+    })
+    .await
 }
 
 fn respond(response: RunCodeResponse, shared: bool) -> Result<Json<Value>, ApiError> {

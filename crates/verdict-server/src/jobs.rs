@@ -123,12 +123,24 @@ pub async fn run(
         stdin: request.stdin,
         limits,
     };
-    let key = Share::key("run", &job_key(&job));
+    run_shared(&state, "run", job, |outcome| serde_json::to_value(outcome)).await
+}
+
+/// Runs `job` once for every identical request in flight or finished within
+/// the share window, answering what `answer` makes of its outcome, with
+/// `"shared": true` added when the result was reused.
+pub async fn run_shared(
+    state: &AppState,
+    endpoint: &str,
+    job: Job,
+    answer: fn(&Outcome) -> serde_json::Result<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let key = Share::key(endpoint, &job_key(&job));
     let ticket = state.admit()?;
     let (result, shared) = state
         .run_once(key, || async move {
             let outcome = ticket.run(job).await?;
-            serde_json::to_value(&outcome)
+            answer(&outcome)
                 .map(Arc::new)
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
