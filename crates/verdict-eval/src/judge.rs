@@ -329,6 +329,7 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
             Status::MemoryLimit => "memory_limit",
             Status::OutputLimit => "output_limit",
             Status::SandboxError => "sandbox_error",
+            Status::CompileError => "compile_error",
             Status::Ok | Status::RuntimeError => "runtime_error",
         };
         (status, RESULT_TIMED_OUT.to_string())

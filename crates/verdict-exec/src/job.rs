@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::language::MemoryMode;
+
 /// Per-job limits. Times are CPU time with a wall-clock backstop, so a loaded
 /// machine does not turn correct programs into timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +95,21 @@ pub enum JobKind {
         /// Which official harness's disabled functions to mimic.
         guard: Option<Guard>,
     },
+    /// Any other program: write `files` into the work directory and exec
+    /// `argv` there with exactly `env`. The job's `code` is not used.
+    Exec {
+        /// The command; a bare program name is looked up in `env`'s `PATH`.
+        argv: Vec<String>,
+        /// Files to create first, by path relative to the work directory.
+        files: Vec<(String, String)>,
+        /// The whole environment.
+        env: Vec<(String, String)>,
+        /// A directory (relative to the work directory) created before the
+        /// run and sent back after a clean exit: a compile step's output.
+        collect: Option<String>,
+        /// How the job's memory is limited.
+        memory: MemoryMode,
+    },
 }
 
 /// The functions an official harness disables before running a candidate
@@ -160,6 +177,8 @@ pub enum Status {
     MemoryLimit,
     /// Wrote more output than allowed.
     OutputLimit,
+    /// Did not compile (the compiler's message is on stderr).
+    CompileError,
     /// verdict could not run or account for the job (slot died, protocol
     /// failure); the job's own behaviour is unknown.
     SandboxError,
@@ -174,6 +193,7 @@ impl Status {
             Status::TimeLimit => "time_limit",
             Status::MemoryLimit => "memory_limit",
             Status::OutputLimit => "output_limit",
+            Status::CompileError => "compile_error",
             Status::SandboxError => "sandbox_error",
         }
     }
@@ -211,6 +231,21 @@ pub struct Outcome {
     /// What went wrong, for `sandbox_error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What an exec job's `collect` directory held after a clean exit, or
+    /// why it could not be sent back.
+    #[serde(skip)]
+    pub collected: Option<Result<Vec<Artifact>, String>>,
+}
+
+/// One file of a compile step's output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    /// Path relative to the collected directory.
+    pub path: String,
+    /// Whether it is executable.
+    pub executable: bool,
+    /// Its contents.
+    pub data: Vec<u8>,
 }
 
 impl Outcome {
@@ -230,6 +265,7 @@ impl Outcome {
             isolation: isolation.to_string(),
             harness: None,
             error: Some(error.into()),
+            collected: None,
         }
     }
 }

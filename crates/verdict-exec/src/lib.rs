@@ -12,11 +12,13 @@ mod error;
 pub mod job;
 pub mod language;
 mod pool;
+mod program;
 mod runner;
 
 pub use capture::CUT_MARKER;
 pub use error::ExecError;
-pub use job::{Guard, Job, JobKind, Limits, Outcome, Status};
-pub use language::{Language, SlotSettings};
+pub use job::{Artifact, Guard, Job, JobKind, Limits, Outcome, Status};
+pub use language::{Language, MemoryMode, Recipe, SlotSettings};
+pub use program::{Build, Prepared, Program, compile_limits};
 pub use pool::{Pool, PoolConfig};
 pub use verdict_sandbox::Isolation;

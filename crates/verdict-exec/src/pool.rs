@@ -1,7 +1,7 @@
 //! A pool of warm slots, one thread each, and a supervisor loop per slot that
 //! replaces a slot whose worker dies, hangs or leaves a mess.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use verdict_sandbox::{CgroupHost, Isolation, SandboxError, Slot};
 use crate::error::ExecError;
 use crate::job::{Job, Outcome, Status};
 use crate::language::{Language, SlotSettings, slot_spec};
+use crate::program::BuildCache;
 use crate::runner::{read_frame, run_job};
 
 /// How a pool is set up.
@@ -54,6 +55,7 @@ pub struct Pool {
     threads: Vec<JoinHandle<()>>,
     isolation: Isolation,
     slots: usize,
+    builds: Arc<BuildCache>,
 }
 
 impl Pool {
@@ -68,6 +70,11 @@ impl Pool {
             }
             Isolation::Process => None,
         };
+        let builds = Arc::new(
+            BuildCache::create(&crate::program::build_parent())
+                .map_err(|e| ExecError::Sandbox(SandboxError::io("creating the build cache", e)))?,
+        );
+        let build_dir = builds.dir().to_path_buf();
         let (requests, queue) = unbounded::<Request>();
         let (ready_tx, ready_rx) = unbounded();
         let mut threads = Vec::new();
@@ -76,8 +83,9 @@ impl Pool {
             let queue = queue.clone();
             let cgroups = cgroups.clone();
             let ready = ready_tx.clone();
+            let build_dir = build_dir.clone();
             threads.push(std::thread::spawn(move || {
-                slot_thread(index, &config, cgroups.as_deref(), &queue, &ready);
+                slot_thread(index, &config, cgroups.as_deref(), &build_dir, &queue, &ready);
             }));
         }
         drop(ready_tx);
@@ -86,6 +94,7 @@ impl Pool {
             threads,
             isolation: config.settings.isolation,
             slots: config.slots.max(1),
+            builds,
         };
         for _ in 0..config.slots.max(1) {
             match ready_rx.recv() {
@@ -106,6 +115,11 @@ impl Pool {
     /// The isolation level of every slot.
     pub fn isolation(&self) -> Isolation {
         self.isolation
+    }
+
+    /// The pool's build cache.
+    pub(crate) fn build_cache(&self) -> &BuildCache {
+        &self.builds
     }
 
     /// The number of slots (jobs that can run at once).
@@ -151,8 +165,9 @@ fn start_slot(
     index: usize,
     config: &PoolConfig,
     cgroups: Option<&CgroupHost>,
+    build_dir: &Path,
 ) -> Result<Slot, ExecError> {
-    let spec = slot_spec(config.language, index, &config.settings);
+    let spec = slot_spec(config.language, index, &config.settings, Some(build_dir));
     let slot = Slot::spawn(&spec, &config.init_program, cgroups)?;
     slot.control()
         .set_read_timeout(Some(WORKER_START_TIMEOUT))
@@ -177,10 +192,11 @@ fn slot_thread(
     index: usize,
     config: &PoolConfig,
     cgroups: Option<&CgroupHost>,
+    build_dir: &Path,
     queue: &Receiver<Request>,
     ready: &Sender<Result<(), ExecError>>,
 ) {
-    let mut slot = match start_slot(index, config, cgroups) {
+    let mut slot = match start_slot(index, config, cgroups, build_dir) {
         Ok(slot) => {
             let _ = ready.send(Ok(()));
             Some(slot)
@@ -195,7 +211,7 @@ fn slot_thread(
         if slot.as_mut().is_none_or(|s| !s.is_alive()) {
             // Tear the old slot down before building its replacement.
             drop(slot.take());
-            slot = start_slot(index, config, cgroups).ok();
+            slot = start_slot(index, config, cgroups, build_dir).ok();
         }
         let Some(current) = slot.as_ref() else {
             let _ = request.reply.send(Outcome::sandbox_error(

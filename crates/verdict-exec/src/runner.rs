@@ -17,8 +17,11 @@ use serde_json::{Value, json};
 use verdict_sandbox::Slot;
 use verdict_sandbox::fdpass::{poll_readable, send_frame};
 
+use base64::Engine;
+
 use crate::capture::Capture;
-use crate::job::{Guard, Job, JobKind, Outcome, Status};
+use crate::job::{Artifact, Guard, Job, JobKind, Outcome, Status};
+use crate::language::{MemoryMode, WORKER_MEMORY_BYTES, WORKER_RESIDENT_BYTES};
 
 /// Extra time the supervisor gives the worker beyond the job's own wall
 /// backstop before it declares the slot broken.
@@ -40,6 +43,8 @@ struct Reply {
     maxrss_kb: u64,
     killed: Option<String>,
     clean: bool,
+    #[serde(default)]
+    artifacts: Option<Value>,
 }
 
 /// Reads one frame from the control socket, blocking.
@@ -55,6 +60,21 @@ pub fn read_frame(slot: &Slot) -> io::Result<Value> {
 /// Runs `job` on `slot`. `Err` means the slot must be replaced.
 pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
     let isolation = slot.isolation().name();
+    if let Some(cgroup) = slot.cgroup() {
+        // The memory cgroup limits the whole slot: the job's limit plus the
+        // worker's share, which is larger where the address-space limit
+        // is what stops the job.
+        let worker_share = match &job.kind {
+            JobKind::Exec {
+                memory: MemoryMode::Cgroup,
+                ..
+            } => WORKER_RESIDENT_BYTES,
+            _ => WORKER_MEMORY_BYTES,
+        };
+        cgroup
+            .set_memory_limit(job.limits.memory_bytes.saturating_add(worker_share))
+            .map_err(|e| SlotFailure(format!("setting the memory limit: {e}")))?;
+    }
     let oom_before = slot.cgroup().map_or(0, |c| c.oom_kills());
     let nonce = format!("{:032x}", rand::random::<u128>());
     let frame = job_frame(job, &nonce);
@@ -105,7 +125,16 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
     let output_total = streams.output_total();
     let (stdout, stdout_truncated, stderr, stderr_truncated, result) = streams.finish();
     let harness = parse_harness(&job.kind, &result, &nonce);
-    let status = classify(job, &reply, harness.as_ref(), oom_killed, output_total);
+    let runtime_out_of_memory = matches!(job.kind, JobKind::Exec { .. })
+        && reply.exit_code != Some(0)
+        && says_out_of_memory(&stderr);
+    let status = classify(
+        job,
+        &reply,
+        harness.as_ref(),
+        oom_killed || runtime_out_of_memory,
+        output_total,
+    );
     let outcome = Outcome {
         status,
         exit_code: reply.exit_code,
@@ -120,6 +149,7 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
         isolation: isolation.to_string(),
         harness,
         error: None,
+        collected: reply.artifacts.as_ref().map(decode_artifacts),
     };
     // A job that left files the worker could not remove spoils the slot
     // for the next one; its own outcome stands.
@@ -166,6 +196,31 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["nonce"] = json!(nonce);
             frame["guard"] = json!(Guard::wire_name(*guard));
         }
+        JobKind::Exec {
+            argv,
+            files,
+            env,
+            collect,
+            memory,
+        } => {
+            frame["mode"] = json!("exec");
+            frame["argv"] = json!(argv);
+            let files: serde_json::Map<String, Value> = files
+                .iter()
+                .map(|(name, text)| (name.clone(), json!(text)))
+                .collect();
+            frame["files"] = Value::Object(files);
+            let env: serde_json::Map<String, Value> =
+                env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            frame["env"] = Value::Object(env);
+            if let Some(dir) = collect {
+                frame["collect"] = json!(dir);
+                frame["dirs"] = json!([dir]);
+            }
+            if *memory == MemoryMode::Cgroup {
+                frame["limits"]["address_space_bytes"] = Value::Null;
+            }
+        }
         JobKind::Calls {
             entry_point,
             inputs_json,
@@ -193,6 +248,7 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     match kind {
         JobKind::Program => parsed,
+        JobKind::Exec { .. } => None,
         JobKind::Check { .. } => {
             let mut value = parsed.filter(Value::is_object).unwrap_or_else(|| json!({}));
             let claims_pass = value.get("passed") == Some(&Value::Bool(true));
@@ -215,6 +271,24 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
             Some(json!({ "records": records }))
         }
     }
+}
+
+/// What language runtimes print when an allocation fails under the memory
+/// limit (C++, Rust, the JVM, V8, Go, Ruby, PHP, Perl). A program printing
+/// one of them itself only turns its own failure into a memory limit.
+fn says_out_of_memory(stderr: &str) -> bool {
+    const SIGNS: [&str; 9] = [
+        "std::bad_alloc",
+        "memory allocation of ",
+        "java.lang.OutOfMemoryError",
+        "JavaScript heap out of memory",
+        "runtime: out of memory",
+        "failed to allocate memory (NoMemoryError)",
+        "Allowed memory size of",
+        "Out of memory!",
+        "Cannot allocate memory",
+    ];
+    SIGNS.iter().any(|sign| stderr.contains(sign))
 }
 
 fn classify(
@@ -250,6 +324,30 @@ fn classify(
     } else {
         Status::RuntimeError
     }
+}
+
+/// The worker's list of collected files, or its reason for sending none.
+fn decode_artifacts(value: &Value) -> Result<Vec<Artifact>, String> {
+    if let Some(reason) = value.as_str() {
+        return Err(reason.to_string());
+    }
+    let bad = || "malformed build output from the worker".to_string();
+    let list = value.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|item| {
+            let path = item.get(0).and_then(Value::as_str).ok_or_else(bad)?;
+            let executable = item.get(1).and_then(Value::as_bool).ok_or_else(bad)?;
+            let data = item.get(2).and_then(Value::as_str).ok_or_else(bad)?;
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .map_err(|_| bad())?;
+            Ok(Artifact {
+                path: path.to_string(),
+                executable,
+                data,
+            })
+        })
+        .collect()
 }
 
 /// Signal numbers on Linux (this crate has no `libc` calls of its own).

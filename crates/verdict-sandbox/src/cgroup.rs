@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::path::{Path, PathBuf};
 
 use crate::SandboxError;
@@ -155,6 +156,8 @@ pub struct SlotCgroup {
     host: CgroupHost,
     /// Every directory a process must be written into, one per hierarchy.
     dirs: Vec<PathBuf>,
+    /// The memory limit last written.
+    memory_limit: AtomicU64,
 }
 
 /// Limits applied to a whole slot.
@@ -195,6 +198,7 @@ impl SlotCgroup {
                 SlotCgroup {
                     host: host.clone(),
                     dirs,
+                    memory_limit: AtomicU64::new(limits.memory_bytes),
                 }
             }
             CgroupHost::V2 { own } => {
@@ -206,6 +210,7 @@ impl SlotCgroup {
                 SlotCgroup {
                     host: host.clone(),
                     dirs: vec![dir],
+                    memory_limit: AtomicU64::new(limits.memory_bytes),
                 }
             }
         };
@@ -227,6 +232,36 @@ impl SlotCgroup {
         text.lines()
             .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
             .unwrap_or(0)
+    }
+
+    /// Changes the slot's memory limit (everything in it, worker included).
+    /// The kernel refuses a limit below what the slot already uses.
+    pub fn set_memory_limit(&self, bytes: u64) -> Result<(), SandboxError> {
+        if self.memory_limit.load(Ordering::Relaxed) == bytes {
+            return Ok(());
+        }
+        let value = bytes.to_string();
+        let written = match self.host {
+            CgroupHost::V1 { .. } => {
+                let dir = &self.dirs[0];
+                let limit = dir.join("memory.limit_in_bytes");
+                let memsw = dir.join("memory.memsw.limit_in_bytes");
+                // memory+swap may never be below memory: raise it first when
+                // raising, lower it last when lowering.
+                if !memsw.exists() {
+                    write(&limit, &value)
+                } else if write(&memsw, &value).is_ok() {
+                    write(&limit, &value)
+                } else {
+                    write(&limit, &value).and_then(|()| write(&memsw, &value))
+                }
+            }
+            CgroupHost::V2 { .. } => write(&self.dirs[0].join("memory.max"), &value),
+        };
+        if written.is_ok() {
+            self.memory_limit.store(bytes, Ordering::Relaxed);
+        }
+        written
     }
 
     /// Kills every process in the slot, where the kernel offers it in one

@@ -174,6 +174,7 @@ pub fn response_of(outcome: &Outcome) -> RunCodeResponse {
         Status::TimeLimit => ("TimeLimitExceeded", "time limit exceeded".into()),
         Status::MemoryLimit => ("Error", "memory limit exceeded".into()),
         Status::OutputLimit => ("Error", "output limit exceeded".into()),
+        Status::CompileError => ("Error", "compile error".into()),
         Status::SandboxError => unreachable!("handled above"),
     };
     let return_code = match (outcome.exit_code, outcome.signal) {

@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 
 use anyhow::{Context, Result, bail};
-use verdict_exec::{Isolation, Job, Language, Limits, Pool, PoolConfig, Status};
+use verdict_exec::{Isolation, Language, Limits, Pool, PoolConfig, Status, compile_limits};
 
 use crate::cli::{RunArgs, SandboxArgs};
 use crate::exit;
@@ -52,16 +52,35 @@ pub fn run(args: RunArgs) -> Result<i32> {
         ..Limits::default()
     };
     let config = pool_config(language, &args.sandbox, 1, args.memory_limit)?;
+    if !language.is_available() {
+        bail!(
+            "{} is not installed on this host (Debian packages: {}); `verdict languages` lists what is",
+            language.name(),
+            language.debian_packages()
+        );
+    }
     let pool = Pool::start(config).context("starting the sandbox")?;
-    let outcome = pool.run(Job {
-        code,
-        kind: verdict_exec::JobKind::Program,
-        stdin,
-        limits,
-    });
+    let (outcome, compile) = match pool.prepare(&language.recipe(), &code, &compile_limits()) {
+        Ok(program) => {
+            let compile = program.build().map(|b| b.compile.clone());
+            (pool.run_program(&program, stdin, limits), compile)
+        }
+        Err(failed) => ((*failed).clone(), None),
+    };
     drop(pool);
     if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        let mut value = serde_json::to_value(&outcome)?;
+        value["language"] = serde_json::json!(language.name());
+        if let Some(compile) = compile {
+            value["compile"] = serde_json::json!({
+                "status": compile.status,
+                "wall_ms": compile.wall_ms,
+                "cpu_ms": compile.cpu_ms,
+                "peak_memory_bytes": compile.peak_memory_bytes,
+                "stderr": compile.stderr,
+            });
+        }
+        println!("{}", serde_json::to_string(&value)?);
         return Ok(exit::OK);
     }
     std::io::stdout().write_all(outcome.stdout.as_bytes())?;
@@ -73,6 +92,13 @@ pub fn run(args: RunArgs) -> Result<i32> {
             (None, Some(signal)) => 128 + signal,
             (None, None) => exit::FAILURE,
         },
+        Status::CompileError => {
+            if let Some(error) = &outcome.error {
+                eprintln!("verdict: {error}");
+            }
+            eprintln!("verdict: compile error");
+            exit::FAILURE
+        }
         Status::TimeLimit | Status::MemoryLimit | Status::OutputLimit => {
             eprintln!(
                 "verdict: {} (exceeded)",

@@ -639,6 +639,8 @@ def child_main(job, fds, stdin_fd):
     gc.enable()
     set_limits(job.get("limits") or {})
     mode = job.get("mode", "program")
+    if mode == "exec":
+        run_exec(job)
     if mode == "check":
         status = run_check(job, result_fd)
     elif mode == "calls":
@@ -646,6 +648,45 @@ def child_main(job, fds, stdin_fd):
     else:
         status = run_program(job, result_fd)
     os._exit(status)
+
+
+def run_exec(job):
+    """Another language: write the job's files into the work directory and
+    exec its command there. Never returns."""
+    try:
+        for name in job.get("dirs") or []:
+            os.makedirs(os.path.join(WORK, name), exist_ok=True)
+        for name, text in (job.get("files") or {}).items():
+            path = os.path.join(WORK, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(text.encode("utf-8", "surrogateescape"))
+    except OSError as exc:
+        os.write(2, ("verdict: cannot write the program's files: %s\n" % exc).encode())
+        os._exit(126)
+    # Python ignores these; an ignored signal stays ignored across exec.
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        # The job, not the worker, is what the OOM killer should pick.
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    argv = job["argv"]
+    env = job.get("env") or {}
+    program = argv[0]
+    if "/" not in program:
+        for folder in env.get("PATH", "/usr/bin:/bin").split(":"):
+            candidate = os.path.join(folder, program)
+            if os.access(candidate, os.X_OK):
+                program = candidate
+                break
+    try:
+        os.execve(program, argv, env)
+    except OSError as exc:
+        os.write(2, ("verdict: cannot run %s: %s\n" % (argv[0], exc.strerror)).encode())
+    os._exit(127)
 
 
 # --------------------------------------------------------------- the worker
@@ -813,7 +854,11 @@ def handle(job, fds):
     wall_ms = (time.monotonic() - started) * 1000.0
     os.close(pidfd)
     reap_everything(pid)
+    artifacts = None
+    if job.get("collect") and killed is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        artifacts = collect(job["collect"], job.get("collect_limit") or (256 << 20))
     return {
+        "artifacts": artifacts,
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "cpu_ms": max(usage.ru_utime + usage.ru_stime, peak_job_cpu) * 1000.0,
@@ -822,6 +867,49 @@ def handle(job, fds):
         "killed": killed,
         "clean": scrub(),
     }
+
+
+def collect(folder, limit):
+    """The regular files under `folder` of the work directory, for the
+    supervisor's build cache: [[path, executable, base64], ...], or an error
+    string. Symbolic links and special files are refused, not followed."""
+    found = []
+    total = 0
+    top = os.path.join(WORK, folder)
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        try:
+            entries = list(os.scandir(os.path.join(top, relative)))
+        except OSError as exc:
+            return "cannot list %s: %s" % (relative or folder, exc.strerror)
+        for entry in entries:
+            path = os.path.join(relative, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(path)
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                return "%s is not a regular file" % path
+            try:
+                fd = os.open(os.path.join(top, path), os.O_RDONLY | os.O_NOFOLLOW)
+                try:
+                    st = os.fstat(fd)
+                    total += st.st_size
+                    if total > limit:
+                        return "the build output is larger than %d bytes" % limit
+                    chunks = []
+                    while True:
+                        chunk = os.read(fd, 1 << 20)
+                        if not chunk:
+                            break
+                        chunks.append(chunk)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                return "cannot read %s: %s" % (path, exc.strerror)
+            data = b"".join(chunks)
+            found.append([path, bool(st.st_mode & 0o111), base64.b64encode(data).decode()])
+    return found
 
 
 WARM_UP_SOURCE = '''
@@ -874,7 +962,10 @@ def main():
             job, fds = recv_frame()
         except EOFError:
             return
-        send_frame(handle(job, fds))
+        reply = handle(job, fds)
+        if reply.get("artifacts") is None:
+            reply.pop("artifacts", None)
+        send_frame(reply)
 
 
 main()
