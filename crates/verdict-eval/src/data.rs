@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use verdict_exec::Language;
+
 use crate::dataset::Benchmark;
 
 /// The environment variable naming a local data directory.
@@ -60,8 +62,9 @@ impl DataFile {
 }
 
 /// The official files, one per benchmark (checksums as listed in the shared data's
-/// SOURCES.md).
-pub const FILES: [DataFile; 4] = [
+/// SOURCES.md). MultiPL-E's HumanEval files come from DeepSeek-Coder's
+/// pinned copy of MultiPL-E's rows (byte-identical to Qwen2.5-Coder's).
+pub const FILES: [DataFile; 14] = [
     DataFile {
         benchmark: Benchmark::HumanEval,
         url: "https://github.com/openai/human-eval/raw/master/data/HumanEval.jsonl.gz",
@@ -85,6 +88,66 @@ pub const FILES: [DataFile; 4] = [
         url: "https://github.com/evalplus/mbppplus_release/releases/download/v0.1.0/MbppPlus.jsonl.gz",
         sha256: "a855b9de667baea8e2f8aa61f898767a7336872208a85222b35622545e819fe9",
         gunzip: true,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Cpp),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-cpp.jsonl",
+        sha256: "8717eabdf202137158c84506144b0fb1e73d5ecccbe5363ec79009ca014df629",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Java),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-java.jsonl",
+        sha256: "b21b015763452ec4f9f4e0e6425148ec331ace4da1232c8b4d441186185f6265",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::JavaScript),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-js.jsonl",
+        sha256: "634e2eee8d6e22de07c121b972207683dd96be76256bf44bdfc1a3386b739287",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::TypeScript),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-ts.jsonl",
+        sha256: "4b1af1050c9f226335d54a8c80553c39454a525cace3e67bdcfcc9092ba02637",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Rust),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-rs.jsonl",
+        sha256: "e33f562838e973b7e6b8d76dbc1fb84b076d7426629b4cdc624f12678778d2fa",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Go),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-go.jsonl",
+        sha256: "7f5dfe3ff001049b1221e9d21a8119b5cbc38eb87c97fefc5d57fa7adc1df888",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Bash),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-sh.jsonl",
+        sha256: "2f702106e9ce4aa7385de568d9248d6c57c90382d782b162cb9e072fbd01ccf8",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Ruby),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-rb.jsonl",
+        sha256: "4204395b835019e32d55513325a0fad01c6d382fd1eb97b516f0458d00058302",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Php),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-php.jsonl",
+        sha256: "bebd86875b1d8e65a8b7e692ed7bdf64612b44aa388825ea4dab40c7047c786b",
+        gunzip: false,
+    },
+    DataFile {
+        benchmark: Benchmark::MultiplE(Language::Perl),
+        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-pl.jsonl",
+        sha256: "949048bff3eaea7ae47cd5759042c088a7c227d53c74fe95a80728fd5aefbf77",
+        gunzip: false,
     },
 ];
 

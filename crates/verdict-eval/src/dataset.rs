@@ -85,7 +85,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use verdict_exec::Language;
+
 use crate::mbpp_inputs;
+use crate::multiple;
 use crate::pyvalue::{self, PyValue};
 use crate::samples::{SampleCode, TaskId};
 
@@ -156,20 +159,33 @@ pub enum Benchmark {
     HumanEvalPlus,
     /// EvalPlus MBPP+ v0.1.0 (input/output tests).
     MbppPlus,
+    /// MultiPL-E's HumanEval in another language (the program is
+    /// `prompt + completion + "\n" + tests`; a clean exit passes).
+    MultiplE(Language),
 }
 
 /// A benchmark name that verdict does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus or mbpp-plus)")]
+#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus, mbpp-plus or multipl-e-<code> with code one of {codes}){why}", codes = multiple::CODES.join(", "), why = multiple::unsupported_reason(.0).map(|r| format!("; {r}")).unwrap_or_default())]
 pub struct UnknownBenchmark(pub String);
 
 impl Benchmark {
     /// Every benchmark, in display order.
-    pub const ALL: [Benchmark; 4] = [
+    pub const ALL: [Benchmark; 14] = [
         Self::HumanEval,
         Self::Mbpp,
         Self::HumanEvalPlus,
         Self::MbppPlus,
+        Self::MultiplE(Language::Cpp),
+        Self::MultiplE(Language::Java),
+        Self::MultiplE(Language::JavaScript),
+        Self::MultiplE(Language::TypeScript),
+        Self::MultiplE(Language::Rust),
+        Self::MultiplE(Language::Go),
+        Self::MultiplE(Language::Bash),
+        Self::MultiplE(Language::Ruby),
+        Self::MultiplE(Language::Php),
+        Self::MultiplE(Language::Perl),
     ];
 
     /// The name used on the command line and in reports.
@@ -179,6 +195,7 @@ impl Benchmark {
             Self::Mbpp => "mbpp",
             Self::HumanEvalPlus => "humaneval-plus",
             Self::MbppPlus => "mbpp-plus",
+            Self::MultiplE(language) => multiple::benchmark_name(language),
         }
     }
 
@@ -189,6 +206,7 @@ impl Benchmark {
             Self::Mbpp => "mbpp.jsonl",
             Self::HumanEvalPlus => "HumanEvalPlus.jsonl.gz",
             Self::MbppPlus => "MbppPlus-v0.1.0.jsonl",
+            Self::MultiplE(language) => multiple::file_name(language),
         }
     }
 
@@ -199,6 +217,7 @@ impl Benchmark {
             Self::Mbpp => "mbpp/mbpp.jsonl",
             Self::HumanEvalPlus => "humanevalplus/HumanEvalPlus.jsonl.gz",
             Self::MbppPlus => "mbppplus/MbppPlus-v0.1.0.jsonl",
+            Self::MultiplE(language) => multiple::data_path(language),
         }
     }
 
@@ -218,6 +237,7 @@ impl Benchmark {
             TaskId::Str(s) => s.clone(),
         };
         let number = match self {
+            Self::MultiplE(_) => return text,
             Self::Mbpp | Self::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
             Self::HumanEval | Self::HumanEvalPlus => match id {
                 TaskId::Int(_) => &text,
@@ -231,6 +251,7 @@ impl Benchmark {
             Self::Mbpp => number.to_string(),
             Self::MbppPlus => format!("Mbpp/{number}"),
             Self::HumanEval | Self::HumanEvalPlus => format!("HumanEval/{number}"),
+            Self::MultiplE(_) => text,
         }
     }
 
@@ -241,7 +262,7 @@ impl Benchmark {
             SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
         };
         let check_call = match self {
-            Self::Mbpp | Self::MbppPlus => None,
+            Self::Mbpp | Self::MbppPlus | Self::MultiplE(_) => None,
             Self::HumanEval | Self::HumanEvalPlus => Some(format!("check({})", task.entry_point)),
         };
         CheckProgram {
@@ -268,7 +289,9 @@ impl FromStr for Benchmark {
             "mbpp" => Ok(Self::Mbpp),
             "humaneval-plus" | "humaneval+" | "humanevalplus" => Ok(Self::HumanEvalPlus),
             "mbpp-plus" | "mbpp+" | "mbppplus" => Ok(Self::MbppPlus),
-            _ => Err(UnknownBenchmark(s.to_string())),
+            other => multiple::parse_benchmark(other)
+                .map(Self::MultiplE)
+                .ok_or_else(|| UnknownBenchmark(s.to_string())),
         }
     }
 }
@@ -569,6 +592,7 @@ impl Row<'_> {
         }
         match benchmark {
             Benchmark::Mbpp => self.mbpp_task(&value),
+            Benchmark::MultiplE(_) => self.multiple_task(&value),
             _ => self.prompt_task(benchmark, &value),
         }
     }
@@ -634,6 +658,22 @@ impl Row<'_> {
             plus_input: inputs("plus_input")?,
             atol,
             contract: self.string(value, "contract")?,
+        })
+    }
+
+    /// A MultiPL-E row: `name` is the task id, `prompt` the code a completion
+    /// continues, `tests` what follows it.
+    fn multiple_task(&self, value: &PyValue) -> Result<Task, DatasetError> {
+        Ok(Task {
+            task_id: self.string(value, "name")?,
+            prompt: self.string(value, "prompt")?,
+            description: None,
+            entry_point: String::new(),
+            canonical_solution: String::new(),
+            test: self.string(value, "tests")?,
+            plus: None,
+            raw: self.raw.to_string(),
+            line: self.line,
         })
     }
 

@@ -59,6 +59,15 @@ impl Judge<'_> {
     /// Judges `sample` of `task` on `pool`.
     pub fn judge(&self, pool: &Pool, task: &Task, sample: &Sample) -> ResultRow {
         let program = self.benchmark.check_program(task, sample.code());
+        if let Benchmark::MultiplE(language) = self.benchmark {
+            return crate::multiple::judge(
+                pool,
+                language,
+                &program.full_source(),
+                self.limits.memory_bytes,
+                sample.fields.clone(),
+            );
+        }
         if self.benchmark.is_plus() {
             return self.judge_plus(pool, task, sample, &program.program);
         }

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod expected;
 pub mod judge;
 pub mod mbpp_inputs;
+pub mod multiple;
 mod parallel;
 pub mod passk;
 pub mod pyvalue;

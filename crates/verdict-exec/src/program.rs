@@ -30,6 +30,7 @@ pub struct Program {
     recipe: Recipe,
     source: String,
     build: Option<Arc<Build>>,
+    reused: bool,
 }
 
 impl Program {
@@ -41,6 +42,12 @@ impl Program {
     /// The build, for compiled languages.
     pub fn build(&self) -> Option<&Build> {
         self.build.as_deref()
+    }
+
+    /// Whether the build came from the cache (compiled earlier for the same
+    /// source) rather than from a compile made for this call.
+    pub fn reused_build(&self) -> bool {
+        self.reused
     }
 }
 
@@ -211,13 +218,18 @@ impl Pool {
                 recipe,
                 source: source.to_string(),
                 build: None,
+                reused: false,
             });
         };
         let key = build_key(&recipe, &compile, source);
         let cache = self.build_cache();
         let entry = cache.entry(&key);
+        let mut reused = true;
         let result = entry
-            .get_or_init(|| self.compile(cache, &key, &recipe, &compile, source, limits))
+            .get_or_init(|| {
+                reused = false;
+                self.compile(cache, &key, &recipe, &compile, source, limits)
+            })
             .clone();
         let result = result.map_err(|outcome| {
             if outcome.status == Status::SandboxError || outcome.status == Status::CompileError {
@@ -241,6 +253,7 @@ impl Pool {
             recipe,
             source: source.to_string(),
             build: Some(build),
+            reused,
         })
     }
 
