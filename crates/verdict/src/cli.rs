@@ -25,6 +25,9 @@ pub enum Command {
     Data(DataCommand),
     /// Print what isolation this host supports, and why.
     Doctor(DoctorArgs),
+    /// List the languages verdict runs: toolchain version, compile and run
+    /// commands, memory limit, and whether each is installed here.
+    Languages(LanguagesArgs),
     /// Serve the HTTP API (run, judge, evaluate, SandboxFusion's run_code).
     Serve(ServeArgs),
 }
@@ -147,6 +150,13 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LanguagesArgs {
+    /// Print one JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 mod cli;
 mod data;
 mod doctor;
+mod languages;
 mod eval;
 mod run;
 mod serve;
@@ -42,6 +43,7 @@ fn main() {
         cli::Command::Eval(args) => eval::eval(args),
         cli::Command::Data(command) => data::data(command),
         cli::Command::Doctor(args) => doctor::doctor(args),
+        cli::Command::Languages(args) => languages::languages(args),
         cli::Command::Serve(args) => serve::serve(args),
     };
     match result {
