@@ -161,7 +161,13 @@ impl Host {
     /// A `verdict run --lang python --json` of `code`, at this host's
     /// isolation level; add arguments and run it.
     pub fn python(&self, code: &str) -> Run {
+        self.program("python", code)
+    }
+
+    /// A `verdict run --lang LANG --json` of `code`.
+    pub fn program(&self, lang: &str, code: &str) -> Run {
         Run {
+            lang: lang.to_owned(),
             code: code.to_owned(),
             args: vec!["--isolation".into(), self.isolation.into()],
             envs: Vec::new(),
@@ -174,6 +180,7 @@ impl Host {
 
 /// One invocation of `verdict run`, being built.
 pub struct Run {
+    lang: String,
     code: String,
     args: Vec<String>,
     envs: Vec<(String, String)>,
@@ -221,11 +228,11 @@ impl Run {
             .prefix("hostile-")
             .tempdir()
             .expect("creating a temp dir");
-        let program = dir.path().join("main.py");
+        let program = dir.path().join("main.src");
         fs::write(&program, &self.code).expect("writing the program");
 
         let mut cmd = Command::new(verdict_bin());
-        cmd.args(["run", "--lang", "python", "--json"])
+        cmd.args(["run", "--lang", &self.lang, "--json"])
             .args(&self.args);
         cmd.arg(if self.program_on_stdin {
             Path::new("-")
@@ -247,7 +254,11 @@ impl Run {
     pub fn run(self) -> Report {
         let (code, program_on_stdin, deadline) =
             (self.code.clone(), self.program_on_stdin, self.deadline);
-        let cmdline = format!("verdict run --lang python --json {}", self.args.join(" "));
+        let cmdline = format!(
+            "verdict run --lang {} --json {}",
+            self.lang,
+            self.args.join(" ")
+        );
         let started = Instant::now();
         let (mut child, _dir) = self.spawn();
         let pid = child.id();
