@@ -5,18 +5,18 @@
 //! column or token) and a short excerpt of both sides. Excerpts are decoded lossily and
 //! clipped to [`EXCERPT_BYTES`] around the difference.
 //!
-//! - [`CompareMode::Exact`]: byte-equal.
+//! - [`CompareMode::Exact`][]: byte-equal.
 //! - [`CompareMode::TrailingWhitespace`] (the default): lines are split on `\n`; the
 //!   trailing ASCII whitespace of every line (which includes the `\r` of `\r\n`) and the
 //!   trailing empty lines of the output are ignored.
-//! - [`CompareMode::Tokens`]: both outputs are split on ASCII whitespace; tokens must be
+//! - [`CompareMode::Tokens`][]: both outputs are split on ASCII whitespace; tokens must be
 //!   as many, and pairwise equal as strings or both finite numbers within the tolerance
 //!   (`|a - e| <= abs_tol` or `|a - e| <= rel_tol * |e|`, `e` the expected value, as
 //!   testlib's `doubleCompare` does). `nan`, `inf` and numbers that overflow to infinity
 //!   compare as strings. With both tolerances 0 numbers still compare by value, so `1.0`
 //!   matches `1`; integers wider than 53 bits lose precision as floats, so problems whose
 //!   answers are big integers should use the default mode.
-//! - [`CompareMode::Checker`]: decided by running the problem's checker (see
+//! - [`CompareMode::Checker`][]: decided by running the problem's checker (see
 //!   [`Checker`](super::Checker) and [`checker_verdict`]); [`compare`] never accepts in this
 //!   mode.
 

@@ -10,16 +10,28 @@ fn demo_problems_are_well_formed() {
     assert!((6..=8).contains(&problems.len()), "{}", problems.len());
     for p in &problems {
         assert!((3..=6).contains(&p.tests.len()), "{}", p.task_id);
-        assert!(p.statement.is_some() && p.time_limit_ms.is_some(), "{}", p.task_id);
+        assert!(
+            p.statement.is_some() && p.time_limit_ms.is_some(),
+            "{}",
+            p.task_id
+        );
         if p.compare == CompareMode::Checker {
             continue;
         }
         for case in &p.tests {
-            compare(&p.compare, case.expected.as_bytes(), case.expected.as_bytes()).unwrap();
+            compare(
+                &p.compare,
+                case.expected.as_bytes(),
+                case.expected.as_bytes(),
+            )
+            .unwrap();
         }
     }
     let modes: HashSet<_> = problems.iter().map(|p| p.compare.name()).collect();
-    assert_eq!(modes, HashSet::from(["trailing_whitespace", "tokens", "checker"]));
+    assert_eq!(
+        modes,
+        HashSet::from(["trailing_whitespace", "tokens", "checker"])
+    );
 }
 
 #[test]
@@ -38,7 +50,10 @@ fn every_demo_problem_has_right_solutions_in_every_language() {
             assert!(right, "no accepted {language} solution for {task}");
         }
     }
-    let expects: HashSet<_> = solutions.iter().map(|s| format!("{:?}", s.expect)).collect();
+    let expects: HashSet<_> = solutions
+        .iter()
+        .map(|s| format!("{:?}", s.expect))
+        .collect();
     assert_eq!(expects.len(), 5, "{expects:?}");
 }
 
@@ -53,9 +68,15 @@ fn demo_solutions_verdicts_with_real_toolchains() {
     for (i, s) in demo_solutions().iter().enumerate() {
         let problem = problems.iter().find(|p| p.task_id == s.task_id).unwrap();
         let (got, detail) = host::judge(problem, s);
-        println!("{i:2} {:20} {:10} {:?} -> {got:?} {detail}", s.task_id, s.language, s.expect);
+        println!(
+            "{i:2} {:20} {:10} {:?} -> {got:?} {detail}",
+            s.task_id, s.language, s.expect
+        );
         if got != s.expect {
-            failures.push(format!("{} {} expected {:?}, got {got:?}: {detail}", s.task_id, s.language, s.expect));
+            failures.push(format!(
+                "{} {} expected {:?}, got {got:?}: {detail}",
+                s.task_id, s.language, s.expect
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -73,23 +94,47 @@ mod host {
     fn compile(dir: &Path, s: &Solution) -> Result<Vec<String>, String> {
         let (file, build, run): (&str, Option<&str>, &str) = match s.language.as_str() {
             "python" => ("main.py", None, "/usr/bin/python3 main.py"),
-            "c" => ("main.c", Some("gcc -O2 -std=c11 -o main main.c -lm"), "./main"),
-            "cpp" => ("main.cpp", Some("g++ -O2 -std=c++17 -o main main.cpp"), "./main"),
+            "c" => (
+                "main.c",
+                Some("gcc -O2 -std=c11 -o main main.c -lm"),
+                "./main",
+            ),
+            "cpp" => (
+                "main.cpp",
+                Some("g++ -O2 -std=c++17 -o main main.cpp"),
+                "./main",
+            ),
             "java" => ("Main.java", Some("javac Main.java"), "java -cp . Main"),
             "javascript" => ("main.js", None, "node main.js"),
-            "rust" => ("main.rs", Some("$HOME/.cargo/bin/rustc --edition 2021 -O -o main main.rs"), "./main"),
+            "rust" => (
+                "main.rs",
+                Some("$HOME/.cargo/bin/rustc --edition 2021 -O -o main main.rs"),
+                "./main",
+            ),
             "go" => ("main.go", Some("go build -o main main.go"), "./main"),
             "bash" => ("main.sh", None, "bash main.sh"),
             other => panic!("unknown language {other}"),
         };
         std::fs::write(dir.join(file), &s.solution).unwrap();
         if let Some(build) = build {
-            let out = Command::new("sh").args(["-c", build]).current_dir(dir).output().unwrap();
+            let out = Command::new("sh")
+                .args(["-c", build])
+                .current_dir(dir)
+                .output()
+                .unwrap();
             if !out.status.success() {
-                return Err(String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").to_owned());
+                return Err(String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned());
             }
         }
-        Ok(vec!["sh".into(), "-c".into(), format!("ulimit -t {{}}; exec {run}")])
+        Ok(vec![
+            "sh".into(),
+            "-c".into(),
+            format!("ulimit -t {{}}; exec {run}"),
+        ])
     }
 
     pub fn judge(problem: &Problem, s: &Solution) -> (Expect, String) {
@@ -126,7 +171,10 @@ mod host {
                 _ => {
                     let err = String::from_utf8_lossy(&out.stderr);
                     let last = err.lines().last().unwrap_or("").to_owned();
-                    return (Expect::RuntimeError, format!("case {i}: {:?} {last}", out.status));
+                    return (
+                        Expect::RuntimeError,
+                        format!("case {i}: {:?} {last}", out.status),
+                    );
                 }
             }
             let verdict = match &problem.checker {
@@ -140,7 +188,12 @@ mod host {
         (Expect::Accepted, format!("slowest case {slowest} ms wall"))
     }
 
-    fn run_checker(checker: &Checker, input: &str, expected: &str, actual: &[u8]) -> Result<(), super::super::Mismatch> {
+    fn run_checker(
+        checker: &Checker,
+        input: &str,
+        expected: &str,
+        actual: &[u8],
+    ) -> Result<(), super::super::Mismatch> {
         assert_eq!(checker.language, "python");
         let dir = tempfile::tempdir().unwrap();
         let [i, e, a] = Checker::FILES;

@@ -19,7 +19,7 @@ pub mod problems;
 pub use compare::{Mismatch, MismatchKind, checker_verdict, compare};
 pub use problems::{Format, ProblemError, ProblemSet, Unsupported, load_problems, parse_problems};
 
-/// How a case's output is compared with the expected output (see [`compare`]).
+/// How a case's output is compared with the expected output (see [`compare()`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum CompareMode {
     /// Byte-equal.

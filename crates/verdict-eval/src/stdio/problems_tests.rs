@@ -43,7 +43,10 @@ fn native_rows_with_every_field() {
             rel_tol: 0.0
         }
     );
-    assert_eq!((seven.time_limit_ms, seven.memory_limit_bytes), (Some(2000), Some(268435456)));
+    assert_eq!(
+        (seven.time_limit_ms, seven.memory_limit_bytes),
+        (Some(2000), Some(268435456))
+    );
     assert_eq!(any.compare, CompareMode::Checker);
     assert_eq!(
         any.checker,
@@ -60,24 +63,63 @@ fn native_rows_with_every_field() {
 fn native_errors_name_file_line_and_field() {
     let cases = [
         ("[1]", "problems file `p.jsonl` line 1: not a problem"),
-        ("{\"task_id\": 1", "problems file `p.jsonl` line 1: invalid json"),
+        (
+            "{\"task_id\": 1",
+            "problems file `p.jsonl` line 1: invalid json",
+        ),
         (r#"{"tests": []}"#, "line 1: missing field `task_id`"),
-        (r#"{"task_id": 1.5, "tests": []}"#, "field `task_id`: expected a string or an integer"),
-        (r#"{"task_id": "a", "tests": []}"#, "field `tests`: no cases"),
-        (r#"{"task_id": "a", "tests": [{"input": ""}]}"#, "missing field `tests[0].output`"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": 3}]}"#, "field `tests[0].output`: expected a string"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "fuzzy"}}"#, "field `compare.mode`: unknown mode `fuzzy`"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "tokens", "abs_tolerance": 1}}"#, "field `compare.abs_tolerance`: unknown for mode `tokens`"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "tokens", "rel_tol": -1}}"#, "field `compare.rel_tol`: expected a non-negative number"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": "checker"}"#, "field `compare`: mode `checker` needs a `checker` field"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": "exact", "checker": {"language": "python", "code": ""}}"#, "field `compare`: mode `exact` conflicts with the `checker` field"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "checker": {"code": ""}}"#, "field `checker`: expected {language, code}: missing field `language`"),
-        (r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "time_limit_ms": "2s"}"#, "field `time_limit_ms`: expected a non-negative integer"),
+        (
+            r#"{"task_id": 1.5, "tests": []}"#,
+            "field `task_id`: expected a string or an integer",
+        ),
+        (
+            r#"{"task_id": "a", "tests": []}"#,
+            "field `tests`: no cases",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": ""}]}"#,
+            "missing field `tests[0].output`",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": 3}]}"#,
+            "field `tests[0].output`: expected a string",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "fuzzy"}}"#,
+            "field `compare.mode`: unknown mode `fuzzy`",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "tokens", "abs_tolerance": 1}}"#,
+            "field `compare.abs_tolerance`: unknown for mode `tokens`",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": {"mode": "tokens", "rel_tol": -1}}"#,
+            "field `compare.rel_tol`: expected a non-negative number",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": "checker"}"#,
+            "field `compare`: mode `checker` needs a `checker` field",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "compare": "exact", "checker": {"language": "python", "code": ""}}"#,
+            "field `compare`: mode `exact` conflicts with the `checker` field",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "checker": {"code": ""}}"#,
+            "field `checker`: expected {language, code}: missing field `language`",
+        ),
+        (
+            r#"{"task_id": "a", "tests": [{"input": "", "output": ""}], "time_limit_ms": "2s"}"#,
+            "field `time_limit_ms`: expected a non-negative integer",
+        ),
     ];
     for (row, expected) in cases {
         let message = error(&format!("\n{row}\n"));
         let expected = expected.replace("line 1", "line 2");
-        assert!(message.contains(&expected), "{row}\n  got: {message}\n  want: {expected}");
+        assert!(
+            message.contains(&expected),
+            "{row}\n  got: {message}\n  want: {expected}"
+        );
     }
     let twice = "{\"task_id\": \"a\", \"tests\": [{\"input\": \"\", \"output\": \"\"}]}\n";
     assert_eq!(
@@ -109,18 +151,30 @@ fn apps_rows() {
     assert_eq!(p.task_id, "12");
     assert_eq!(p.tests, [case("1 2\n", "3\n"), case("3 4\n5", "7\n5")]);
     assert_eq!(p.statement.as_deref(), Some("Print the sum."));
-    let reasons: Vec<_> = set.unsupported.iter().map(|u| (u.line, u.task_id.as_str(), u.format, u.reason.as_str())).collect();
+    let reasons: Vec<_> = set
+        .unsupported
+        .iter()
+        .map(|u| (u.line, u.task_id.as_str(), u.format, u.reason.as_str()))
+        .collect();
     assert_eq!(
         reasons,
         [
-            (2, "13", Format::Apps, "call-based (fn_name \"add\"), not a stdin/stdout problem"),
+            (
+                2,
+                "13",
+                Format::Apps,
+                "call-based (fn_name \"add\"), not a stdin/stdout problem"
+            ),
             (3, "14", Format::Apps, "no tests"),
         ]
     );
     let bad = serde_json::json!({"problem_id": 1, "input_output": "{\"inputs\": [\"1\"], \"outputs\": []}"});
     assert!(error(&bad.to_string()).ends_with("field `input_output`: 1 inputs but 0 outputs"));
     let bad = serde_json::json!({"problem_id": 1, "input_output": "{\"inputs\": [1], \"outputs\": [\"1\"]}"});
-    assert!(error(&bad.to_string()).ends_with("field `input_output.inputs[0]`: expected a string or a list of strings"));
+    assert!(
+        error(&bad.to_string())
+            .ends_with("field `input_output.inputs[0]`: expected a string or a list of strings")
+    );
     let bad = serde_json::json!({"problem_id": 1, "input_output": "{oops"});
     assert!(error(&bad.to_string()).contains("field `input_output`: invalid embedded json"));
 }
@@ -150,11 +204,28 @@ fn code_contests_rows() {
     let set = parse(&format!("{row}\n{no_limits}\n{no_tests}")).unwrap();
     let p = &set.problems[0];
     assert_eq!(p.task_id, "1500_A. Going Home");
-    assert_eq!(p.tests, [case("4\n1 2 3 4\n", "YES\n"), case("2\n1 1\n", "NO\n"), case("1\n5\n", "NO\n")]);
-    assert_eq!((p.time_limit_ms, p.memory_limit_bytes), (Some(2500), Some(256000000)));
-    assert_eq!((set.problems[1].time_limit_ms, set.problems[1].memory_limit_bytes), (None, None));
+    assert_eq!(
+        p.tests,
+        [
+            case("4\n1 2 3 4\n", "YES\n"),
+            case("2\n1 1\n", "NO\n"),
+            case("1\n5\n", "NO\n")
+        ]
+    );
+    assert_eq!(
+        (p.time_limit_ms, p.memory_limit_bytes),
+        (Some(2500), Some(256000000))
+    );
+    assert_eq!(
+        (
+            set.problems[1].time_limit_ms,
+            set.problems[1].memory_limit_bytes
+        ),
+        (None, None)
+    );
     assert_eq!(set.unsupported[0].reason, "no tests");
-    let bad = serde_json::json!({"name": "z", "public_tests": {"input": ["1", 2], "output": ["1", "2"]}});
+    let bad =
+        serde_json::json!({"name": "z", "public_tests": {"input": ["1", 2], "output": ["1", "2"]}});
     assert!(error(&bad.to_string()).ends_with("field `public_tests.input[1]`: expected a string"));
     let bad = serde_json::json!({"name": "z", "public_tests": {"input": ["1"], "output": ["1"]}, "time_limit": 2});
     assert!(error(&bad.to_string()).ends_with("field `time_limit`: expected {seconds, nanos}"));
@@ -162,7 +233,8 @@ fn code_contests_rows() {
 
 /// `base64(zlib(pickle.dumps(json.dumps([{"input": "3\n1 2 3\n", "output": "6\n",
 /// "testtype": "stdin"}]))))`, as LiveCodeBench stores private tests.
-const LCB_PRIVATE: &str = "eJxrYJnqzAABPfbR1UqZeQWlJUpWCkrGMXmGCkYKQEpJR0Epv7QEKm4GEShJLS4pqSxIBQkVl6Rk5inVxk7RAwAU/hX6";
+const LCB_PRIVATE: &str =
+    "eJxrYJnqzAABPfbR1UqZeQWlJUpWCkrGMXmGCkYKQEpJR0Epv7QEKm4GEShJLS4pqSxIBQkVl6Rk5inVxk7RAwAU/hX6";
 
 #[test]
 fn live_code_bench_rows() {
@@ -194,7 +266,10 @@ fn live_code_bench_rows() {
     assert_eq!(p.statement.as_deref(), Some("Sum the numbers."));
     assert_eq!(set.problems[1].tests.len(), 2);
     assert_eq!(set.unsupported[0].task_id, "3000");
-    assert_eq!(set.unsupported[0].reason, "`functional` tests (call-based), not stdin/stdout");
+    assert_eq!(
+        set.unsupported[0].reason,
+        "`functional` tests (call-based), not stdin/stdout"
+    );
 
     let pickled_list = "eJxrYJnKxgABsVO8GRP1ABkRAuw=";
     let bad = serde_json::json!({"question_id": "q", "private_test_cases": pickled_list});
@@ -214,5 +289,8 @@ fn reads_gzip_files() {
     gz.finish().unwrap();
     assert_eq!(load_problems(file.path()).unwrap().problems.len(), 1);
     let missing = load_problems(Path::new("/nonexistent/p.jsonl")).unwrap_err();
-    assert_eq!(missing.to_string(), "opening problems file `/nonexistent/p.jsonl`");
+    assert_eq!(
+        missing.to_string(),
+        "opening problems file `/nonexistent/p.jsonl`"
+    );
 }
