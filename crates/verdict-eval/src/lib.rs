@@ -25,6 +25,7 @@ pub mod pyvalue;
 pub mod results;
 pub mod runner;
 pub mod samples;
+pub mod stdio;
 pub mod summary;
 
 /// The shared benchmark data used by tests: `$VERDICT_DATA_DIR`, else `../shared/data`
