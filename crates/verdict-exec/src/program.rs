@@ -241,6 +241,12 @@ impl Pool {
                 failed.error = Some(format!("the compiler stopped: {}", failed.status.name()));
             }
             failed.status = Status::CompileError;
+            if failed.stderr.trim().is_empty() {
+                // Some compilers (tsc) report on stdout: the message is
+                // what matters, on the stream messages go to.
+                failed.stderr = std::mem::take(&mut failed.stdout);
+                failed.stderr_truncated = failed.stdout_truncated;
+            }
             Arc::new(failed)
         });
         if let Err(outcome) = &result {

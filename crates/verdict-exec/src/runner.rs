@@ -321,6 +321,12 @@ fn classify(
         Status::MemoryLimit
     } else if reply.exit_code == Some(0) {
         Status::Ok
+    } else if matches!(job.kind, JobKind::Exec { .. })
+        && reply.cpu_ms >= job.limits.cpu_ms as f64 * 0.95
+    {
+        // A runtime that catches the CPU timer's signal itself (PHP reports
+        // "Maximum execution time exceeded") still ran out of time.
+        Status::TimeLimit
     } else {
         Status::RuntimeError
     }

@@ -19,7 +19,10 @@ fn infinite_loops_hit_the_time_limit_in_every_language() {
     let programs = [
         ("c", "int main(void) { volatile unsigned long n = 0; for (;;) n++; }\n"),
         ("cpp", "int main() { volatile unsigned long n = 0; for (;;) n++; }\n"),
-        ("rust", "fn main() { let mut n: u64 = 0; loop { n = std::hint::black_box(n + 1); } }\n"),
+        (
+            "rust",
+            "fn main() { let mut n: u64 = 0; loop { unsafe { std::ptr::write_volatile(&mut n, n + 1) } } }\n",
+        ),
         ("go", "package main\nfunc main() { n := 0\n for { n++ } }\n"),
         ("java", "public class Main { public static void main(String[] a) { long n = 0; while (true) n++; } }\n"),
         ("javascript", "let n = 0; for (;;) n++;\n"),
@@ -234,7 +237,7 @@ fn compile_errors_are_verdicts() {
         let r = host.program(lang, code).run();
         r.assert_status(&["compile_error"]);
         assert!(
-            r.err().contains("error") || r.err().contains("Error"),
+            !r.err().trim().is_empty(),
             "{lang}: the compiler's message is missing:\n{}",
             r.describe()
         );

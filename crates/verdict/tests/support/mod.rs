@@ -40,6 +40,7 @@ pub const STATUSES: &[&str] = &[
     "time_limit",
     "memory_limit",
     "output_limit",
+    "compile_error",
     "sandbox_error",
 ];
 
