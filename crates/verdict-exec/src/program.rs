@@ -324,8 +324,25 @@ impl Pool {
 
     /// Runs a prepared program once with `stdin`.
     pub fn run_program(&self, program: &Program, stdin: Option<String>, limits: Limits) -> Outcome {
+        self.run_program_with(program, stdin, limits, Vec::new(), &[])
+    }
+
+    /// Runs a prepared program with extra files in its work directory and
+    /// extra arguments after its command (a checker's inputs).
+    pub fn run_program_with(
+        &self,
+        program: &Program,
+        stdin: Option<String>,
+        limits: Limits,
+        extra_files: Vec<(String, String)>,
+        extra_args: &[String],
+    ) -> Outcome {
         let recipe = &program.recipe;
-        if recipe.language == Language::Python && recipe.run.first().map(String::as_str) == Some("/usr/bin/python3") {
+        if recipe.language == Language::Python
+            && recipe.run.first().map(String::as_str) == Some("/usr/bin/python3")
+            && extra_files.is_empty()
+            && extra_args.is_empty()
+        {
             // The warm path: the fork server runs the program itself.
             return self.run(Job {
                 code: program.source.clone(),
@@ -341,11 +358,13 @@ impl Pool {
             },
             None => String::new(),
         };
-        let argv = fill(&recipe.run, recipe, &program.source, &build, &limits);
-        let files = match program.build {
+        let mut argv = fill(&recipe.run, recipe, &program.source, &build, &limits);
+        argv.extend(extra_args.iter().cloned());
+        let mut files = match program.build {
             Some(_) => Vec::new(),
             None => vec![(recipe.source_name.clone(), program.source.clone())],
         };
+        files.extend(extra_files);
         self.run(Job {
             code: String::new(),
             kind: JobKind::Exec {

@@ -148,6 +148,17 @@ pub struct RunArgs {
     /// output.
     #[arg(long)]
     pub json: bool,
+    /// Judge the program on the stdin/stdout cases of a problems file
+    /// (docs/stdio-format.md; APPS, CodeContests and LiveCodeBench rows too)
+    /// instead of running it once.
+    #[arg(long, conflicts_with = "stdin")]
+    pub tests: Option<PathBuf>,
+    /// With `--tests`: the problem to judge when the file holds several.
+    #[arg(long, requires = "tests")]
+    pub task: Option<String>,
+    /// With `--tests`: stop at the first failing case.
+    #[arg(long, requires = "tests")]
+    pub stop_on_first_failure: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }

@@ -5,6 +5,8 @@ use std::io::{Read, Write};
 use anyhow::{Context, Result, bail};
 use verdict_exec::{Isolation, Language, Limits, Pool, PoolConfig, Status, compile_limits};
 
+use verdict_eval::stdio;
+
 use crate::cli::{RunArgs, SandboxArgs};
 use crate::exit;
 
@@ -60,6 +62,9 @@ pub fn run(args: RunArgs) -> Result<i32> {
         );
     }
     let pool = Pool::start(config).context("starting the sandbox")?;
+    if let Some(tests) = &args.tests {
+        return judge_tests(&args, tests, &pool, language, &code);
+    }
     let (outcome, compile) = match pool.prepare(&language.recipe(), &code, &compile_limits()) {
         Ok(program) => {
             let compile = program.build().map(|b| b.compile.clone());
@@ -114,6 +119,64 @@ pub fn run(args: RunArgs) -> Result<i32> {
             exit::SANDBOX
         }
     })
+}
+
+/// `verdict run --tests FILE`: the program judged on a problem's cases.
+fn judge_tests(
+    args: &RunArgs,
+    path: &std::path::Path,
+    pool: &Pool,
+    language: Language,
+    code: &str,
+) -> Result<i32> {
+    let set = stdio::load_problems(path)?;
+    let problem = match (&args.task, set.problems.len()) {
+        (Some(task), _) => set.get(task).with_context(|| {
+            format!("`{}` has no problem `{task}`", path.display())
+        })?,
+        (None, 1) => &set.problems[0],
+        (None, 0) => bail!("`{}` has no stdin/stdout problem", path.display()),
+        (None, n) => bail!(
+            "`{}` holds {n} problems: choose one with --task (first: `{}`)",
+            path.display(),
+            set.problems[0].task_id
+        ),
+    };
+    let options = stdio::StdioOptions {
+        time_limit_ms: args.time_limit,
+        memory_bytes: args.memory_limit,
+        stop_on_first_failure: args.stop_on_first_failure,
+    };
+    let verdict = stdio::judge_program(pool, problem, &language.recipe(), code, &options);
+    if args.json {
+        let mut value = verdict.to_json();
+        value["task_id"] = serde_json::json!(problem.task_id);
+        value["language"] = serde_json::json!(language.name());
+        println!("{}", serde_json::to_string(&value)?);
+    } else {
+        if let Some(message) = &verdict.compile_message {
+            eprintln!("{message}");
+        }
+        for case in &verdict.tests {
+            let o = &case.outcome;
+            println!(
+                "test {:>3}: {:<13} {:>8.1} ms cpu {:>8.1} MiB{}",
+                case.index,
+                case.verdict,
+                o.cpu_ms,
+                o.peak_memory_bytes as f64 / (1 << 20) as f64,
+                case.message
+                    .as_deref()
+                    .map(|m| format!("  {}", m.lines().next().unwrap_or("")))
+                    .unwrap_or_default()
+            );
+        }
+        if verdict.skipped > 0 {
+            println!("({} tests not run)", verdict.skipped);
+        }
+        println!("{}: {}", problem.task_id, verdict.verdict);
+    }
+    Ok(if verdict.accepted() { exit::OK } else { exit::FAILURE })
 }
 
 fn read_program(args: &RunArgs) -> Result<String> {

@@ -13,10 +13,12 @@
 use serde::Deserialize;
 
 pub mod compare;
+pub mod judge;
 mod pickle;
 pub mod problems;
 
 pub use compare::{Mismatch, MismatchKind, checker_verdict, compare};
+pub use judge::{CaseResult, StdioOptions, StdioVerdict, judge_program, judge_sample};
 pub use problems::{Format, ProblemError, ProblemSet, Unsupported, load_problems, parse_problems};
 
 /// How a case's output is compared with the expected output (see [`compare()`]).
