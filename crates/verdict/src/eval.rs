@@ -24,7 +24,11 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         bail!("-k values must be at least 1");
     }
     let (samples, problems) = match (&args.samples, args.demo) {
+        (_, true) if benchmark == Benchmark::Stdio => write_stdio_demo()?,
         (_, true) => write_demo()?,
+        (Some(_), false) if benchmark == Benchmark::Stdio && args.problems.is_none() => {
+            bail!("--benchmark stdio needs --problems FILE (docs/stdio-format.md), or --demo")
+        }
         (Some(samples), false) => (samples.clone(), args.problems.clone()),
         (None, false) => bail!("--samples is required (or --demo)"),
     };
@@ -120,6 +124,20 @@ fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
     std::fs::write(&problems, verdict_eval::demo::PROBLEMS)
         .with_context(|| format!("writing `{}`", problems.display()))?;
     std::fs::write(&samples, verdict_eval::demo::SAMPLES)
+        .with_context(|| format!("writing `{}`", samples.display()))?;
+    Ok((samples, Some(problems)))
+}
+
+/// The stdin/stdout demo: problems and solutions in several languages,
+/// written by this project.
+fn write_stdio_demo() -> Result<(PathBuf, Option<PathBuf>)> {
+    let dir = PathBuf::from("verdict-demo");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let problems = dir.join("stdio-problems.jsonl");
+    let samples = dir.join("stdio-solutions.jsonl");
+    std::fs::write(&problems, verdict_eval::stdio::DEMO_PROBLEMS)
+        .with_context(|| format!("writing `{}`", problems.display()))?;
+    std::fs::write(&samples, verdict_eval::stdio::DEMO_SOLUTIONS)
         .with_context(|| format!("writing `{}`", samples.display()))?;
     Ok((samples, Some(problems)))
 }
