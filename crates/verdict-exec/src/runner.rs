@@ -76,6 +76,13 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
             .map_err(|e| SlotFailure(format!("setting the memory limit: {e}")))?;
     }
     let oom_before = slot.cgroup().map_or(0, |c| c.oom_kills());
+    // The peak of an exec'd program is the slot's memory high-water mark
+    // above what the worker held before: the child's own maximum resident
+    // size would count the forked worker's pages it ran in before exec.
+    let exec_job = matches!(job.kind, JobKind::Exec { .. });
+    let usage_before = exec_job
+        .then(|| slot.cgroup().and_then(|c| c.start_peak()))
+        .flatten();
     let nonce = format!("{:032x}", rand::random::<u128>());
     let frame = job_frame(job, &nonce);
     let fail = |what: &str, e: io::Error| SlotFailure(format!("{what}: {e}"));
@@ -145,7 +152,10 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
         stderr_truncated,
         wall_ms: reply.wall_ms,
         cpu_ms: reply.cpu_ms,
-        peak_memory_bytes: reply.maxrss_kb * 1024,
+        peak_memory_bytes: usage_before
+            .and_then(|before| Some(slot.cgroup()?.peak()?.saturating_sub(before)))
+            .filter(|&peak| peak > 0)
+            .unwrap_or(reply.maxrss_kb * 1024),
         isolation: isolation.to_string(),
         harness,
         error: None,

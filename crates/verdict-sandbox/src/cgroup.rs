@@ -234,6 +234,28 @@ impl SlotCgroup {
             .unwrap_or(0)
     }
 
+    /// Starts a fresh peak-memory measurement: resets the slot's high-water
+    /// mark and returns the current usage, or `None` where the kernel has no
+    /// resettable peak (cgroup v2 before Linux 6.12 keeps a lifetime peak).
+    pub fn start_peak(&self) -> Option<u64> {
+        match self.host {
+            CgroupHost::V1 { .. } => {
+                let dir = &self.dirs[0];
+                fs::write(dir.join("memory.max_usage_in_bytes"), "0").ok()?;
+                read_number(&dir.join("memory.usage_in_bytes"))
+            }
+            CgroupHost::V2 { .. } => None,
+        }
+    }
+
+    /// The slot's memory high-water mark since [`SlotCgroup::start_peak`].
+    pub fn peak(&self) -> Option<u64> {
+        match self.host {
+            CgroupHost::V1 { .. } => read_number(&self.dirs[0].join("memory.max_usage_in_bytes")),
+            CgroupHost::V2 { .. } => None,
+        }
+    }
+
     /// Changes the slot's memory limit (everything in it, worker included).
     /// The kernel refuses a limit below what the slot already uses.
     pub fn set_memory_limit(&self, bytes: u64) -> Result<(), SandboxError> {
@@ -342,6 +364,10 @@ fn make_dir(path: &Path) -> Result<PathBuf, SandboxError> {
             source: e,
         }),
     }
+}
+
+fn read_number(path: &Path) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
 fn write(path: &Path, value: &str) -> Result<(), SandboxError> {
