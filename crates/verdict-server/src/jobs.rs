@@ -8,7 +8,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use verdict_eval::judge::check_row;
-use verdict_exec::{Job, JobKind, Language, Limits, Outcome, Status};
+use verdict_eval::stdio;
+use verdict_exec::{Job, JobKind, Language, Limits, Outcome, compile_limits};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -80,9 +81,9 @@ fn default_language() -> String {
     "python".into()
 }
 
-/// Checks a language name; only Python runs for now.
+/// Checks a language name, and that its toolchain is installed here.
 pub fn language(name: &str, field: &str) -> Result<Language, ApiError> {
-    Language::from_name(name).ok_or_else(|| {
+    let language = Language::from_name(name).ok_or_else(|| {
         ApiError::field(
             field,
             format!(
@@ -90,7 +91,18 @@ pub fn language(name: &str, field: &str) -> Result<Language, ApiError> {
                 Language::known_names()
             ),
         )
-    })
+    })?;
+    if !language.is_available() {
+        return Err(ApiError::field(
+            field,
+            format!(
+                "{} is not installed on this server (Debian packages: {})",
+                language.name(),
+                language.debian_packages()
+            ),
+        ));
+    }
+    Ok(language)
 }
 
 /// `POST /v1/run`: one program with its standard input.
@@ -115,15 +127,89 @@ pub async fn run(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RunRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    language(&request.language, "language")?;
+    let language = language(&request.language, "language")?;
     let limits = request.limits.to_limits(state.config().max_memory_bytes)?;
-    let job = Job {
-        code: request.code,
-        kind: JobKind::Program,
-        stdin: request.stdin,
-        limits,
-    };
-    run_shared(&state, "run", job, |outcome| serde_json::to_value(outcome)).await
+    if language == Language::Python {
+        let job = Job {
+            code: request.code,
+            kind: JobKind::Program,
+            stdin: request.stdin,
+            limits,
+        };
+        return run_shared(&state, "run", job, |outcome| {
+            let mut value = serde_json::to_value(outcome)?;
+            value["language"] = json!("python");
+            Ok(value)
+        })
+        .await;
+    }
+    let key = Share::key(
+        "run",
+        &json!({ "language": language.name(), "code": request.code, "stdin": request.stdin, "limits": limits }),
+    );
+    let ticket = state.admit()?;
+    let (code, stdin) = (request.code, request.stdin);
+    let (result, shared) = state
+        .run_once(key, || async move {
+            let recipe = language.recipe();
+            let ran = ticket
+                .run_with(move |pool| run_compiled(pool, &recipe, &code, stdin, limits, compile_limits()))
+                .await?;
+            let mut value = serde_json::to_value(&ran.outcome)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            value["language"] = json!(language.name());
+            if let Some((compile, cached)) = &ran.compile {
+                value["compile"] = json!({
+                    "status": compile.status,
+                    "wall_ms": compile.wall_ms,
+                    "cpu_ms": compile.cpu_ms,
+                    "peak_memory_bytes": compile.peak_memory_bytes,
+                    "stderr": compile.stderr,
+                    "cached": cached,
+                });
+            }
+            Ok(Arc::new(value))
+        })
+        .await;
+    let mut value = (*result?).clone();
+    if shared {
+        value["shared"] = json!(true);
+    }
+    Ok(Json(value))
+}
+
+/// A program in a compiled or interpreted language, run once: its compile
+/// step (outcome, and whether the build was reused) and its run. When it
+/// does not compile, `outcome` is the compile failure (`compile_error`) and
+/// `compile` is `None`.
+pub struct Compiled {
+    /// The compile step, for compiled languages that compiled.
+    pub compile: Option<(Outcome, bool)>,
+    /// The run, or the compile failure.
+    pub outcome: Outcome,
+}
+
+/// Compiles (once per distinct source) and runs a program.
+pub fn run_compiled(
+    pool: &verdict_exec::Pool,
+    recipe: &verdict_exec::Recipe,
+    code: &str,
+    stdin: Option<String>,
+    limits: Limits,
+    compile: Limits,
+) -> Compiled {
+    match pool.prepare(recipe, code, &compile) {
+        Ok(program) => Compiled {
+            compile: program
+                .build()
+                .map(|b| (b.compile.clone(), program.reused_build())),
+            outcome: pool.run_program(&program, stdin, limits),
+        },
+        Err(failed) => Compiled {
+            compile: None,
+            outcome: (*failed).clone(),
+        },
+    }
 }
 
 /// Runs `job` once for every identical request in flight or finished within
@@ -162,9 +248,11 @@ pub fn job_key(job: &Job) -> Value {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     /// Standard input.
-    #[serde(default)]
+    #[serde(default, alias = "input")]
     pub stdin: String,
-    /// The expected standard output, compared ignoring trailing whitespace.
+    /// The expected standard output, compared as `compare` says (default:
+    /// ignoring trailing whitespace).
+    #[serde(alias = "output")]
     pub expected_stdout: String,
 }
 
@@ -185,6 +273,12 @@ pub struct JudgeRequest {
     pub entry_point: Option<String>,
     /// stdin/stdout cases.
     pub cases: Option<Vec<Case>>,
+    /// How case outputs are compared (docs/stdio-format.md): `exact`,
+    /// `trailing_whitespace` (default), `{"mode": "tokens", "abs_tol", "rel_tol"}`
+    /// or `checker`.
+    pub compare: Option<Value>,
+    /// A checker program `{"language", "code"}` for `compare: checker`.
+    pub checker: Option<Value>,
     /// Stop at the first failing case.
     #[serde(default)]
     pub stop_on_first_failure: bool,
@@ -198,21 +292,27 @@ pub async fn judge(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<JudgeRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    language(&request.language, "language")?;
+    let language = language(&request.language, "language")?;
     let mut limits = request.limits.to_limits(state.config().max_memory_bytes)?;
     // As in `verdict eval`: a program that sleeps past the limit fails, one
     // merely waiting for a CPU does not.
     limits.active_ms = limits.cpu_ms;
     let plan = match (request.test, request.cases) {
-        (Some(test), None) => Plan::Check {
+        (Some(test), None) if language == Language::Python => Plan::Check {
             test,
             entry_point: request.entry_point,
         },
+        (Some(_), None) => {
+            return Err(ApiError::field(
+                "test",
+                "check()-style tests are Python; give `cases` for other languages",
+            ));
+        }
         (None, Some(cases)) if !cases.is_empty() => {
             if request.entry_point.is_some() {
                 return Err(ApiError::field("entry_point", "only with `test`"));
             }
-            Plan::Cases(cases)
+            Plan::Cases(cases_problem(cases, request.compare, request.checker)?)
         }
         (None, Some(_)) => return Err(ApiError::field("cases", "must not be empty")),
         (Some(_), Some(_)) => {
@@ -235,7 +335,9 @@ pub async fn judge(
                 Plan::Check { test, entry_point } => {
                     judge_check(&ticket, code, test, entry_point, limits).await?
                 }
-                Plan::Cases(cases) => judge_cases(&ticket, code, cases, stop, limits).await?,
+                Plan::Cases(problem) => {
+                    judge_cases(&ticket, language, code, *problem, stop, limits).await?
+                }
             };
             Ok(Arc::new(value))
         })
@@ -250,7 +352,7 @@ enum Plan {
         test: String,
         entry_point: Option<String>,
     },
-    Cases(Vec<Case>),
+    Cases(Box<stdio::Problem>),
 }
 
 impl Plan {
@@ -259,7 +361,11 @@ impl Plan {
             Plan::Check { test, entry_point } => {
                 json!({ "test": test, "entry_point": entry_point })
             }
-            Plan::Cases(cases) => json!({ "cases": cases }),
+            Plan::Cases(problem) => json!({
+                "cases": problem.tests.iter().map(|c| [&c.input, &c.expected]).collect::<Vec<_>>(),
+                "compare": format!("{:?}", problem.compare),
+                "checker": problem.checker.as_ref().map(|c| [&c.language, &c.code]),
+            }),
         }
     }
 }
@@ -290,105 +396,83 @@ async fn judge_check(
     )
 }
 
+/// The request's cases as a stdin/stdout problem, read by the same reader
+/// as problem files (so `compare` and `checker` mean what they mean there).
+fn cases_problem(
+    cases: Vec<Case>,
+    compare: Option<Value>,
+    checker: Option<Value>,
+) -> Result<Box<stdio::Problem>, ApiError> {
+    let tests: Vec<Value> = cases
+        .iter()
+        .map(|c| json!({ "input": c.stdin, "output": c.expected_stdout }))
+        .collect();
+    let mut row = json!({ "task_id": "request", "tests": tests });
+    if let Some(compare) = compare {
+        row["compare"] = compare;
+    }
+    if let Some(checker) = checker {
+        row["checker"] = checker;
+    }
+    let mut set = stdio::parse_problems(std::path::Path::new("request"), &row.to_string())
+        .map_err(|e| {
+            let message = e.to_string();
+            let field = ["checker", "compare"]
+                .into_iter()
+                .find(|f| message.contains(&format!("`{f}")) || message.contains(&format!("field {f}")))
+                .unwrap_or("cases");
+            ApiError::field(field, message)
+        })?;
+    let problem = set
+        .problems
+        .pop()
+        .ok_or_else(|| ApiError::field("cases", "no case can be judged on stdin/stdout"))?;
+    Ok(Box::new(problem))
+}
+
 async fn judge_cases(
     ticket: &Ticket,
+    language: Language,
     code: String,
-    cases: Vec<Case>,
+    problem: stdio::Problem,
     stop_on_first_failure: bool,
     limits: Limits,
 ) -> Result<Value, ApiError> {
-    let total = cases.len();
-    let mut tests = Vec::new();
-    let mut first_failure: Option<String> = None;
-    for (index, case) in cases.into_iter().enumerate() {
-        let job = Job {
-            code: code.clone(),
-            kind: JobKind::Program,
-            stdin: Some(case.stdin),
-            limits,
-        };
-        let outcome = ticket.run(job).await?;
-        let status = case_status(&outcome, &case.expected_stdout);
-        let passed = status == "passed";
-        tests.push(case_report(index, status, &outcome));
-        if !passed {
-            first_failure.get_or_insert_with(|| status.to_string());
-            if stop_on_first_failure {
-                break;
+    let options = stdio::StdioOptions {
+        time_limit_ms: limits.cpu_ms,
+        memory_bytes: limits.memory_bytes,
+        stop_on_first_failure,
+    };
+    let recipe = language.recipe();
+    let verdict = ticket
+        .run_with(move |pool| stdio::judge_program(pool, &problem, &recipe, &code, &options))
+        .await?;
+    let mut value = verdict.to_json();
+    let passed = verdict.accepted();
+    // The names the rest of the API uses: `passed` for an accepted test.
+    let status = if passed { "passed".to_string() } else { verdict.verdict.clone() };
+    value["status"] = json!(status);
+    if let Some(tests) = value["tests"].as_array_mut() {
+        for test in tests {
+            let name = match test["verdict"].as_str() {
+                Some("accepted") => "passed".to_string(),
+                Some(other) => other.to_string(),
+                None => "unknown".to_string(),
+            };
+            test["status"] = json!(name);
+            let stdout = test.get("stdout").cloned();
+            if stdout.is_none() {
+                test["stdout"] = json!("");
+                test["stderr"] = json!("");
             }
         }
     }
-    let skipped = total - tests.len();
-    let passed = first_failure.is_none();
-    let status = first_failure.unwrap_or_else(|| "passed".into());
-    Ok(json!({ "passed": passed, "status": status, "tests": tests, "skipped": skipped }))
-}
-
-/// `passed`, `wrong_answer`, or how the run ended.
-fn case_status(outcome: &Outcome, expected: &str) -> &'static str {
-    match outcome.status {
-        Status::Ok if same_output(&outcome.stdout, expected) && !outcome.stdout_truncated => {
-            "passed"
-        }
-        Status::Ok => "wrong_answer",
-        other => other.name(),
-    }
-}
-
-/// Outputs are equal when they differ only in trailing whitespace, of each
-/// line and of the whole.
-pub fn same_output(actual: &str, expected: &str) -> bool {
-    let lines = |text: &str| -> Vec<String> {
-        let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
-        while lines.last().is_some_and(String::is_empty) {
-            lines.pop();
-        }
-        lines
-    };
-    lines(actual) == lines(expected)
-}
-
-fn case_report(index: usize, status: &str, outcome: &Outcome) -> Value {
-    json!({
-        "index": index,
-        "passed": status == "passed",
-        "status": status,
-        "stdout": clip(&outcome.stdout),
-        "stderr": clip(&outcome.stderr),
-        "exit_code": outcome.exit_code,
-        "signal": outcome.signal,
-        "wall_ms": outcome.wall_ms,
-        "cpu_ms": outcome.cpu_ms,
-        "peak_memory_bytes": outcome.peak_memory_bytes,
-        "error": outcome.error,
-    })
-}
-
-/// At most 4 KiB of a stream in a judge report (the head).
-fn clip(text: &str) -> String {
-    const MAX: usize = 4096;
-    if text.len() <= MAX {
-        return text.to_string();
-    }
-    let mut cut = MAX;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}...", &text[..cut])
+    Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn outputs_compare_ignoring_trailing_whitespace() {
-        assert!(same_output("1 2\n3\n\n", "1 2\n3"));
-        assert!(same_output("1 2  \n3", "1 2\n3\n"));
-        assert!(!same_output("1  2\n3", "1 2\n3"));
-        assert!(!same_output("\n1", "1"));
-        assert!(same_output("", "\n"));
-    }
 
     #[test]
     fn limits_are_checked() {

@@ -39,7 +39,7 @@ use axum::routing::{get, post};
 pub use error::ApiError;
 pub use fusion::{RunCodeResponse, response_of as fusion_response};
 pub use info::OPENAPI;
-pub use jobs::same_output;
+
 pub use state::{AppState, Config, Ticket};
 
 /// The routes of the API over `state`.

@@ -204,6 +204,29 @@ impl Ticket {
         }
     }
 
+    /// Waits for a free slot (within the deadline), then runs `work` with
+    /// the pool on a blocking thread: work that runs several jobs in turn on
+    /// the one slot it holds (a compile and its runs, a program's cases).
+    pub async fn run_with<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Pool) -> T + Send + 'static,
+    {
+        let permit = self.slot().await?;
+        let pool = self.state.pool()?;
+        let state = self.state.clone();
+        let running = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _busy = Gauge::up(&state, |m| &m.busy);
+            work(&pool)
+        });
+        match tokio::time::timeout_at(self.deadline.into(), running).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(ApiError::Internal(format!("running a job: {e}"))),
+            Err(_) => Err(self.deadline_error()),
+        }
+    }
+
     /// Waits for a free slot within the deadline; the permit holds it.
     pub async fn slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         let acquire = self.acquire();

@@ -1,0 +1,227 @@
+//! `verdict serve` in languages beyond Python, as real clients use it: verl's
+//! SandboxFusion requests (`/run_code` with its language names, read the way
+//! verl reads `status`, `compile_result` and `run_result`), and `/v1/run` and
+//! `/v1/judge` with compiled languages, comparison modes and a checker.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{Need, Share, host, verdict_bin};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(isolation: &str) -> Server {
+        let mut child = Command::new(verdict_bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--slots", "2"])
+            .args(["--isolation", isolation])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawning verdict serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line.trim().strip_prefix("listening on ").unwrap().to_string();
+        let server = Server { child, base };
+        let started = Instant::now();
+        while ureq::get(&format!("{}/healthz", server.base)).call().is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "not ready");
+            thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        let response = match ureq::post(&format!("{}{path}", self.base))
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string())
+        {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        serde_json::from_str(&response.into_string().unwrap()).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// verl's classification of one SandboxFusion answer
+/// (`verl/utils/reward_score/sandbox_fusion/utils.py`, `_process_single_case`):
+/// true/false for a finished run compared with the expected output, -1 API or
+/// sandbox error, -2 runtime error, -3 timeout, -4 compile error.
+fn verl_reading(response: &Value, expected: &str) -> Value {
+    let compile = &response["compile_result"];
+    let run = &response["run_result"];
+    match response["status"].as_str() {
+        Some("SandboxError") => json!(-1),
+        Some("Failed") => {
+            let compile_status = compile["status"].as_str();
+            if !compile.is_null()
+                && (matches!(compile_status, Some("Error" | "TimeLimitExceeded"))
+                    || (compile_status == Some("Finished") && compile["return_code"] != 0))
+            {
+                return json!(-4);
+            }
+            if run.is_null() {
+                return json!(-1);
+            }
+            match run["status"].as_str() {
+                Some("TimeLimitExceeded") => json!(-3),
+                Some("Error") => json!(-2),
+                Some("Finished") if run["return_code"] != 0 => json!(-2),
+                _ => json!(-1),
+            }
+        }
+        Some("Success") if run["status"] == "Finished" => {
+            let stdout = run["stdout"].as_str().unwrap_or("");
+            json!(stdout.trim_end_matches('\n') == expected.trim_end_matches('\n'))
+        }
+        _ => json!(-1),
+    }
+}
+
+fn verl_request(language: &str, code: &str, stdin: &str) -> Value {
+    // Exactly the payload verl's `call_sandbox_api` posts.
+    json!({
+        "compile_timeout": 10, "run_timeout": 10, "code": code, "stdin": stdin,
+        "language": language, "files": {}, "fetch_files": [],
+    })
+}
+
+#[test]
+fn verl_requests_in_every_language() {
+    let Some(host) = host("verl_languages", Need::Namespaces, Share::Shared) else {
+        return;
+    };
+    let server = Server::start(host.isolation);
+    let sum = [
+        ("python", "a, b = map(int, input().split())\nprint(a + b)\n"),
+        ("cpp", "#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << std::endl; }\n"),
+        ("nodejs", "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(a + b);\n"),
+        ("go", "package main\nimport \"fmt\"\nfunc main() { var a, b int; fmt.Scan(&a, &b); fmt.Println(a + b) }\n"),
+        ("java", "import java.util.*;\npublic class Main { public static void main(String[] x) { Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n"),
+        ("rust", "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap(); let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!(\"{}\", v[0] + v[1]); }\n"),
+        ("typescript", "declare var require: any;\nconst v: number[] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(v[0] + v[1]);\n"),
+        ("bash", "read a b\necho $((a + b))\n"),
+        ("php", "<?php\n[$a, $b] = array_map('intval', explode(' ', trim(fgets(STDIN))));\necho $a + $b, \"\\n\";\n"),
+        ("perl", "my ($a, $b) = split ' ', <STDIN>;\nprint $a + $b, \"\\n\";\n"),
+    ];
+    for (language, code) in sum {
+        let right = server.post("/run_code", verl_request(language, code, "2 3\n"));
+        assert_eq!(verl_reading(&right, "5"), json!(true), "{language}: {right}");
+        let wrong = server.post("/run_code", verl_request(language, code, "2 3\n"));
+        assert_eq!(verl_reading(&wrong, "6"), json!(false), "{language}: {wrong}");
+        let compiled = !matches!(language, "python" | "nodejs" | "bash" | "php" | "perl");
+        assert_eq!(
+            right["compile_result"].is_null(),
+            !compiled,
+            "{language}: {right}"
+        );
+    }
+    for (language, code) in [
+        ("cpp", "int main() { return undefined_name; }\n"),
+        ("java", "public class Main { public static void main(String[] a) { int x = \"s\"; } }\n"),
+        ("go", "package main\nfunc main() { x := 1 }\n"),
+        ("rust", "fn main() { let x: u8 = \"s\"; }\n"),
+    ] {
+        let response = server.post("/run_code", verl_request(language, code, ""));
+        assert_eq!(verl_reading(&response, ""), json!(-4), "{language}: {response}");
+        assert!(
+            !response["compile_result"]["stderr"].as_str().unwrap().is_empty()
+                || !response["compile_result"]["stdout"].as_str().unwrap().is_empty(),
+            "{response}"
+        );
+    }
+    let spin = server.post(
+        "/run_code",
+        json!({"code": "int main() { for (;;) {} }", "language": "cpp", "run_timeout": 1}),
+    );
+    assert_eq!(verl_reading(&spin, ""), json!(-3), "{spin}");
+    let crash = server.post(
+        "/run_code",
+        verl_request("go", "package main\nfunc main() { var a []int; _ = a[3] }\n", ""),
+    );
+    assert_eq!(verl_reading(&crash, ""), json!(-2), "{crash}");
+    let lua = server.post("/run_code", verl_request("lua", "print(1)", ""));
+    assert_eq!(verl_reading(&lua, ""), json!(-1), "{lua}");
+    assert!(lua["message"].as_str().unwrap().contains("lua"), "{lua}");
+}
+
+#[test]
+fn run_and_judge_compiled_languages() {
+    let Some(host) = host("serve_compiled", Need::Namespaces, Share::Shared) else {
+        return;
+    };
+    let server = Server::start(host.isolation);
+    let run = server.post(
+        "/v1/run",
+        json!({"language": "c", "code": "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 3; }\n"}),
+    );
+    assert_eq!(run["status"], "runtime_error", "{run}");
+    assert_eq!(run["exit_code"], 3);
+    assert_eq!(run["stdout"], "hi\n");
+    assert_eq!(run["compile"]["status"], "ok", "{run}");
+
+    let third = "#include <stdio.h>\nint main(void) { double x; scanf(\"%lf\", &x); printf(\"%.9f\\n\", x / 3); }\n";
+    let judged = server.post(
+        "/v1/judge",
+        json!({
+            "language": "c", "code": third,
+            "cases": [{"input": "1\n", "output": "0.3333333"}, {"input": "3\n", "output": "1"}],
+            "compare": {"mode": "tokens", "abs_tol": 1e-6},
+        }),
+    );
+    assert_eq!(judged["status"], "passed", "{judged}");
+    let strict = server.post(
+        "/v1/judge",
+        json!({
+            "language": "c", "code": third,
+            "cases": [{"input": "1\n", "output": "0.3333333"}],
+        }),
+    );
+    assert_eq!(strict["status"], "wrong_answer", "{strict}");
+    assert!(strict["tests"][0]["message"].is_string(), "{strict}");
+
+    // Any answer that is a permutation of the input passes the checker.
+    let checker = json!({"language": "python", "code":
+        "import sys\nwant = sorted(open(sys.argv[1]).read().split())\ngot = sorted(open(sys.argv[3]).read().split())\nsys.exit(0 if want == got else 1)\n"});
+    let shuffle = server.post(
+        "/v1/judge",
+        json!({
+            "language": "javascript",
+            "code": "const w = require('fs').readFileSync(0, 'utf8').trim().split(' ');\nconsole.log(w.reverse().join(' '));\n",
+            "cases": [{"input": "a b c", "output": "c b a"}, {"input": "x y", "output": ""}],
+            "compare": "checker", "checker": checker,
+        }),
+    );
+    assert_eq!(shuffle["status"], "passed", "{shuffle}");
+    let bad = server.post(
+        "/v1/judge",
+        json!({"language": "javascript", "code": "console.log('nope')", "cases": [{"input": "a", "output": "a"}],
+               "compare": "checker", "checker": checker}),
+    );
+    assert_eq!(bad["status"], "wrong_answer", "{bad}");
+
+    let broken = server.post(
+        "/v1/judge",
+        json!({"language": "rust", "code": "fn main() { oops }", "cases": [{"input": "", "output": ""}]}),
+    );
+    assert_eq!(broken["status"], "compile_error", "{broken}");
+    assert!(broken["compiler_output"].as_str().unwrap().contains("oops"), "{broken}");
+}
