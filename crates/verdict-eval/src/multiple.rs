@@ -34,11 +34,16 @@ use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, result_failed};
 pub use verdict_exec::Language;
 
 /// MultiPL-E language codes verdict runs, as in MultiPL-E's file names.
-pub const CODES: [&str; 10] = ["cpp", "java", "js", "ts", "rs", "go", "sh", "rb", "php", "pl"];
+pub const CODES: [&str; 10] = [
+    "cpp", "java", "js", "ts", "rs", "go", "sh", "rb", "php", "pl",
+];
 
 /// MultiPL-E languages verdict does not run, and why.
 pub const UNSUPPORTED: [(&str, &str); 8] = [
-    ("lua", "its tests need luaunit, which Debian does not package"),
+    (
+        "lua",
+        "its tests need luaunit, which Debian does not package",
+    ),
     ("r", "not added yet (r-base-core is a large install)"),
     ("rkt", "not added yet (racket is a large install)"),
     ("jl", "Julia is not packaged in Debian 12"),
@@ -209,7 +214,14 @@ pub fn recipe(language: Language) -> Recipe {
         ),
         Language::Go => (
             "main_test.go",
-            Some(s(&["go", "test", "-c", "-o", "out/test.bin", "main_test.go"])),
+            Some(s(&[
+                "go",
+                "test",
+                "-c",
+                "-o",
+                "out/test.bin",
+                "main_test.go",
+            ])),
             s(&["{build}/test.bin"]),
         ),
         _ => return base,
@@ -244,7 +256,9 @@ pub fn judge(
         Err(failed) => exec_row(fields, &failed, None),
         Ok(program) => {
             let outcome = pool.run_program(&program, None, limits);
-            let compile = program.build().map(|b| (&b.compile, program.reused_build()));
+            let compile = program
+                .build()
+                .map(|b| (&b.compile, program.reused_build()));
             let go_failed = language == Language::Go && outcome.stdout.contains("FAIL");
             let mut row = exec_row(fields, &outcome, compile);
             if row.passed && go_failed {

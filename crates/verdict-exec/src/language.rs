@@ -172,7 +172,14 @@ impl Language {
             Language::C => (
                 "main.c",
                 Some(s(&[
-                    "gcc", "-std=gnu17", "-O2", "-pipe", "-o", "out/main", "main.c", "-lm",
+                    "gcc",
+                    "-std=gnu17",
+                    "-O2",
+                    "-pipe",
+                    "-o",
+                    "out/main",
+                    "main.c",
+                    "-lm",
                 ])),
                 s(&["{build}/main"]),
             ),
@@ -257,7 +264,10 @@ impl Language {
     /// of the caller's leaks in).
     fn env(self) -> Vec<(String, String)> {
         let mut env = vec![
-            ("PATH".to_string(), "/usr/local/bin:/usr/bin:/bin".to_string()),
+            (
+                "PATH".to_string(),
+                "/usr/local/bin:/usr/bin:/bin".to_string(),
+            ),
             ("LANG".to_string(), "C.UTF-8".to_string()),
             ("LC_ALL".to_string(), "C.UTF-8".to_string()),
             ("HOME".to_string(), "/tmp".to_string()),
@@ -274,10 +284,10 @@ impl Language {
                 env.push((k.to_string(), v.to_string()));
             }
         }
-        if self == Language::Rust {
-            if let Some(bin) = Path::new(&toolchains().rustc).parent() {
-                env[0].1 = format!("{}:{}", bin.display(), env[0].1);
-            }
+        if self == Language::Rust
+            && let Some(bin) = Path::new(&toolchains().rustc).parent()
+        {
+            env[0].1 = format!("{}:{}", bin.display(), env[0].1);
         }
         env
     }
@@ -382,8 +392,10 @@ impl Recipe {
     /// The recipe with its source file named for the program: Java wants
     /// the file named after its public class.
     pub fn for_source(mut self, source: &str) -> Recipe {
-        if self.language == Language::Java {
-            if let Some(class) = java_public_class(source) {
+        if self.language == Language::Java
+            && let Some(class) = java_public_class(source)
+        {
+            {
                 let old = std::mem::replace(&mut self.source_name, format!("{class}.java"));
                 for list in self.compile.iter_mut() {
                     for arg in list.iter_mut() {
@@ -486,9 +498,9 @@ pub fn toolchains() -> &'static Toolchains {
 fn reachable_by_others(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.is_absolute()
-        && path.ancestors().all(|dir| {
-            std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-        })
+        && path
+            .ancestors()
+            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
 }
 
 /// The path of `program` as the sandbox's `PATH` would find it on the host.

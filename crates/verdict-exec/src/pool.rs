@@ -85,7 +85,14 @@ impl Pool {
             let ready = ready_tx.clone();
             let build_dir = build_dir.clone();
             threads.push(std::thread::spawn(move || {
-                slot_thread(index, &config, cgroups.as_deref(), &build_dir, &queue, &ready);
+                slot_thread(
+                    index,
+                    &config,
+                    cgroups.as_deref(),
+                    &build_dir,
+                    &queue,
+                    &ready,
+                );
             }));
         }
         drop(ready_tx);

@@ -18,9 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sha2::{Digest, Sha256};
 
 use crate::job::{Job, JobKind, Limits, Outcome, Status};
-use crate::language::{
-    BUILD_MOUNT, COMPILE_PROCESSES, Language, Recipe, java_main_class,
-};
+use crate::language::{BUILD_MOUNT, COMPILE_PROCESSES, Language, Recipe, java_main_class};
 use crate::pool::Pool;
 
 /// A program ready to run: its recipe, its source and, for compiled
@@ -136,7 +134,7 @@ impl BuildCache {
         let mut index = 0;
         while entries.bytes > self.max_bytes && index < entries.order.len() {
             let key = entries.order[index].clone();
-            let held = entries.map.get(&key).map_or(true, |entry| {
+            let held = entries.map.get(&key).is_none_or(|entry| {
                 Arc::strong_count(entry) > 1
                     || entry
                         .get()
@@ -249,11 +247,11 @@ impl Pool {
             }
             Arc::new(failed)
         });
-        if let Err(outcome) = &result {
-            if outcome.status == Status::SandboxError {
-                // verdict's fault, not the program's: try again next time.
-                cache.forget(&key);
-            }
+        if let Err(outcome) = &result
+            && outcome.status == Status::SandboxError
+        {
+            // verdict's fault, not the program's: try again next time.
+            cache.forget(&key);
         }
         result.map(|build| Program {
             recipe,
@@ -402,7 +400,13 @@ fn build_key(recipe: &Recipe, compile: &[String], source: &str) -> String {
 }
 
 /// The command with its placeholders filled in.
-fn fill(argv: &[String], recipe: &Recipe, source: &str, build: &str, limits: &Limits) -> Vec<String> {
+fn fill(
+    argv: &[String],
+    recipe: &Recipe,
+    source: &str,
+    build: &str,
+    limits: &Limits,
+) -> Vec<String> {
     argv.iter()
         .map(|arg| {
             let mut arg = arg
@@ -429,11 +433,17 @@ fn write_build(dir: &Path, files: &[crate::job::Artifact]) -> std::io::Result<u6
                 .components()
                 .any(|c| !matches!(c, std::path::Component::Normal(_)))
         {
-            return Err(std::io::Error::other(format!("bad build file name {}", file.path)));
+            return Err(std::io::Error::other(format!(
+                "bad build file name {}",
+                file.path
+            )));
         }
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
-            fs::DirBuilder::new().mode(0o755).recursive(true).create(parent)?;
+            fs::DirBuilder::new()
+                .mode(0o755)
+                .recursive(true)
+                .create(parent)?;
         }
         let mode = if file.executable { 0o755 } else { 0o644 };
         let mut out = fs::OpenOptions::new()

@@ -9,8 +9,8 @@
 
 use std::fs;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::SandboxError;
 
@@ -270,9 +270,8 @@ impl SlotCgroup {
                 let memsw = dir.join("memory.memsw.limit_in_bytes");
                 // memory+swap may never be below memory: raise it first when
                 // raising, lower it last when lowering.
-                if !memsw.exists() {
-                    write(&limit, &value)
-                } else if write(&memsw, &value).is_ok() {
+                let raised_first = !memsw.exists() || write(&memsw, &value).is_ok();
+                if raised_first {
                     write(&limit, &value)
                 } else {
                     write(&limit, &value).and_then(|()| write(&memsw, &value))

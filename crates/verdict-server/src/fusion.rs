@@ -194,7 +194,9 @@ fn recipe_of(name: &str) -> Option<Recipe> {
         // SandboxFusion runs `go_test` code as a Go test file.
         return Some(verdict_eval::multiple::recipe(Language::Go));
     }
-    let (_, ours) = FUSION_LANGUAGES.iter().find(|(theirs, _)| *theirs == name)?;
+    let (_, ours) = FUSION_LANGUAGES
+        .iter()
+        .find(|(theirs, _)| *theirs == name)?;
     Language::from_name(ours).map(Language::recipe)
 }
 

@@ -153,7 +153,9 @@ pub async fn run(
         .run_once(key, || async move {
             let recipe = language.recipe();
             let ran = ticket
-                .run_with(move |pool| run_compiled(pool, &recipe, &code, stdin, limits, compile_limits()))
+                .run_with(move |pool| {
+                    run_compiled(pool, &recipe, &code, stdin, limits, compile_limits())
+                })
                 .await?;
             let mut value = serde_json::to_value(&ran.outcome)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -419,7 +421,9 @@ fn cases_problem(
             let message = e.to_string();
             let field = ["checker", "compare"]
                 .into_iter()
-                .find(|f| message.contains(&format!("`{f}")) || message.contains(&format!("field {f}")))
+                .find(|f| {
+                    message.contains(&format!("`{f}")) || message.contains(&format!("field {f}"))
+                })
                 .unwrap_or("cases");
             ApiError::field(field, message)
         })?;
@@ -450,7 +454,11 @@ async fn judge_cases(
     let mut value = verdict.to_json();
     let passed = verdict.accepted();
     // The names the rest of the API uses: `passed` for an accepted test.
-    let status = if passed { "passed".to_string() } else { verdict.verdict.clone() };
+    let status = if passed {
+        "passed".to_string()
+    } else {
+        verdict.verdict.clone()
+    };
     value["status"] = json!(status);
     if let Some(tests) = value["tests"].as_array_mut() {
         for test in tests {

@@ -48,7 +48,10 @@ pub fn languages(args: LanguagesArgs) -> Result<i32> {
             row["version"]
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| format!("install: {}", row["debian_packages"].as_str().unwrap_or(""))),
+                .unwrap_or_else(|| format!(
+                    "install: {}",
+                    row["debian_packages"].as_str().unwrap_or("")
+                )),
         );
         let aliases: Vec<&str> = row["aliases"]
             .as_array()
@@ -61,7 +64,10 @@ pub fn languages(args: LanguagesArgs) -> Result<i32> {
             println!("            compile: {compile}");
         }
         println!("            run: {}", row["run"].as_str().unwrap_or(""));
-        println!("            memory: {}", row["memory_limit"].as_str().unwrap_or(""));
+        println!(
+            "            memory: {}",
+            row["memory_limit"].as_str().unwrap_or("")
+        );
     }
     Ok(exit::OK)
 }

@@ -6,8 +6,8 @@
 mod cli;
 mod data;
 mod doctor;
-mod languages;
 mod eval;
+mod languages;
 mod run;
 mod serve;
 mod units;

@@ -131,9 +131,9 @@ fn judge_tests(
 ) -> Result<i32> {
     let set = stdio::load_problems(path)?;
     let problem = match (&args.task, set.problems.len()) {
-        (Some(task), _) => set.get(task).with_context(|| {
-            format!("`{}` has no problem `{task}`", path.display())
-        })?,
+        (Some(task), _) => set
+            .get(task)
+            .with_context(|| format!("`{}` has no problem `{task}`", path.display()))?,
         (None, 1) => &set.problems[0],
         (None, 0) => bail!("`{}` has no stdin/stdout problem", path.display()),
         (None, n) => bail!(
@@ -176,7 +176,11 @@ fn judge_tests(
         }
         println!("{}: {}", problem.task_id, verdict.verdict);
     }
-    Ok(if verdict.accepted() { exit::OK } else { exit::FAILURE })
+    Ok(if verdict.accepted() {
+        exit::OK
+    } else {
+        exit::FAILURE
+    })
 }
 
 fn read_program(args: &RunArgs) -> Result<String> {

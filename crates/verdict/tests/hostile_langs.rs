@@ -17,14 +17,23 @@ fn infinite_loops_hit_the_time_limit_in_every_language() {
         return;
     };
     let programs = [
-        ("c", "int main(void) { volatile unsigned long n = 0; for (;;) n++; }\n"),
-        ("cpp", "int main() { volatile unsigned long n = 0; for (;;) n++; }\n"),
+        (
+            "c",
+            "int main(void) { volatile unsigned long n = 0; for (;;) n++; }\n",
+        ),
+        (
+            "cpp",
+            "int main() { volatile unsigned long n = 0; for (;;) n++; }\n",
+        ),
         (
             "rust",
             "fn main() { let mut n: u64 = 0; loop { unsafe { std::ptr::write_volatile(&mut n, n + 1) } } }\n",
         ),
         ("go", "package main\nfunc main() { n := 0\n for { n++ } }\n"),
-        ("java", "public class Main { public static void main(String[] a) { long n = 0; while (true) n++; } }\n"),
+        (
+            "java",
+            "public class Main { public static void main(String[] a) { long n = 0; while (true) n++; } }\n",
+        ),
         ("javascript", "let n = 0; for (;;) n++;\n"),
         ("bash", "while :; do :; done\n"),
         ("ruby", "n = 0\nloop { n += 1 }\n"),
@@ -32,13 +41,14 @@ fn infinite_loops_hit_the_time_limit_in_every_language() {
         ("perl", "my $n = 0; while (1) { $n++ }\n"),
     ];
     for (lang, code) in programs {
-        let r = host
-            .program(lang, code)
-            .args(&["--time-limit", "1s"])
-            .run();
+        let r = host.program(lang, code).args(&["--time-limit", "1s"]).run();
         r.assert_status(&["time_limit"]);
         let wall = r.int("wall_ms").unwrap();
-        assert!(wall < 15_000, "{lang}: a 1 s limit took {wall} ms:\n{}", r.describe());
+        assert!(
+            wall < 15_000,
+            "{lang}: a 1 s limit took {wall} ms:\n{}",
+            r.describe()
+        );
     }
 }
 
@@ -64,11 +74,18 @@ fn fork_bomb_in_c_ends_and_leaves_no_process() {
     let r = host.program("c", code).args(&["--time-limit", "2s"]).run();
     done.store(true, Ordering::Relaxed);
     let most = sampler.join().unwrap();
-    assert!(most <= 80, "{most} sandbox processes at once:\n{}", r.describe());
+    assert!(
+        most <= 80,
+        "{most} sandbox processes at once:\n{}",
+        r.describe()
+    );
     r.assert_judged();
     assert_ne!(r.status(), "ok", "{}", r.describe());
     let left = support::leftover_sandbox_processes(&before);
-    assert!(left.is_empty(), "processes outlived the C fork bomb: {left:#?}");
+    assert!(
+        left.is_empty(),
+        "processes outlived the C fork bomb: {left:#?}"
+    );
 }
 
 #[test]
@@ -145,7 +162,10 @@ fn host_loopback_is_unreachable_from_c_and_node() {
          s.on('error', e => console.log('error', e.code));\n",
         port = listeners.tcp4
     );
-    let runs = [host.program("c", &c).run(), host.program("javascript", &node).run()];
+    let runs = [
+        host.program("c", &c).run(),
+        host.program("javascript", &node).run(),
+    ];
     let hits = listeners.stop();
     for r in &runs {
         r.assert_status(&["ok"]);
@@ -167,9 +187,7 @@ fn writes_and_reads_outside_are_contained() {
         format!("/etc/{name}"),
         format!("/var/tmp/{name}"),
     ];
-    let mut c = String::from(
-        "#include <stdio.h>\nint main(void) {\n  FILE *f;\n  char buf[64];\n",
-    );
+    let mut c = String::from("#include <stdio.h>\nint main(void) {\n  FILE *f;\n  char buf[64];\n");
     for target in &targets {
         c.push_str(&format!(
             "  f = fopen(\"{target}\", \"w\"); if (f) {{ fputs(\"x\", f); fclose(f); }}\n"
@@ -231,7 +249,10 @@ fn compile_errors_are_verdicts() {
         ("cpp", "int main() { std::vector<int> v; }\n"),
         ("rust", "fn main() { let x: u32 = \"no\"; }\n"),
         ("go", "package main\nfunc main() { x := 1 }\n"),
-        ("java", "public class Main { public static void main(String[] a) { int x = \"no\"; } }\n"),
+        (
+            "java",
+            "public class Main { public static void main(String[] a) { int x = \"no\"; } }\n",
+        ),
         ("typescript", "const x: number = \"no\";\n"),
     ] {
         let r = host.program(lang, code).run();

@@ -28,7 +28,10 @@ fn ready() -> bool {
         return false;
     }
     if !data_dir().join("multipl_e/humaneval-cpp.jsonl").is_file() {
-        eprintln!("SKIPPED: MultiPL-E data not found under {}", data_dir().display());
+        eprintln!(
+            "SKIPPED: MultiPL-E data not found under {}",
+            data_dir().display()
+        );
         return false;
     }
     true
@@ -48,7 +51,12 @@ fn judge(code: &str, cases: &[Case]) -> Vec<Value> {
     drop(file);
     let out = dir.path().join("results.jsonl");
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["eval", "--benchmark", &format!("multipl-e-{code}"), "--json"])
+        .args([
+            "eval",
+            "--benchmark",
+            &format!("multipl-e-{code}"),
+            "--json",
+        ])
         .arg("--samples")
         .arg(&samples)
         .arg("--out")
@@ -116,7 +124,11 @@ fn java() {
             (ADD, "        return x + y;\n", "passed"),
             (ADD, "        return x * y;\n", "failed"),
             (STRLEN, "        return string.length();\n", "passed"),
-            (STRLEN, "        return string.length() + \"\";\n", "compile_error"),
+            (
+                STRLEN,
+                "        return string.length() + \"\";\n",
+                "compile_error",
+            ),
             // Java assertions are on (`-ea`), as MultiPL-E runs them.
             (STRLEN, "        return 0;\n", "failed"),
         ],
@@ -151,7 +163,11 @@ fn typescript() {
             (ADD, "  return x + y;\n}\n", "passed"),
             (ADD, "  return x - y;\n}\n", "failed"),
             // A type error is a compile error, as `tsc` exits non-zero.
-            (STRLEN, "  return \"\" + string.length;\n}\n", "compile_error"),
+            (
+                STRLEN,
+                "  return \"\" + string.length;\n}\n",
+                "compile_error",
+            ),
             (STRLEN, "  return string.length;\n}\n", "passed"),
         ],
     );
@@ -184,7 +200,11 @@ fn go() {
             (ADD, "    return x + y\n}\n", "passed"),
             (ADD, "    return x - y\n}\n", "failed"),
             (STRLEN, "    return len(myString)\n}\n", "passed"),
-            (STRLEN, "    return len(myString) + \"\"\n}\n", "compile_error"),
+            (
+                STRLEN,
+                "    return len(myString) + \"\"\n}\n",
+                "compile_error",
+            ),
         ],
     );
 }
@@ -223,8 +243,16 @@ fn ruby_php_perl() {
         &[
             (ADD, "    return $x + $y;\n}\n", "passed"),
             (ADD, "    return $x - $y;\n}\n", "failed"),
-            ("HumanEval_45_triangle_area", "    return 0.5 * $a * $h;\n}\n", "passed"),
-            ("HumanEval_45_triangle_area", "    return $a * $h;\n}\n", "failed"),
+            (
+                "HumanEval_45_triangle_area",
+                "    return 0.5 * $a * $h;\n}\n",
+                "passed",
+            ),
+            (
+                "HumanEval_45_triangle_area",
+                "    return $a * $h;\n}\n",
+                "failed",
+            ),
         ],
     );
     judge(
@@ -240,7 +268,13 @@ fn ruby_php_perl() {
 #[test]
 fn unsupported_language_is_a_clear_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["eval", "--benchmark", "multipl-e-lua", "--samples", "/dev/null"])
+        .args([
+            "eval",
+            "--benchmark",
+            "multipl-e-lua",
+            "--samples",
+            "/dev/null",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());

@@ -153,8 +153,13 @@ fn info_endpoints_answer() {
         .iter()
         .map(|b| b["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names[..4], ["humaneval", "mbpp", "humaneval-plus", "mbpp-plus"]);
-    for code in ["cpp", "java", "js", "ts", "rs", "go", "sh", "rb", "php", "pl"] {
+    assert_eq!(
+        names[..4],
+        ["humaneval", "mbpp", "humaneval-plus", "mbpp-plus"]
+    );
+    for code in [
+        "cpp", "java", "js", "ts", "rs", "go", "sh", "rb", "php", "pl",
+    ] {
         let name = format!("multipl-e-{code}");
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }

@@ -32,10 +32,17 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let base = line.trim().strip_prefix("listening on ").unwrap().to_string();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_string();
         let server = Server { child, base };
         let started = Instant::now();
-        while ureq::get(&format!("{}/healthz", server.base)).call().is_err() {
+        while ureq::get(&format!("{}/healthz", server.base))
+            .call()
+            .is_err()
+        {
             assert!(started.elapsed() < Duration::from_secs(60), "not ready");
             thread::sleep(Duration::from_millis(50));
         }
@@ -112,21 +119,53 @@ fn verl_requests_in_every_language() {
     let server = Server::start(host.isolation);
     let sum = [
         ("python", "a, b = map(int, input().split())\nprint(a + b)\n"),
-        ("cpp", "#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << std::endl; }\n"),
-        ("nodejs", "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(a + b);\n"),
-        ("go", "package main\nimport \"fmt\"\nfunc main() { var a, b int; fmt.Scan(&a, &b); fmt.Println(a + b) }\n"),
-        ("java", "import java.util.*;\npublic class Main { public static void main(String[] x) { Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n"),
-        ("rust", "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap(); let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!(\"{}\", v[0] + v[1]); }\n"),
-        ("typescript", "declare var require: any;\nconst v: number[] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(v[0] + v[1]);\n"),
+        (
+            "cpp",
+            "#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << std::endl; }\n",
+        ),
+        (
+            "nodejs",
+            "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(a + b);\n",
+        ),
+        (
+            "go",
+            "package main\nimport \"fmt\"\nfunc main() { var a, b int; fmt.Scan(&a, &b); fmt.Println(a + b) }\n",
+        ),
+        (
+            "java",
+            "import java.util.*;\npublic class Main { public static void main(String[] x) { Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n",
+        ),
+        (
+            "rust",
+            "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap(); let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!(\"{}\", v[0] + v[1]); }\n",
+        ),
+        (
+            "typescript",
+            "declare var require: any;\nconst v: number[] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);\nconsole.log(v[0] + v[1]);\n",
+        ),
         ("bash", "read a b\necho $((a + b))\n"),
-        ("php", "<?php\n[$a, $b] = array_map('intval', explode(' ', trim(fgets(STDIN))));\necho $a + $b, \"\\n\";\n"),
-        ("perl", "my ($a, $b) = split ' ', <STDIN>;\nprint $a + $b, \"\\n\";\n"),
+        (
+            "php",
+            "<?php\n[$a, $b] = array_map('intval', explode(' ', trim(fgets(STDIN))));\necho $a + $b, \"\\n\";\n",
+        ),
+        (
+            "perl",
+            "my ($a, $b) = split ' ', <STDIN>;\nprint $a + $b, \"\\n\";\n",
+        ),
     ];
     for (language, code) in sum {
         let right = server.post("/run_code", verl_request(language, code, "2 3\n"));
-        assert_eq!(verl_reading(&right, "5"), json!(true), "{language}: {right}");
+        assert_eq!(
+            verl_reading(&right, "5"),
+            json!(true),
+            "{language}: {right}"
+        );
         let wrong = server.post("/run_code", verl_request(language, code, "2 3\n"));
-        assert_eq!(verl_reading(&wrong, "6"), json!(false), "{language}: {wrong}");
+        assert_eq!(
+            verl_reading(&wrong, "6"),
+            json!(false),
+            "{language}: {wrong}"
+        );
         let compiled = !matches!(language, "python" | "nodejs" | "bash" | "php" | "perl");
         assert_eq!(
             right["compile_result"].is_null(),
@@ -136,15 +175,28 @@ fn verl_requests_in_every_language() {
     }
     for (language, code) in [
         ("cpp", "int main() { return undefined_name; }\n"),
-        ("java", "public class Main { public static void main(String[] a) { int x = \"s\"; } }\n"),
+        (
+            "java",
+            "public class Main { public static void main(String[] a) { int x = \"s\"; } }\n",
+        ),
         ("go", "package main\nfunc main() { x := 1 }\n"),
         ("rust", "fn main() { let x: u8 = \"s\"; }\n"),
     ] {
         let response = server.post("/run_code", verl_request(language, code, ""));
-        assert_eq!(verl_reading(&response, ""), json!(-4), "{language}: {response}");
+        assert_eq!(
+            verl_reading(&response, ""),
+            json!(-4),
+            "{language}: {response}"
+        );
         assert!(
-            !response["compile_result"]["stderr"].as_str().unwrap().is_empty()
-                || !response["compile_result"]["stdout"].as_str().unwrap().is_empty(),
+            !response["compile_result"]["stderr"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+                || !response["compile_result"]["stdout"]
+                    .as_str()
+                    .unwrap()
+                    .is_empty(),
             "{response}"
         );
     }
@@ -155,7 +207,11 @@ fn verl_requests_in_every_language() {
     assert_eq!(verl_reading(&spin, ""), json!(-3), "{spin}");
     let crash = server.post(
         "/run_code",
-        verl_request("go", "package main\nfunc main() { var a []int; _ = a[3] }\n", ""),
+        verl_request(
+            "go",
+            "package main\nfunc main() { var a []int; _ = a[3] }\n",
+            "",
+        ),
     );
     assert_eq!(verl_reading(&crash, ""), json!(-2), "{crash}");
     let lua = server.post("/run_code", verl_request("lua", "print(1)", ""));
@@ -223,5 +279,8 @@ fn run_and_judge_compiled_languages() {
         json!({"language": "rust", "code": "fn main() { oops }", "cases": [{"input": "", "output": ""}]}),
     );
     assert_eq!(broken["status"], "compile_error", "{broken}");
-    assert!(broken["compiler_output"].as_str().unwrap().contains("oops"), "{broken}");
+    assert!(
+        broken["compiler_output"].as_str().unwrap().contains("oops"),
+        "{broken}"
+    );
 }

@@ -26,11 +26,24 @@ fn every_demo_solution_gets_its_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .current_dir(dir.path())
-        .args(["eval", "--benchmark", "stdio", "--demo", "--json", "--no-progress-bar"])
+        .args([
+            "eval",
+            "--benchmark",
+            "stdio",
+            "--demo",
+            "--json",
+            "--no-progress-bar",
+        ])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let results = dir.path().join("verdict-demo/stdio-solutions_results.jsonl");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = dir
+        .path()
+        .join("verdict-demo/stdio-solutions_results.jsonl");
     let rows: Vec<Value> = std::fs::read_to_string(results)
         .unwrap()
         .lines()
@@ -50,8 +63,20 @@ fn every_demo_solution_gets_its_verdict() {
             assert!(test["wall_ms"].is_number() && test["peak_memory_bytes"].is_number());
         }
     }
-    for language in ["python", "c", "cpp", "java", "javascript", "rust", "go", "bash"] {
-        assert!(languages.contains(language), "no {language} solution judged");
+    for language in [
+        "python",
+        "c",
+        "cpp",
+        "java",
+        "javascript",
+        "rust",
+        "go",
+        "bash",
+    ] {
+        assert!(
+            languages.contains(language),
+            "no {language} solution judged"
+        );
     }
 }
 
@@ -97,14 +122,27 @@ fn run_with_tests_gives_a_verdict_per_case() {
     assert_eq!(tests.len(), 3);
     assert_eq!(tests[0]["verdict"], "accepted");
     assert_eq!(tests[2]["verdict"], "wrong_answer");
-    assert!(tests[2]["message"].as_str().unwrap().contains("11"), "{verdict}");
+    assert!(
+        tests[2]["message"].as_str().unwrap().contains("11"),
+        "{verdict}"
+    );
 
-    let stopped = run_tests("c", c.replace("== 5", "== 1").as_str(), &format!("{problem}\n"), &["--stop-on-first-failure"]);
+    let stopped = run_tests(
+        "c",
+        c.replace("== 5", "== 1").as_str(),
+        &format!("{problem}\n"),
+        &["--stop-on-first-failure"],
+    );
     assert_eq!(stopped["tests"].as_array().unwrap().len(), 1, "{stopped}");
     assert_eq!(stopped["skipped"], 2);
 
     let python = "import time\nx = int(input())\nif x == 21:\n    time.sleep(30)\nprint(2 * x)\n";
-    let slow = run_tests("python", python, &format!("{problem}\n"), &["--time-limit", "1s"]);
+    let slow = run_tests(
+        "python",
+        python,
+        &format!("{problem}\n"),
+        &["--time-limit", "1s"],
+    );
     assert_eq!(slow["verdict"], "time_limit", "{slow}");
 }
 
@@ -118,9 +156,19 @@ fn tolerance_and_foreign_formats() {
         "compare": {"mode": "tokens", "abs_tol": 1e-6, "rel_tol": 1e-6},
         "tests": [{"input": "1\n", "output": "0.333333333\n"}],
     });
-    let verdict = run_tests("python", "print(int(input()) / 3)\n", &format!("{tolerant}\n"), &[]);
+    let verdict = run_tests(
+        "python",
+        "print(int(input()) / 3)\n",
+        &format!("{tolerant}\n"),
+        &[],
+    );
     assert_eq!(verdict["verdict"], "accepted", "{verdict}");
-    let rounded = run_tests("python", "print(round(int(input()) / 3, 2))\n", &format!("{tolerant}\n"), &[]);
+    let rounded = run_tests(
+        "python",
+        "print(round(int(input()) / 3, 2))\n",
+        &format!("{tolerant}\n"),
+        &[],
+    );
     assert_eq!(rounded["verdict"], "wrong_answer", "{rounded}");
 
     // An APPS row: `input_output` is a JSON string of inputs and outputs.
@@ -178,7 +226,12 @@ print("found" if found else "nothing", found)
         head = &secret[..16],
         tail = &secret[16..],
     );
-    let verdict = run_tests("python", &hunter, &format!("{problem}\n"), &["--time-limit", "10s"]);
+    let verdict = run_tests(
+        "python",
+        &hunter,
+        &format!("{problem}\n"),
+        &["--time-limit", "10s"],
+    );
     let stdout = verdict["tests"][0]["stdout"].as_str().unwrap_or("");
     assert_eq!(verdict["verdict"], "wrong_answer", "{verdict}");
     assert!(stdout.starts_with("nothing"), "{verdict}");

@@ -231,10 +231,19 @@ fn prepare_checker(pool: &Pool, checker: &Checker) -> PreparedChecker {
     let mut recipe = language.recipe();
     if language == Language::Python {
         // Run as a file with arguments, not on the warm path.
-        recipe.run = vec!["/usr/bin/python3".into(), "-I".into(), recipe.source_name.clone()];
+        recipe.run = vec![
+            "/usr/bin/python3".into(),
+            "-I".into(),
+            recipe.source_name.clone(),
+        ];
     }
     pool.prepare(&recipe, &checker.code, &compile_limits())
-        .map_err(|failed| format!("the checker did not compile: {}", clip(&failed.stderr, 1024)))
+        .map_err(|failed| {
+            format!(
+                "the checker did not compile: {}",
+                clip(&failed.stderr, 1024)
+            )
+        })
 }
 
 fn case_verdict(
@@ -244,7 +253,12 @@ fn case_verdict(
     case: &super::Case,
     outcome: &Outcome,
 ) -> (&'static str, Option<String>) {
-    let failed = |verdict| (verdict, Some(clip(&outcome.stderr, 1024)).filter(|m| !m.is_empty()));
+    let failed = |verdict| {
+        (
+            verdict,
+            Some(clip(&outcome.stderr, 1024)).filter(|m| !m.is_empty()),
+        )
+    };
     match outcome.status {
         Status::Ok => {}
         Status::TimeLimit => return failed("time_limit"),
@@ -260,7 +274,11 @@ fn case_verdict(
         );
     }
     let Some(checker) = checker else {
-        return match compare(&problem.compare, case.expected.as_bytes(), outcome.stdout.as_bytes()) {
+        return match compare(
+            &problem.compare,
+            case.expected.as_bytes(),
+            outcome.stdout.as_bytes(),
+        ) {
             Ok(()) => ("accepted", None),
             Err(mismatch) => ("wrong_answer", Some(mismatch.to_string())),
         };
