@@ -171,7 +171,7 @@ pub enum Benchmark {
 
 /// A benchmark name that verdict does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus, mbpp-plus or multipl-e-<code> with code one of {codes}){why}", codes = multiple::CODES.join(", "), why = multiple::unsupported_reason(.0).map(|r| format!("; {r}")).unwrap_or_default())]
+#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus, mbpp-plus, stdio or multipl-e-<code> with code one of {codes}){why}", codes = multiple::CODES.join(", "), why = multiple::unsupported_reason(.0).map(|r| format!("; {r}")).unwrap_or_default())]
 pub struct UnknownBenchmark(pub String);
 
 impl Benchmark {

@@ -185,10 +185,21 @@ fn benchmark_names_and_task_keys() {
         assert_eq!(b.to_string(), b.name());
     }
     assert_eq!("MBPP+".parse::<Benchmark>().unwrap(), Benchmark::MbppPlus);
+    assert_eq!("stdio".parse::<Benchmark>().unwrap(), Benchmark::Stdio);
     assert_eq!(
-        "apps".parse::<Benchmark>().unwrap_err().to_string(),
-        "unknown benchmark `apps` (expected humaneval, mbpp, humaneval-plus or mbpp-plus)"
+        "multiple-rs".parse::<Benchmark>().unwrap(),
+        Benchmark::MultiplE(verdict_exec::Language::Rust)
     );
+    let unknown = "apps".parse::<Benchmark>().unwrap_err().to_string();
+    assert!(
+        unknown.starts_with("unknown benchmark `apps` (expected humaneval, mbpp, humaneval-plus, mbpp-plus, stdio or multipl-e-<code>"),
+        "{unknown}"
+    );
+    let lua = "multipl-e-lua"
+        .parse::<Benchmark>()
+        .unwrap_err()
+        .to_string();
+    assert!(lua.contains("luaunit"), "{lua}");
     assert_eq!(
         Benchmark::MbppPlus.task_key(&TaskId::Str("7".into())),
         "Mbpp/7"
