@@ -264,3 +264,27 @@ fn compile_errors_are_verdicts() {
         );
     }
 }
+
+#[test]
+fn build_cache_is_removed_when_verdict_exits() {
+    let Some(host) = support::host("build_cache_cleanup", Need::Namespaces, Share::Shared) else {
+        return;
+    };
+    let r = host
+        .program(
+            "cpp",
+            "#include <cstdio>\nint main() { std::puts(\"built\"); }\n",
+        )
+        .run();
+    r.assert_status(&["ok"]);
+    assert_eq!(r.out(), "built\n");
+    let prefix = format!("verdict-build-{}-", r.pid);
+    let left: Vec<String> = std::fs::read_dir("/var/tmp")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    assert!(left.is_empty(), "build caches left behind: {left:?}");
+}
