@@ -676,3 +676,109 @@ fn identical_requests_run_once() {
         "{metrics}"
     );
 }
+
+/// The server's busy slot workers: the PID 1s of its sandboxes (children of
+/// its `__verdict-sandbox-init` helpers) that have a child, the job.
+fn busy_workers(server: u32) -> Vec<support::HostProcess> {
+    let all = support::host_processes();
+    let helpers = slot_helpers_in(server, &all);
+    all.iter()
+        .filter(|w| helpers.iter().any(|h| h.pid == w.ppid))
+        .filter(|w| all.iter().any(|job| job.ppid == w.pid))
+        .cloned()
+        .collect()
+}
+
+/// The server's slot init helpers.
+fn slot_helpers(server: u32) -> Vec<support::HostProcess> {
+    slot_helpers_in(server, &support::host_processes())
+}
+
+fn slot_helpers_in(server: u32, all: &[support::HostProcess]) -> Vec<support::HostProcess> {
+    all.iter()
+        .filter(|p| p.ppid == server && p.cmdline.contains("__verdict-sandbox-init"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_slot_killed_mid_request_is_replaced() {
+    let Some(host) = host(
+        "a_slot_killed_mid_request_is_replaced",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
+    let server = Server::start(&host, &[]);
+    let pid = server.child.id();
+    let before = slot_helpers(pid);
+    assert_eq!(before.len(), 2, "two slots, two helpers: {before:?}");
+    // A job that would run for minutes: only the kill can end it soon.
+    let body = json!({
+        "code": format!("import time\ntime.sleep(200)  # {}", support::unique("victim")),
+        "limits": {"time_ms": 60_000, "wall_ms": 240_000},
+    });
+    let (status, value) = thread::scope(|scope| {
+        let request = scope.spawn(|| {
+            let response = ureq::post(&server.url("/v1/run"))
+                .timeout(Duration::from_secs(120))
+                .send_string(&body.to_string());
+            let (status, text) = answer(response);
+            (status, serde_json::from_str::<Value>(&text).unwrap())
+        });
+        let started = Instant::now();
+        let victim = loop {
+            match busy_workers(pid).as_slice() {
+                [worker] => break worker.clone(),
+                [] => {}
+                more => panic!("one job, several busy slots: {more:?}"),
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no slot started the job"
+            );
+            thread::sleep(Duration::from_millis(20));
+        };
+        // The job cannot signal its PID 1 (the kernel protects a namespace's
+        // init from its own processes); the host can, as a crash would.
+        let killed = Command::new("kill")
+            .args(["-KILL", &victim.pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "killing the worker {victim:?}");
+        request.join().unwrap()
+    });
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["status"], "sandbox_error", "{value}");
+
+    // Two jobs at once occupy both slots, the rebuilt one included.
+    let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let code = format!("import time\ntime.sleep(0.5)\nprint({i})");
+                    server.post_raw("/v1/run", &json!({ "code": code }).to_string(), None)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, (status, value, _)) in results.iter().enumerate() {
+        assert_eq!(*status, 200, "{value}");
+        assert_eq!(value["status"], "ok", "{value}");
+        assert_eq!(value["stdout"], format!("{i}\n"));
+    }
+    let after = slot_helpers(pid);
+    assert_eq!(after.len(), 2, "the slot was rebuilt: {after:?}");
+    assert!(
+        after.iter().any(|h| before.iter().all(|b| b.pid != h.pid)),
+        "a new helper replaced the killed slot's: before {before:?}, after {after:?}"
+    );
+    let (_, metrics) = server.get("/metrics");
+    assert!(
+        metrics.contains("verdict_outcomes_total{status=\"sandbox_error\"} 1"),
+        "{metrics}"
+    );
+}
