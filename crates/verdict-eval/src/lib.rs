@@ -21,6 +21,7 @@ pub mod mbpp_inputs;
 mod parallel;
 pub mod passk;
 pub mod pyvalue;
+pub mod remote;
 pub mod results;
 pub mod runner;
 pub mod samples;
