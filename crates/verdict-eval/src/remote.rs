@@ -282,15 +282,15 @@ impl RemoteJudging {
             }
             line.clear();
             match lines.read_line(&mut line) {
-                Ok(0) => return Sent::Gone("the stream ended before its summary".into()),
+                Ok(0) => return Sent::Gone("the stream was cut before its summary".into()),
                 Ok(_) if !line.ends_with('\n') => {
                     return Sent::Gone("the stream was cut mid-line".into());
                 }
                 Ok(_) => {}
-                Err(e) => return Sent::Gone(format!("reading the stream: {e}")),
+                Err(e) => return Sent::Gone(format!("the stream was cut: {e}")),
             }
             match parse_line(&line, chunk.len()) {
-                Some(Line::Row(index, row)) => batch.deliver(chunk[index], row),
+                Some(Line::Row(index, row)) => batch.deliver(chunk[index], *row),
                 Some(Line::Summary) => {
                     return if batch.undelivered(chunk).is_empty() {
                         Sent::Finished
@@ -310,7 +310,7 @@ impl RemoteJudging {
 }
 
 enum Line {
-    Row(usize, ResultRow),
+    Row(usize, Box<ResultRow>),
     Summary,
 }
 
@@ -337,7 +337,7 @@ fn parse_line(line: &str, chunk_len: usize) -> Option<Line> {
         details: fields.get("details").cloned(),
         fields,
     };
-    Some(Line::Row(index, row))
+    Some(Line::Row(index, Box::new(row)))
 }
 
 fn retry_after(response: &ureq::Response) -> Option<Duration> {
@@ -502,7 +502,10 @@ mod tests {
             }
             _ => panic!("not a row"),
         }
-        assert!(matches!(parse_line(r#"{"summary":{}}"#, 2), Some(Line::Summary)));
+        assert!(matches!(
+            parse_line(r#"{"summary":{}}"#, 2),
+            Some(Line::Summary)
+        ));
         assert!(parse_line(row, 1).is_none(), "index outside the chunk");
         assert!(parse_line(r#"{"index":0,"row":{"passed":true}}"#, 1).is_none());
         assert!(parse_line("{", 1).is_none());

@@ -351,7 +351,9 @@ pub fn evaluate_with(
                 first_error.get_or_insert(e);
             }
         }
-        judging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        judging
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     let elapsed = started.elapsed();
     writer.finish()?;

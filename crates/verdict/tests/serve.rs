@@ -6,130 +6,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Host, Need, Share, host, verdict_bin};
-
-/// The shared benchmark files (`$VERDICT_DATA_DIR`, else `../shared/data`).
-fn data_dir() -> PathBuf {
-    match std::env::var_os("VERDICT_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => dir.into(),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-/// A running `verdict serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts a server with 2 slots (plus `extra` arguments) and waits until
-    /// `/healthz` says the slots are warm.
-    fn start(host: &Host, extra: &[&str]) -> Server {
-        let mut child = Command::new(verdict_bin())
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--slots",
-                "2",
-                "--isolation",
-                host.isolation,
-            ])
-            .args(extra)
-            .env("VERDICT_DATA_DIR", data_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning verdict serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("reading the address");
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let server = Server {
-            child,
-            base: base.to_string(),
-        };
-        let started = Instant::now();
-        while server.get("/healthz").0 != 200 {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "slots not ready after 60 s"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        answer(ureq::get(&self.url(path)).call())
-    }
-
-    fn post_raw(
-        &self,
-        path: &str,
-        body: &str,
-        token: Option<&str>,
-    ) -> (u16, Value, Option<String>) {
-        let mut request = ureq::post(&self.url(path)).set("Content-Type", "application/json");
-        if let Some(token) = token {
-            request = request.set("Authorization", &format!("Bearer {token}"));
-        }
-        let response = match request.send_string(body) {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("POST {path}: {e}"),
-        };
-        let status = response.status();
-        let retry_after = response.header("Retry-After").map(str::to_string);
-        let text = response.into_string().unwrap();
-        let value = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
-        (status, value, retry_after)
-    }
-
-    fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let (status, value, _) = self.post_raw(path, &body.to_string(), None);
-        (status, value)
-    }
-
-    fn terminate(&self) {
-        // A plain SIGTERM to the child this test started, by its pid.
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
-    match result {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.into_string().unwrap()),
-        Err(e) => panic!("request failed: {e}"),
-    }
-}
+use support::server::{Server, answer, data_dir};
+use support::{Need, Share, host, verdict_bin};
 
 fn field_of(value: &Value) -> &str {
     value["error"]["field"]
