@@ -240,7 +240,7 @@ def main() -> int:
         "judge": ("/v1/judge", judge_scenario(args.data_dir), '"passed":true'),
     }
     print(f"verdict serve --slots {slots} (queue {8 * slots}), wrk {args.duration:g} s per level, "
-          f"{os.cpu_count()} cores", flush=True)
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before", flush=True)
     server = Server(args.verdict, slots, args.data_dir)
     failures = []
     rows = []
@@ -275,6 +275,7 @@ def main() -> int:
     best = max(r["ok"] / (r["duration_us"] / 1e6) for r in rows if r["name"] == "judge")
     at_2n = next(r for r in rows if r["name"] == "judge" and r["connections"] == 2 * slots)
     run_best = max(r["ok"] / (r["duration_us"] / 1e6) for r in rows if r["name"] == "run")
+    print(f"load average {os.getloadavg()[0]:.2f} after (other work on the machine skews the figures)")
     print()
     print(f"targets: >= 300 judgments/s: /v1/judge {best:.0f}/s ({'met' if best >= 300 else 'NOT met'}), "
           f"/v1/run {run_best:.0f}/s; "
