@@ -217,7 +217,7 @@ impl RemoteJudging {
                         (self.warn)(&format!(
                             "server {url}: {error}; giving up on it after {failures} failures in a row"
                         ));
-                        queue.retire(format!("{url}: {error}"));
+                        queue.retire(Some(format!("{url}: {error}")));
                         return;
                     }
                     let pause = backoff(failures);
@@ -235,7 +235,7 @@ impl RemoteJudging {
                 }
             }
         }
-        queue.retire(String::new());
+        queue.retire(None);
     }
 
     /// Sends `chunk` to `url` and delivers the rows as they arrive.
@@ -447,15 +447,17 @@ impl Queue {
         }
     }
 
-    /// A stream ends (`failure` says why, if it failed); the last one to end
-    /// with work left fails judging.
-    fn retire(&self, failure: String) {
+    /// A stream ends: `failure` says why when its server failed too often.
+    /// The last stream to end by failure with work left fails judging (one
+    /// that ends otherwise with work left was stopped).
+    fn retire(&self, failure: Option<String>) {
         let mut state = self.lock();
         state.streams -= 1;
-        if !failure.is_empty() {
+        let failed = failure.is_some();
+        if let Some(failure) = failure {
             state.last_failure = failure;
         }
-        if state.streams == 0 && !state.finished() && state.error.is_none() {
+        if failed && state.streams == 0 && !state.finished() {
             let left = state.chunks.iter().map(Vec::len).sum();
             if left > 0 {
                 state.error = Some(RemoteError::NoServer {
@@ -522,19 +524,29 @@ mod tests {
         assert_eq!(queue.take(&stop), Some(vec![2, 3]));
         queue.put_back(Vec::new());
         assert_eq!(queue.take(&stop), None, "all delivered");
-        queue.retire(String::new());
+        queue.retire(None);
         assert!(queue.into_error().is_none());
     }
 
     #[test]
     fn the_last_stream_to_retire_with_work_left_fails() {
         let queue = Queue::new(VecDeque::from([vec![0, 1, 2]]), 2);
-        queue.retire("a: refused".into());
-        queue.retire("b: reset".into());
+        queue.retire(Some("a: refused".into()));
+        queue.retire(Some("b: reset".into()));
         match queue.into_error() {
             Some(RemoteError::NoServer { left: 3, last }) => assert_eq!(last, "b: reset"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn streams_stopped_with_work_left_are_no_failure() {
+        let stop = AtomicBool::new(true);
+        let queue = Queue::new(VecDeque::from([vec![0, 1, 2]]), 2);
+        assert_eq!(queue.take(&stop), None);
+        queue.retire(Some("a: refused".into()));
+        queue.retire(None);
+        assert!(queue.into_error().is_none());
     }
 
     #[test]

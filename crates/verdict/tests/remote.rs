@@ -247,8 +247,8 @@ fn a_full_server_is_retried_after_its_retry_after() {
 }
 
 #[test]
-fn a_remote_run_resumes() {
-    let test = "a_remote_run_resumes";
+fn ctrl_c_keeps_finished_rows_and_resume_judges_the_rest() {
+    let test = "ctrl_c_keeps_finished_rows_and_resume_judges_the_rest";
     let Some(host) = host(test, Need::Namespaces, Share::Shared) else {
         return;
     };
@@ -256,30 +256,68 @@ fn a_remote_run_resumes() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let count = 12;
-    let samples = write_samples(dir.path(), &tasks, count, 0.0);
-    let server = Server::with_slots(&host, 2, &[]);
+    let count = 16;
+    let samples = write_samples(dir.path(), &tasks, count, 0.2);
+    let server = Server::with_slots(&host, 1, &[]);
     let out = dir.path().join("remote.jsonl");
-    let output = eval_command(&samples, &out)
-        .args(["--remote", &server.base])
-        .output()
+    let client = eval_command(&samples, &out)
+        .args(["--remote", &server.base, "--remote-chunk", "4"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    assert!(output.status.success(), "{}", describe(&output));
-    let full = std::fs::read_to_string(&out).unwrap();
-    // As an interrupted run leaves it: 5 rows and half of the sixth.
-    let lines: Vec<&str> = full.lines().collect();
-    let cut = format!("{}\n{}", lines[..5].join("\n"), &lines[5][..20]);
-    std::fs::write(&out, cut).unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(&out).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no row written"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &client.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = client.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    let kept = rows(&out);
+    let numbers: Vec<u64> = kept.iter().map(|r| r["n"].as_u64().unwrap()).collect();
+    assert_eq!(
+        numbers,
+        (0..kept.len() as u64).collect::<Vec<_>>(),
+        "a prefix in input order"
+    );
+    assert!(kept.len() < count, "Ctrl-C stopped the run early");
+
+    // The server notices the hang-up when it next writes a row; wait until
+    // it has finished with the interrupted requests.
+    let started = Instant::now();
+    while server.metric("verdict_requests_in_flight") > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "requests never ended"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
     let before = server.metric("verdict_evaluated_samples_total");
     let output = eval_command(&samples, &out)
         .args(["--remote", &server.base, "--resume"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
+    let left = count - kept.len();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("judged 7 samples"), "{stderr}");
-    let after = server.metric("verdict_evaluated_samples_total");
-    assert_eq!(after - before, 7, "only the unfinished samples were sent");
-    let (local, _) = local_eval(&host, &samples, dir.path());
+    assert!(
+        stderr.contains(&format!("judged {left} samples")),
+        "{stderr}"
+    );
+    assert_eq!(
+        server.metric("verdict_evaluated_samples_total") - before,
+        left as u64,
+        "only the samples without a row were sent"
+    );
+    let (local, local_summary) = local_eval(&host, &samples, dir.path());
     assert_same_rows(&rows(&out), &local, count);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), local_summary);
 }
