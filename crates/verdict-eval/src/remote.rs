@@ -137,7 +137,7 @@ impl Judging for RemoteJudging {
         let chunks = positions.chunks(chunk).map(<[usize]>::to_vec);
         let queue = Queue::new(chunks.collect(), streams);
         let delivered: Vec<AtomicBool> = samples.iter().map(|_| AtomicBool::new(false)).collect();
-        let batch = Batch {
+        let batch = Delivery {
             samples,
             delivered: &delivered,
             done,
@@ -161,14 +161,14 @@ impl Judging for RemoteJudging {
 }
 
 /// What the streams share about the batch.
-struct Batch<'a, 'b> {
+struct Delivery<'a, 'b> {
     samples: &'a [Pending<'b>],
     delivered: &'a [AtomicBool],
     done: &'a (dyn Fn(usize, ResultRow) + Sync),
     stop: &'a AtomicBool,
 }
 
-impl Batch<'_, '_> {
+impl Delivery<'_, '_> {
     /// Hands on the row of sample `position` unless it was already handed on.
     fn deliver(&self, position: usize, row: ResultRow) {
         if !self.delivered[position].swap(true, Ordering::SeqCst) {
@@ -201,7 +201,7 @@ enum Sent {
 impl RemoteJudging {
     /// One stream: takes chunks and sends them to `url` until the queue is
     /// done, judging stops, or the server failed too often.
-    fn stream(&self, url: &str, queue: &Queue, batch: &Batch<'_, '_>) {
+    fn stream(&self, url: &str, queue: &Queue, batch: &Delivery<'_, '_>) {
         let mut failures = 0;
         while let Some(chunk) = queue.take(batch.stop) {
             let sent = self.send(url, &chunk, batch);
@@ -239,7 +239,7 @@ impl RemoteJudging {
     }
 
     /// Sends `chunk` to `url` and delivers the rows as they arrive.
-    fn send(&self, url: &str, chunk: &[usize], batch: &Batch<'_, '_>) -> Sent {
+    fn send(&self, url: &str, chunk: &[usize], batch: &Delivery<'_, '_>) -> Sent {
         let samples: Vec<&Map<String, Value>> = chunk
             .iter()
             .map(|&p| &batch.samples[p].sample.fields)
