@@ -73,10 +73,26 @@ fn expected_for(
     cache_dir: Option<&Path>,
 ) -> Result<Arc<ExpectedOutputs>, BatchError> {
     let key = tasks.path.clone();
-    if let Some(expected) = loaded().lock().unwrap().get(&key)
-        && needed.iter().all(|t| expected.get(&t.task_id).is_some())
-    {
-        return Ok(Arc::clone(expected));
+    let in_memory = || {
+        loaded()
+            .lock()
+            .unwrap()
+            .get(&key)
+            .filter(|expected| needed.iter().all(|t| expected.get(&t.task_id).is_some()))
+            .cloned()
+    };
+    if let Some(expected) = in_memory() {
+        return Ok(expected);
+    }
+    // One batch at a time loads or computes: the first batches a server gets
+    // arrive together, and each would otherwise parse the cache file (100+
+    // MB; four at once took a 2-slot server's peak memory from 0.55 to 1.25
+    // GB) and compute and write the same tasks. Those that waited find the
+    // outputs in memory.
+    static LOADING: Mutex<()> = Mutex::new(());
+    let _loading = LOADING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(expected) = in_memory() {
+        return Ok(expected);
     }
     let expected = ExpectedOutputs::load_or_compute(
         tasks.benchmark,

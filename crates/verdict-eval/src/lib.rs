@@ -22,6 +22,7 @@ pub mod multiple;
 mod parallel;
 pub mod passk;
 pub mod pyvalue;
+pub mod remote;
 pub mod results;
 pub mod runner;
 pub mod samples;

@@ -1,11 +1,13 @@
 //! One evaluation run from samples file to results file and summary: the
 //! dispatcher that owns the user-visible state (results writer, progress,
-//! stop requests) while worker threads judge samples on the pool.
+//! stop requests) while a [`Judging`] judges the samples, on a local pool
+//! ([`PoolJudging`]) or on remote servers ([`crate::remote::RemoteJudging`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -121,6 +123,9 @@ pub enum EvalError {
     /// The results file could not be written or resumed.
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// Judging on `verdict serve` servers failed.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
     /// Another file operation failed.
     #[error("{op} `{path}`: {source}")]
     Io {
@@ -140,11 +145,146 @@ enum Work<'a> {
     Invalid(usize, String),
 }
 
-/// Runs an evaluation. `stop` is checked between samples: once set, no new
-/// sample starts, samples in flight finish, and everything finished is written.
+/// A sample to judge: its 0-based index among the samples file's rows, the
+/// sample and its task.
+#[derive(Debug, Clone, Copy)]
+pub struct Pending<'a> {
+    /// Index of the sample's row in the samples file (and in the results).
+    pub index: usize,
+    /// The sample.
+    pub sample: &'a Sample,
+    /// The task it answers.
+    pub task: &'a Task,
+}
+
+/// Where the samples of a run are judged: on a local [`Pool`]
+/// ([`PoolJudging`]) or on `verdict serve` servers
+/// ([`crate::remote::RemoteJudging`]). The run itself (samples, resume,
+/// results file, summary) is the same either way.
+pub trait Judging: Sync {
+    /// Gets ready to judge samples of `tasks` from `problems` (for the EvalPlus
+    /// benchmarks, the local pool computes expected outputs here). Called once,
+    /// before judging starts.
+    fn prepare(
+        &self,
+        _problems: &Path,
+        _tasks: &[&Task],
+        _progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<(), EvalError> {
+        Ok(())
+    }
+
+    /// Judges every sample of `samples` exactly once, handing each finished
+    /// row to `done` with the sample's index. Once `stop` is set no new sample
+    /// starts; those in flight finish (and are handed over) before it returns.
+    fn judge(
+        &self,
+        samples: &[Pending<'_>],
+        stop: &AtomicBool,
+        done: &(dyn Fn(usize, ResultRow) + Sync),
+    ) -> Result<(), EvalError>;
+}
+
+/// Judging on a local pool of slots, two threads per slot (one prepares its
+/// next job while the other's runs).
+pub struct PoolJudging<'a> {
+    pool: &'a Pool,
+    benchmark: Benchmark,
+    limits: EvalLimits,
+    cache_dir: Option<PathBuf>,
+    expected: OnceLock<ExpectedOutputs>,
+}
+
+impl<'a> PoolJudging<'a> {
+    /// Judging of `options`' benchmark on `pool`, with its limits and
+    /// expected-output cache.
+    pub fn new(pool: &'a Pool, options: &EvalOptions) -> PoolJudging<'a> {
+        PoolJudging {
+            pool,
+            benchmark: options.benchmark,
+            limits: options.limits,
+            cache_dir: options.cache_dir.clone(),
+            expected: OnceLock::new(),
+        }
+    }
+}
+
+impl Judging for PoolJudging<'_> {
+    fn prepare(
+        &self,
+        problems: &Path,
+        tasks: &[&Task],
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<(), EvalError> {
+        if !self.benchmark.is_plus() {
+            return Ok(());
+        }
+        let report = |done, total| progress(Progress::Expected { done, total });
+        let expected = ExpectedOutputs::load_or_compute(
+            self.benchmark,
+            problems,
+            tasks,
+            self.pool,
+            self.cache_dir.as_deref(),
+            &report,
+        )
+        .map_err(|source| EvalError::Io {
+            op: "computing expected outputs for",
+            path: problems.to_path_buf(),
+            source,
+        })?;
+        let _ = self.expected.set(expected);
+        Ok(())
+    }
+
+    fn judge(
+        &self,
+        samples: &[Pending<'_>],
+        stop: &AtomicBool,
+        done: &(dyn Fn(usize, ResultRow) + Sync),
+    ) -> Result<(), EvalError> {
+        let judge = Judge {
+            benchmark: self.benchmark,
+            expected: self.expected.get(),
+            limits: self.limits,
+        };
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..self.pool.slots() * 2 {
+                let (next, judge) = (&next, &judge);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let Some(item) = samples.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                            break;
+                        };
+                        done(item.index, judge.judge(self.pool, item.task, item.sample));
+                    }
+                });
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Runs an evaluation on a local pool. `stop` is checked between samples:
+/// once set, no new sample starts, samples in flight finish, and everything
+/// finished is written.
 pub fn evaluate(
     options: &EvalOptions,
     pool: &Pool,
+    stop: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<EvalReport, EvalError> {
+    evaluate_with(options, &PoolJudging::new(pool, options), stop, progress)
+}
+
+/// Runs an evaluation, judging on `judging`: reads and checks the samples,
+/// resumes, writes rows in input order as they finish and computes the
+/// summary. `stop` works as in [`evaluate`]. If judging fails, the rows
+/// finished before stay in the results file (`--resume` goes on from them).
+pub fn evaluate_with(
+    options: &EvalOptions,
+    judging: &dyn Judging,
     stop: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<EvalReport, EvalError> {
@@ -160,12 +300,26 @@ pub fn evaluate(
     } else {
         0
     };
-    let expected = expected_outputs(options, &problems, &work[resumed..], pool, progress)?;
-    let judge = Judge {
-        benchmark: options.benchmark,
-        expected: expected.as_ref(),
-        limits: options.limits,
-    };
+    let pending: Vec<Pending<'_>> = work
+        .iter()
+        .enumerate()
+        .skip(resumed)
+        .filter_map(|(index, item)| match item {
+            Work::Judge(sample, task) => Some(Pending {
+                index,
+                sample,
+                task,
+            }),
+            Work::Invalid(..) => None,
+        })
+        .collect();
+    let mut needed: Vec<&Task> = Vec::new();
+    for item in &pending {
+        if !needed.iter().any(|t| t.task_id == item.task.task_id) {
+            needed.push(item.task);
+        }
+    }
+    judging.prepare(&problems, &needed, progress)?;
 
     let mut writer = ResultsWriter::new(&options.out, resumed)?;
     progress(Progress::Started {
@@ -174,43 +328,39 @@ pub fn evaluate(
     });
     let started = Instant::now();
     let (rows_tx, rows_rx) = unbounded::<(usize, ResultRow)>();
-    let next = AtomicUsize::new(resumed);
+    for (index, item) in work.iter().enumerate().skip(resumed) {
+        if let Work::Invalid(line, message) = item {
+            let _ = rows_tx.send((index, invalid_row(*line, message)));
+        }
+    }
     let mut judged = 0;
     let mut first_error = None;
-    std::thread::scope(|scope| {
-        for _ in 0..pool.slots() * 2 {
-            let rows_tx = rows_tx.clone();
-            let (next, work, judge) = (&next, &work, &judge);
-            scope.spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(item) = work.get(index) else { break };
-                    let row = match item {
-                        Work::Judge(sample, task) => judge.judge(pool, task, sample),
-                        Work::Invalid(line, message) => invalid_row(*line, message),
-                    };
-                    if rows_tx.send((index, row)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(rows_tx);
+    let judged_all = std::thread::scope(|scope| {
+        let judging = scope.spawn(move || {
+            let send = |index, row| {
+                let _ = rows_tx.send((index, row));
+            };
+            judging.judge(&pending, stop, &send)
+        });
         for (index, row) in rows_rx.iter() {
             judged += 1;
             progress(Progress::Sample { passed: row.passed });
             if let Err(e) = writer.submit(index, row) {
-                // Keep draining so the threads end; report the first error.
+                // Keep draining so that judging ends; report the first error.
                 stop.store(true, Ordering::SeqCst);
                 first_error.get_or_insert(e);
             }
         }
+        judging
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     let elapsed = started.elapsed();
     writer.finish()?;
     if let Some(e) = first_error {
         return Err(e.into());
     }
+    judged_all?;
     let interrupted = stop.load(Ordering::SeqCst) && resumed + judged < work.len();
     let rows = read_rows(&options.out)?;
     let summary = summarize(options, &tasks, &work, &rows);
@@ -288,41 +438,6 @@ fn invalid_row(line: usize, message: &str) -> ResultRow {
         status: "invalid".into(),
         details: Some(json!({ "error": message })),
     }
-}
-
-fn expected_outputs(
-    options: &EvalOptions,
-    problems: &Path,
-    work: &[Work<'_>],
-    pool: &Pool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Option<ExpectedOutputs>, EvalError> {
-    if !options.benchmark.is_plus() {
-        return Ok(None);
-    }
-    let mut needed: Vec<&Task> = Vec::new();
-    for item in work {
-        if let Work::Judge(_, task) = item
-            && !needed.iter().any(|t| t.task_id == task.task_id)
-        {
-            needed.push(task);
-        }
-    }
-    let report = |done, total| progress(Progress::Expected { done, total });
-    ExpectedOutputs::load_or_compute(
-        options.benchmark,
-        problems,
-        &needed,
-        pool,
-        options.cache_dir.as_deref(),
-        &report,
-    )
-    .map(Some)
-    .map_err(|source| EvalError::Io {
-        op: "computing expected outputs for",
-        path: problems.to_path_buf(),
-        source,
-    })
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {

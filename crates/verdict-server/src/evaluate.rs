@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -123,6 +124,7 @@ async fn drive(
         .buffer_unordered(slots);
     while let Some(done) = judged.next().await {
         let Some((index, row)) = done else { continue };
+        state.metrics().evaluated.fetch_add(1, Ordering::Relaxed);
         let line = json!({ "index": index, "row": row.to_json() });
         let _ = lines.send(Bytes::from(format!("{line}\n"))).await;
         rows[index] = Some(row);

@@ -35,6 +35,8 @@ pub struct Metrics {
     pub shared: AtomicU64,
     /// Requests refused because the queue was full.
     pub rejected: AtomicU64,
+    /// Samples of `/v1/evaluate` batches judged.
+    pub evaluated: AtomicU64,
 }
 
 impl Metrics {
@@ -123,6 +125,12 @@ impl Metrics {
             "verdict_rejected_total",
             "Requests refused with 429 because the queue was full.",
             self.rejected.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "verdict_evaluated_samples_total",
+            "Samples of /v1/evaluate batches judged.",
+            self.evaluated.load(Ordering::Relaxed),
         );
 
         let _ = writeln!(

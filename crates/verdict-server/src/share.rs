@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,8 @@ enum Entry {
 pub struct Share {
     window: Duration,
     entries: Mutex<HashMap<[u8; 32], Entry>>,
+    /// The table size past which the next claim sweeps it.
+    sweep_above: AtomicUsize,
 }
 
 /// Beyond this many entries, finished ones past the window are swept.
@@ -38,6 +41,7 @@ impl Share {
         Share {
             window,
             entries: Mutex::new(HashMap::new()),
+            sweep_above: AtomicUsize::new(SWEEP_ABOVE),
         }
     }
 
@@ -93,9 +97,14 @@ impl Share {
             Some(Entry::Running(receiver)) => return Claim::Wait(receiver.clone()),
             _ => {}
         }
-        if entries.len() > SWEEP_ABOVE {
-            let window = self.window;
-            entries.retain(|_, e| !matches!(e, Entry::Done(_, at) if at.elapsed() >= window));
+        if entries.len() > self.sweep_above.load(Ordering::Relaxed) {
+            let (window, now) = (self.window, Instant::now());
+            entries.retain(|_, e| !matches!(e, Entry::Done(_, at) if now - *at >= window));
+            // Under a steady stream of distinct requests most entries are
+            // still within the window; sweeping again only once the table
+            // has doubled keeps the cost per request constant.
+            self.sweep_above
+                .store((entries.len() * 2).max(SWEEP_ABOVE), Ordering::Relaxed);
         }
         let (sender, receiver) = watch::channel(None);
         entries.insert(key, Entry::Running(receiver));
@@ -155,7 +164,6 @@ impl Drop for Leader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
     async fn identical_requests_run_once() {
@@ -187,6 +195,20 @@ mod tests {
             .run(key, || async { Ok(Arc::new(serde_json::json!(2))) })
             .await;
         assert!(again, "a result finished within the window is reused");
+    }
+
+    #[tokio::test]
+    async fn finished_entries_past_the_window_are_swept() {
+        let share = Share::new(Duration::from_nanos(1));
+        for n in 0..5 * SWEEP_ABOVE {
+            let key = Share::key("run", &serde_json::json!(n));
+            let (_, shared) = share
+                .run(key, || async { Ok(Arc::new(serde_json::json!(n))) })
+                .await;
+            assert!(!shared);
+        }
+        let len = share.entries.lock().unwrap().len();
+        assert!(len <= SWEEP_ABOVE + 1, "{len} entries kept");
     }
 
     #[tokio::test]

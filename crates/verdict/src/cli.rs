@@ -90,6 +90,25 @@ pub struct EvalArgs {
     /// Never draw a progress bar (plain progress lines go to stderr instead).
     #[arg(long)]
     pub no_progress_bar: bool,
+    /// Judge on `verdict serve` servers instead of local sandboxes: base URLs,
+    /// comma-separated (`http://10.0.0.5:8080,http://10.0.0.6:8080`). The
+    /// benchmark file is still read locally, to check the samples.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 1..,
+        conflicts_with_all = ["demo", "problems", "jobs"]
+    )]
+    pub remote: Vec<String>,
+    /// With --remote: a file holding the bearer token the servers require.
+    #[arg(long, requires = "remote")]
+    pub token_file: Option<PathBuf>,
+    /// With --remote: samples sent per request.
+    #[arg(long, default_value_t = 16, requires = "remote", value_parser = clap::value_parser!(u64).range(1..))]
+    pub remote_chunk: u64,
+    /// With --remote: requests in flight per server.
+    #[arg(long, default_value_t = 4, requires = "remote", value_parser = clap::value_parser!(u64).range(1..))]
+    pub remote_streams: u64,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }

@@ -11,7 +11,8 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use verdict_eval::dataset::Benchmark;
 use verdict_eval::judge::EvalLimits;
-use verdict_eval::runner::{EvalOptions, Progress, evaluate};
+use verdict_eval::remote::{RemoteJudging, RemoteOptions};
+use verdict_eval::runner::{EvalOptions, Progress, evaluate, evaluate_with};
 use verdict_exec::{Language, Pool};
 
 use crate::cli::EvalArgs;
@@ -59,21 +60,27 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             .ok()
             .and_then(|d| d.parent().map(|p| p.join("expected"))),
     };
-    let slots = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let pool = Pool::start(pool_config(
-        Language::Python,
-        &args.sandbox,
-        slots,
-        args.memory_limit,
-    )?)
-    .context("starting the sandbox (see `verdict doctor`)")?;
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
-    let report = evaluate(&options, &pool, &stop, &|event| display.update(event))?;
+    let progress = |event| display.update(event);
+    let report = if args.remote.is_empty() {
+        let slots = args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let pool = Pool::start(pool_config(
+            Language::Python,
+            &args.sandbox,
+            slots,
+            args.memory_limit,
+        )?)
+        .context("starting the sandbox (see `verdict doctor`)")?;
+        evaluate(&options, &pool, &stop, &progress)?
+    } else {
+        let remote = RemoteJudging::new(benchmark, remote_options(&args)?)
+            .with_warnings(|line| eprintln!("warning: {line}"));
+        evaluate_with(&options, &remote, &stop, &progress)?
+    };
     display.finish();
-    drop(pool);
     if report.invalid > 0 {
         eprintln!(
             "warning: {} sample lines were invalid and are marked so in the results",
@@ -106,6 +113,43 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         return Ok(exit::INTERRUPTED);
     }
     Ok(exit::OK)
+}
+
+/// The servers of `--remote` (with `http://` added where no scheme is given)
+/// and the token of `--token-file`.
+fn remote_options(args: &EvalArgs) -> Result<RemoteOptions> {
+    let token = match &args.token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading token file `{}`", path.display()))?;
+            let token = text.trim();
+            if token.is_empty() {
+                bail!("token file `{}` is empty", path.display());
+            }
+            Some(token.to_string())
+        }
+        None => None,
+    };
+    let servers = args
+        .remote
+        .iter()
+        .map(|url| url.trim())
+        .filter(|url| !url.is_empty())
+        .map(|url| match url.contains("://") {
+            true => url.to_string(),
+            false => format!("http://{url}"),
+        })
+        .collect::<Vec<_>>();
+    if servers.is_empty() {
+        bail!("--remote needs at least one server URL");
+    }
+    Ok(RemoteOptions {
+        servers,
+        token,
+        chunk: usize::try_from(args.remote_chunk).unwrap_or(usize::MAX),
+        streams: usize::try_from(args.remote_streams).unwrap_or(usize::MAX),
+        time_limit_ms: args.time_limit,
+    })
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

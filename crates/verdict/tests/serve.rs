@@ -6,130 +6,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Host, Need, Share, host, verdict_bin};
-
-/// The shared benchmark files (`$VERDICT_DATA_DIR`, else `../shared/data`).
-fn data_dir() -> PathBuf {
-    match std::env::var_os("VERDICT_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => dir.into(),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-/// A running `verdict serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts a server with 2 slots (plus `extra` arguments) and waits until
-    /// `/healthz` says the slots are warm.
-    fn start(host: &Host, extra: &[&str]) -> Server {
-        let mut child = Command::new(verdict_bin())
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--slots",
-                "2",
-                "--isolation",
-                host.isolation,
-            ])
-            .args(extra)
-            .env("VERDICT_DATA_DIR", data_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning verdict serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("reading the address");
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let server = Server {
-            child,
-            base: base.to_string(),
-        };
-        let started = Instant::now();
-        while server.get("/healthz").0 != 200 {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "slots not ready after 60 s"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        answer(ureq::get(&self.url(path)).call())
-    }
-
-    fn post_raw(
-        &self,
-        path: &str,
-        body: &str,
-        token: Option<&str>,
-    ) -> (u16, Value, Option<String>) {
-        let mut request = ureq::post(&self.url(path)).set("Content-Type", "application/json");
-        if let Some(token) = token {
-            request = request.set("Authorization", &format!("Bearer {token}"));
-        }
-        let response = match request.send_string(body) {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("POST {path}: {e}"),
-        };
-        let status = response.status();
-        let retry_after = response.header("Retry-After").map(str::to_string);
-        let text = response.into_string().unwrap();
-        let value = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
-        (status, value, retry_after)
-    }
-
-    fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let (status, value, _) = self.post_raw(path, &body.to_string(), None);
-        (status, value)
-    }
-
-    fn terminate(&self) {
-        // A plain SIGTERM to the child this test started, by its pid.
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
-    match result {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.into_string().unwrap()),
-        Err(e) => panic!("request failed: {e}"),
-    }
-}
+use support::server::{Server, answer, data_dir};
+use support::{Need, Share, host, verdict_bin};
 
 fn field_of(value: &Value) -> &str {
     value["error"]["field"]
@@ -684,6 +567,112 @@ fn identical_requests_run_once() {
     let (_, metrics) = server.get("/metrics");
     assert!(
         metrics.contains("verdict_shared_results_total 5"),
+        "{metrics}"
+    );
+}
+
+/// The server's busy slot workers: the PID 1s of its sandboxes (children of
+/// its `__verdict-sandbox-init` helpers) that have a child, the job.
+fn busy_workers(server: u32) -> Vec<support::HostProcess> {
+    let all = support::host_processes();
+    let helpers = slot_helpers_in(server, &all);
+    all.iter()
+        .filter(|w| helpers.iter().any(|h| h.pid == w.ppid))
+        .filter(|w| all.iter().any(|job| job.ppid == w.pid))
+        .cloned()
+        .collect()
+}
+
+/// The server's slot init helpers.
+fn slot_helpers(server: u32) -> Vec<support::HostProcess> {
+    slot_helpers_in(server, &support::host_processes())
+}
+
+fn slot_helpers_in(server: u32, all: &[support::HostProcess]) -> Vec<support::HostProcess> {
+    all.iter()
+        .filter(|p| p.ppid == server && p.cmdline.contains("__verdict-sandbox-init"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_slot_killed_mid_request_is_replaced() {
+    let Some(host) = host(
+        "a_slot_killed_mid_request_is_replaced",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
+    let server = Server::start(&host, &[]);
+    let pid = server.child.id();
+    let before = slot_helpers(pid);
+    assert_eq!(before.len(), 2, "two slots, two helpers: {before:?}");
+    // A job that would run for minutes: only the kill can end it soon.
+    let body = json!({
+        "code": format!("import time\ntime.sleep(200)  # {}", support::unique("victim")),
+        "limits": {"time_ms": 60_000, "wall_ms": 240_000},
+    });
+    let (status, value) = thread::scope(|scope| {
+        let request = scope.spawn(|| {
+            let response = ureq::post(&server.url("/v1/run"))
+                .timeout(Duration::from_secs(120))
+                .send_string(&body.to_string());
+            let (status, text) = answer(response);
+            (status, serde_json::from_str::<Value>(&text).unwrap())
+        });
+        let started = Instant::now();
+        let victim = loop {
+            match busy_workers(pid).as_slice() {
+                [worker] => break worker.clone(),
+                [] => {}
+                more => panic!("one job, several busy slots: {more:?}"),
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no slot started the job"
+            );
+            thread::sleep(Duration::from_millis(20));
+        };
+        // The job cannot signal its PID 1 (the kernel protects a namespace's
+        // init from its own processes); the host can, as a crash would.
+        let killed = Command::new("kill")
+            .args(["-KILL", &victim.pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "killing the worker {victim:?}");
+        request.join().unwrap()
+    });
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["status"], "sandbox_error", "{value}");
+
+    // Two jobs at once occupy both slots, the rebuilt one included.
+    let results: Vec<(u16, Value, Option<String>)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let code = format!("import time\ntime.sleep(0.5)\nprint({i})");
+                    server.post_raw("/v1/run", &json!({ "code": code }).to_string(), None)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, (status, value, _)) in results.iter().enumerate() {
+        assert_eq!(*status, 200, "{value}");
+        assert_eq!(value["status"], "ok", "{value}");
+        assert_eq!(value["stdout"], format!("{i}\n"));
+    }
+    let after = slot_helpers(pid);
+    assert_eq!(after.len(), 2, "the slot was rebuilt: {after:?}");
+    assert!(
+        after.iter().any(|h| before.iter().all(|b| b.pid != h.pid)),
+        "a new helper replaced the killed slot's: before {before:?}, after {after:?}"
+    );
+    let (_, metrics) = server.get("/metrics");
+    assert!(
+        metrics.contains("verdict_outcomes_total{status=\"sandbox_error\"} 1"),
         "{metrics}"
     );
 }

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod server;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{Read, Write};
