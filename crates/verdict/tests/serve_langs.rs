@@ -5,67 +5,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
-use support::{Need, Share, host, verdict_bin};
+use support::server::Server;
+use support::{Need, Share, host};
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(isolation: &str) -> Server {
-        let mut child = Command::new(verdict_bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--slots", "2"])
-            .args(["--isolation", isolation])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning verdict serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_string();
-        let server = Server { child, base };
-        let started = Instant::now();
-        while ureq::get(&format!("{}/healthz", server.base))
-            .call()
-            .is_err()
-        {
-            assert!(started.elapsed() < Duration::from_secs(60), "not ready");
-            thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        let response = match ureq::post(&format!("{}{path}", self.base))
-            .set("Content-Type", "application/json")
-            .send_string(&body.to_string())
-        {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("POST {path}: {e}"),
-        };
-        serde_json::from_str(&response.into_string().unwrap()).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// POSTs `body` and returns the answer's JSON, whatever its status.
+fn post(server: &Server, path: &str, body: Value) -> Value {
+    server.post(path, body).1
 }
 
 /// verl's classification of one SandboxFusion answer
@@ -116,7 +62,7 @@ fn verl_requests_in_every_language() {
     let Some(host) = host("verl_languages", Need::Namespaces, Share::Shared) else {
         return;
     };
-    let server = Server::start(host.isolation);
+    let server = Server::start(&host, &[]);
     let sum = [
         ("python", "a, b = map(int, input().split())\nprint(a + b)\n"),
         (
@@ -154,13 +100,13 @@ fn verl_requests_in_every_language() {
         ),
     ];
     for (language, code) in sum {
-        let right = server.post("/run_code", verl_request(language, code, "2 3\n"));
+        let right = post(&server, "/run_code", verl_request(language, code, "2 3\n"));
         assert_eq!(
             verl_reading(&right, "5"),
             json!(true),
             "{language}: {right}"
         );
-        let wrong = server.post("/run_code", verl_request(language, code, "2 3\n"));
+        let wrong = post(&server, "/run_code", verl_request(language, code, "2 3\n"));
         assert_eq!(
             verl_reading(&wrong, "6"),
             json!(false),
@@ -182,7 +128,7 @@ fn verl_requests_in_every_language() {
         ("go", "package main\nfunc main() { x := 1 }\n"),
         ("rust", "fn main() { let x: u8 = \"s\"; }\n"),
     ] {
-        let response = server.post("/run_code", verl_request(language, code, ""));
+        let response = post(&server, "/run_code", verl_request(language, code, ""));
         assert_eq!(
             verl_reading(&response, ""),
             json!(-4),
@@ -200,12 +146,14 @@ fn verl_requests_in_every_language() {
             "{response}"
         );
     }
-    let spin = server.post(
+    let spin = post(
+        &server,
         "/run_code",
         json!({"code": "int main() { for (;;) {} }", "language": "cpp", "run_timeout": 1}),
     );
     assert_eq!(verl_reading(&spin, ""), json!(-3), "{spin}");
-    let crash = server.post(
+    let crash = post(
+        &server,
         "/run_code",
         verl_request(
             "go",
@@ -214,7 +162,7 @@ fn verl_requests_in_every_language() {
         ),
     );
     assert_eq!(verl_reading(&crash, ""), json!(-2), "{crash}");
-    let lua = server.post("/run_code", verl_request("lua", "print(1)", ""));
+    let lua = post(&server, "/run_code", verl_request("lua", "print(1)", ""));
     assert_eq!(verl_reading(&lua, ""), json!(-1), "{lua}");
     assert!(lua["message"].as_str().unwrap().contains("lua"), "{lua}");
 }
@@ -224,8 +172,9 @@ fn run_and_judge_compiled_languages() {
     let Some(host) = host("serve_compiled", Need::Namespaces, Share::Shared) else {
         return;
     };
-    let server = Server::start(host.isolation);
-    let run = server.post(
+    let server = Server::start(&host, &[]);
+    let run = post(
+        &server,
         "/v1/run",
         json!({"language": "c", "code": "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 3; }\n"}),
     );
@@ -235,7 +184,8 @@ fn run_and_judge_compiled_languages() {
     assert_eq!(run["compile"]["status"], "ok", "{run}");
 
     let third = "#include <stdio.h>\nint main(void) { double x; scanf(\"%lf\", &x); printf(\"%.9f\\n\", x / 3); }\n";
-    let judged = server.post(
+    let judged = post(
+        &server,
         "/v1/judge",
         json!({
             "language": "c", "code": third,
@@ -244,7 +194,8 @@ fn run_and_judge_compiled_languages() {
         }),
     );
     assert_eq!(judged["status"], "passed", "{judged}");
-    let strict = server.post(
+    let strict = post(
+        &server,
         "/v1/judge",
         json!({
             "language": "c", "code": third,
@@ -257,7 +208,8 @@ fn run_and_judge_compiled_languages() {
     // Any answer that is a permutation of the input passes the checker.
     let checker = json!({"language": "python", "code":
         "import sys\nwant = sorted(open(sys.argv[1]).read().split())\ngot = sorted(open(sys.argv[3]).read().split())\nsys.exit(0 if want == got else 1)\n"});
-    let shuffle = server.post(
+    let shuffle = post(
+        &server,
         "/v1/judge",
         json!({
             "language": "javascript",
@@ -267,14 +219,16 @@ fn run_and_judge_compiled_languages() {
         }),
     );
     assert_eq!(shuffle["status"], "passed", "{shuffle}");
-    let bad = server.post(
+    let bad = post(
+        &server,
         "/v1/judge",
         json!({"language": "javascript", "code": "console.log('nope')", "cases": [{"input": "a", "output": "a"}],
                "compare": "checker", "checker": checker}),
     );
     assert_eq!(bad["status"], "wrong_answer", "{bad}");
 
-    let broken = server.post(
+    let broken = post(
+        &server,
         "/v1/judge",
         json!({"language": "rust", "code": "fn main() { oops }", "cases": [{"input": "", "output": ""}]}),
     );
