@@ -205,6 +205,18 @@ fn run_reference(
 }
 
 impl ListExpected {
+    /// Expected outputs given directly, each as JSON text in the worker's
+    /// encoding (plain JSON, with `{"$t": [..]}` tuples, `{"$set": [..]}`,
+    /// `{"$d": [[k, v], ..]}` dicts and so on).
+    pub fn given(outputs: Vec<String>) -> ListExpected {
+        ListExpected {
+            ms: vec![0.0; outputs.len()],
+            outputs,
+            error: None,
+            decoded: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The decoded expected outputs (decoded on first use).
     pub fn decoded(&self) -> Result<&[Out], String> {
         self.decoded

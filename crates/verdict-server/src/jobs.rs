@@ -281,6 +281,17 @@ pub struct JudgeRequest {
     pub compare: Option<Value>,
     /// A checker program `{"language", "code"}` for `compare: checker`.
     pub checker: Option<Value>,
+    /// Argument lists to call `entry_point` with (Python; EvalPlus style), in
+    /// verdict's tagged JSON (`{"$t": [..]}` for a tuple, `{"$d": [[k, v]]}`
+    /// for a dict, `{"$set": [..]}`).
+    pub inputs: Option<Vec<Value>>,
+    /// The expected return value of each input, in the same encoding;
+    /// compared outside the sandbox with EvalPlus's rules.
+    pub expected: Option<Vec<Value>>,
+    /// Absolute tolerance for float outputs (EvalPlus's `atol`; 0 means
+    /// exact, with EvalPlus's 1e-6 for float outputs).
+    #[serde(default)]
+    pub atol: f64,
     /// Stop at the first failing case.
     #[serde(default)]
     pub stop_on_first_failure: bool,
@@ -299,6 +310,64 @@ pub async fn judge(
     // As in `verdict eval`: a program that sleeps past the limit fails, one
     // merely waiting for a CPU does not.
     limits.active_ms = limits.cpu_ms;
+    if request.inputs.is_some() || request.expected.is_some() {
+        if request.test.is_some() || request.cases.is_some() {
+            return Err(ApiError::field(
+                "inputs",
+                "give one of `test`, `cases` or `inputs`/`expected`",
+            ));
+        }
+        if language != Language::Python {
+            return Err(ApiError::field(
+                "inputs",
+                "function-call tests are Python only",
+            ));
+        }
+        let (Some(inputs), Some(expected)) = (request.inputs, request.expected) else {
+            return Err(ApiError::field(
+                "expected",
+                "`inputs` and `expected` go together",
+            ));
+        };
+        if inputs.is_empty() || inputs.len() != expected.len() {
+            return Err(ApiError::field(
+                "expected",
+                format!(
+                    "needs one value per input ({} inputs, {} expected)",
+                    inputs.len(),
+                    expected.len()
+                ),
+            ));
+        }
+        if let Some(index) = inputs.iter().position(|i| !i.is_array()) {
+            return Err(ApiError::field(
+                format!("inputs[{index}]"),
+                "must be a list of arguments",
+            ));
+        }
+        let Some(entry_point) = request.entry_point else {
+            return Err(ApiError::field(
+                "entry_point",
+                "the function to call is required with `inputs`",
+            ));
+        };
+        let key = Share::key(
+            "judge",
+            &json!({ "code": request.code, "inputs": inputs, "expected": expected, "entry_point": entry_point, "atol": request.atol, "limits": limits }),
+        );
+        let ticket = state.admit()?;
+        let (code, atol) = (request.code, request.atol);
+        let (result, shared) = state
+            .run_once(key, || async move {
+                judge_calls(&ticket, code, entry_point, inputs, expected, atol, limits)
+                    .await
+                    .map(Arc::new)
+            })
+            .await;
+        let mut value = (*result?).clone();
+        value["shared"] = json!(shared);
+        return Ok(Json(value));
+    }
     let plan = match (request.test, request.cases) {
         (Some(test), None) if language == Language::Python => Plan::Check {
             test,
@@ -396,6 +465,67 @@ async fn judge_check(
     Ok(
         json!({ "passed": row.passed, "status": row.status, "result": row.result, "tests": [test], "skipped": 0 }),
     )
+}
+
+/// EvalPlus-style judging of a function on inputs with expected outputs:
+/// the candidate gets only the inputs; its return values come back typed and
+/// are compared outside the sandbox.
+async fn judge_calls(
+    ticket: &Ticket,
+    code: String,
+    entry_point: String,
+    inputs: Vec<Value>,
+    expected: Vec<Value>,
+    atol: f64,
+    limits: Limits,
+) -> Result<Value, ApiError> {
+    let inputs_json = Value::Array(inputs).to_string();
+    let parsed = verdict_eval::pyvalue::parse_json(&inputs_json)
+        .map_err(|e| ApiError::field("inputs", e.to_string()))?;
+    let verdict_eval::pyvalue::PyValue::List(parsed) = parsed else {
+        return Err(ApiError::field("inputs", "must be a list"));
+    };
+    let expected = verdict_eval::expected::ListExpected::given(
+        expected.iter().map(Value::to_string).collect(),
+    );
+    if let Err(e) = expected.decoded() {
+        return Err(ApiError::field("expected", e));
+    }
+    let count = parsed.len() as u64;
+    let job = Job {
+        code,
+        kind: JobKind::Calls {
+            entry_point,
+            inputs_json,
+            input_cpu_ms: vec![limits.cpu_ms; count as usize],
+            guard: None,
+        },
+        stdin: None,
+        limits: Limits {
+            cpu_ms: (limits.cpu_ms * count).min(MAX_TIME_MS) + 1_000,
+            ..limits
+        },
+    };
+    let outcome = ticket.run(job).await?;
+    let verdict = verdict_eval::judge::judge_list(
+        &outcome,
+        &parsed,
+        &expected,
+        verdict_eval::compare::Comparator::new(atol, None),
+    );
+    let status = match verdict.status {
+        "pass" => "passed",
+        "timeout" => "timed_out",
+        _ if verdict.cause == Some(verdict_exec::Status::TimeLimit) => "timed_out",
+        _ => "failed",
+    };
+    Ok(json!({
+        "passed": verdict.status == "pass",
+        "status": status,
+        "evalplus_status": verdict.status,
+        "failure": verdict.failure,
+        "usage": verdict.usage,
+    }))
 }
 
 /// The request's cases as a stdin/stdout problem, read by the same reader

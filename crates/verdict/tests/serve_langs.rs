@@ -238,3 +238,62 @@ fn run_and_judge_compiled_languages() {
         "{broken}"
     );
 }
+
+#[test]
+fn judge_by_inputs_and_expected_outputs() {
+    let Some(host) = host("judge_calls", Need::Namespaces, Share::Shared) else {
+        return;
+    };
+    let server = Server::start(&host, &[]);
+    let double = "def f(x):\n    return x * 2\n";
+    let judged = post(
+        &server,
+        "/v1/judge",
+        json!({"code": double, "entry_point": "f", "inputs": [[1], [2.5], ["ab"]], "expected": [2, 5.0, "abab"]}),
+    );
+    assert_eq!(judged["status"], "passed", "{judged}");
+    // EvalPlus's float tolerance: 1e-6 when the expected value is a float.
+    let close = post(
+        &server,
+        "/v1/judge",
+        json!({"code": "def f(x):\n    return x * 2 + 1e-9\n", "entry_point": "f", "inputs": [[2.5]], "expected": [5.0]}),
+    );
+    assert_eq!(close["status"], "passed", "{close}");
+    // A tuple is not a list, as in Python; `{"$t": ...}` says tuple.
+    let tuple = "def f(x):\n    return (x, x)\n";
+    let list = post(
+        &server,
+        "/v1/judge",
+        json!({"code": tuple, "entry_point": "f", "inputs": [[1]], "expected": [[1, 1]]}),
+    );
+    assert_eq!(list["status"], "failed", "{list}");
+    assert_eq!(list["failure"]["input_index"], 0, "{list}");
+    let tagged = post(
+        &server,
+        "/v1/judge",
+        json!({"code": tuple, "entry_point": "f", "inputs": [[1]], "expected": [{"$t": [1, 1]}]}),
+    );
+    assert_eq!(tagged["status"], "passed", "{tagged}");
+    // An object whose __eq__ always says yes cannot pass: outputs are
+    // compared outside the sandbox, by value.
+    let liar = "class Yes:\n    def __eq__(self, other):\n        return True\ndef f(x):\n    return Yes()\n";
+    let lied = post(
+        &server,
+        "/v1/judge",
+        json!({"code": liar, "entry_point": "f", "inputs": [[1]], "expected": [2]}),
+    );
+    assert_eq!(lied["passed"], false, "{lied}");
+    let spin = post(
+        &server,
+        "/v1/judge",
+        json!({"code": "def f(x):\n    while True:\n        pass\n", "entry_point": "f",
+               "inputs": [[1]], "expected": [1], "limits": {"time_ms": 1000}}),
+    );
+    assert_eq!(spin["status"], "timed_out", "{spin}");
+    let (status, bad) = server.post(
+        "/v1/judge",
+        json!({"code": double, "entry_point": "f", "inputs": [[1], [2]], "expected": [2]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(bad["error"]["field"], "expected", "{bad}");
+}
