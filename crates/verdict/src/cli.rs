@@ -95,8 +95,8 @@ pub struct EvalArgs {
     /// benchmark file is still read locally, to check the samples.
     #[arg(
         long,
+        value_name = "URL[,URL...]",
         value_delimiter = ',',
-        num_args = 1..,
         conflicts_with_all = ["demo", "problems", "jobs"]
     )]
     pub remote: Vec<String>,
