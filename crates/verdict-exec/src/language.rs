@@ -313,41 +313,47 @@ impl Language {
     }
 
     /// The toolchain's version on this host (first line of what it prints),
-    /// or `None` when it is not installed. Asked once per process.
+    /// or `None` when it is not installed. Asked once per process and
+    /// language, only when needed (some toolchains take a second to answer).
     pub fn version(self) -> Option<String> {
-        static VERSIONS: OnceLock<Vec<Option<String>>> = OnceLock::new();
-        let all = VERSIONS.get_or_init(|| {
-            Language::ALL
-                .iter()
-                .map(|l| {
-                    let argv = l.version_command();
-                    let program = resolve(&argv[0])?;
-                    let out = Command::new(program)
-                        .args(&argv[1..])
-                        .env_clear()
-                        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-                        .output()
-                        .ok()?;
-                    if !out.status.success() {
-                        return None;
-                    }
-                    let text = if out.stdout.is_empty() {
-                        out.stderr
-                    } else {
-                        out.stdout
-                    };
-                    let text = String::from_utf8_lossy(&text);
-                    Some(text.lines().next().unwrap_or("").trim().to_string())
-                })
-                .collect()
-        });
+        static VERSIONS: [OnceLock<Option<String>>; 12] = [const { OnceLock::new() }; 12];
         let index = Language::ALL.iter().position(|l| *l == self)?;
-        all[index].clone()
+        VERSIONS[index]
+            .get_or_init(|| {
+                let argv = self.version_command();
+                let program = resolve(&argv[0])?;
+                let out = Command::new(program)
+                    .args(&argv[1..])
+                    .env_clear()
+                    .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+                    .output()
+                    .ok()?;
+                if !out.status.success() {
+                    return None;
+                }
+                let text = if out.stdout.is_empty() {
+                    out.stderr
+                } else {
+                    out.stdout
+                };
+                let text = String::from_utf8_lossy(&text);
+                Some(text.lines().next().unwrap_or("").trim().to_string())
+            })
+            .clone()
     }
 
-    /// Whether the toolchain is installed here.
+    /// Whether the toolchain is installed here: its programs exist (cheap;
+    /// [`Language::version`] runs the toolchain).
     pub fn is_available(self) -> bool {
-        self.version().is_some()
+        let mut programs = vec![self.version_command().remove(0)];
+        let recipe = self.recipe();
+        if let Some(compile) = &recipe.compile {
+            programs.push(compile[0].clone());
+        }
+        if !recipe.run[0].contains('{') {
+            programs.push(recipe.run[0].clone());
+        }
+        programs.iter().all(|p| resolve(p).is_some())
     }
 
     /// The Debian packages that provide the toolchain.
