@@ -13,7 +13,7 @@
 //! | `java` | `javac -encoding UTF8 -d DIR FILE` (javatuples on `CLASSPATH`), `java -ea -cp DIR:javatuples.jar Problem` | the same, plus JVM sizing flags (`-XX:MaxRAM` = the memory limit, serial GC) |
 //! | `js` | `node FILE` | the same |
 //! | `ts` | `tsc FILE`, `node FILE.js` | `tsc --outDir out FILE`, `node out/FILE.js` |
-//! | `rs` | `rustc FILE -o BIN` (edition 2015), `BIN` | the same |
+//! | `rs` | `rustc FILE -o BIN` (edition 2015), `BIN` | the same, with `-C strip=debuginfo` |
 //! | `go` | `go test FILE_test.go`; fails if `FAIL` is in its stdout | `go test -c` (which runs the same vet checks), then the test binary; fails on a non-zero exit or `FAIL` in its stdout |
 //! | `sh` | `bash FILE` | the same |
 //! | `rb` | `ruby FILE` | the same |
@@ -209,6 +209,11 @@ pub fn recipe(language: Language) -> Recipe {
                 "main.rs".into(),
                 "-o".into(),
                 "out/main".into(),
+                // The standard library's debug info is 95% of an 11 MiB
+                // binary that every compile would ship to the build cache;
+                // the program and its panics are the same without it.
+                "-C".into(),
+                "strip=debuginfo".into(),
             ]),
             s(&["{build}/main"]),
         ),

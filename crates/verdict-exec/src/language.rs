@@ -235,6 +235,8 @@ impl Language {
                     "--edition".into(),
                     "2021".into(),
                     "-O".into(),
+                    "-C".into(),
+                    "strip=debuginfo".into(),
                     "-o".into(),
                     "out/main".into(),
                     "main.rs".into(),
