@@ -10,7 +10,7 @@ use crate::compare::{Comparator, decode};
 use crate::dataset::{Benchmark, SpecialOracle, Task};
 use crate::expected::{ExpectedOutputs, ListExpected};
 use crate::pyvalue::{self, PyValue};
-use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, result_failed};
+use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
 use crate::samples::Sample;
 
 /// Limits for judging, with the official harnesses' defaults beside them.
@@ -266,7 +266,7 @@ pub fn judge_list(
                 "fail",
                 json!({
                     "input_index": index,
-                    "input": truncate(&input.to_python(), 500),
+                    "input": clip(&input.to_python(), 500),
                     "expected": expected[index].to_python(),
                     "actual": out.to_python(),
                     "reason": reason,
@@ -297,7 +297,7 @@ fn failure_of(record: &PyValue, input: Option<&PyValue>) -> Value {
         failure.insert("input_index".into(), json!(i as u64));
     }
     if let Some(input) = input {
-        failure.insert("input".into(), json!(truncate(&input.to_python(), 500)));
+        failure.insert("input".into(), json!(clip(&input.to_python(), 500)));
     }
     if record.get("timeout").is_some() {
         failure.insert("reason".into(), json!("time limit"));
@@ -313,17 +313,6 @@ fn failure_of(record: &PyValue, input: Option<&PyValue>) -> Value {
         }
     }
     Value::Object(failure)
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}...", &text[..cut])
 }
 
 fn usage_of(outcome: &Outcome) -> Map<String, Value> {
@@ -383,7 +372,7 @@ pub fn check_row(fields: Map<String, Value>, outcome: &Outcome) -> ResultRow {
         details.insert("forged_pass".into(), json!(true));
     }
     if !passed && !outcome.stderr.is_empty() {
-        details.insert("stderr".into(), json!(truncate(&outcome.stderr, 2000)));
+        details.insert("stderr".into(), json!(clip(&outcome.stderr, 2000)));
     }
     if let Some(error) = &outcome.error {
         details.insert("error".into(), json!(error));

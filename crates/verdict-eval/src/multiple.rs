@@ -24,12 +24,9 @@
 //! listed in [`UNSUPPORTED`] with the reason.
 
 use serde_json::{Map, Value, json};
-use verdict_exec::{
-    Limits, Outcome, Pool, Recipe, Status, compile_limits,
-    language::{JAVATUPLES_JAR, toolchains},
-};
+use verdict_exec::{Limits, Outcome, Pool, Recipe, Status, compile_limits, language::toolchains};
 
-use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, result_failed};
+use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
 
 pub use verdict_exec::Language;
 
@@ -171,32 +168,18 @@ pub fn recipe(language: Language) -> Recipe {
             Some(s(&["g++", "main.cpp", "-o", "out/main", "-std=c++17"])),
             s(&["{build}/main"]),
         ),
-        Language::Java => (
-            "Problem.java",
-            Some(s(&[
-                "javac",
-                "-J-XX:MaxRAM={memory}",
-                "-J-XX:+UseSerialGC",
-                "-J-XX:TieredStopAtLevel=1",
-                "-encoding",
-                "UTF8",
-                "-cp",
-                JAVATUPLES_JAR,
-                "-d",
-                "out",
-                "Problem.java",
-            ])),
-            s(&[
-                "java",
-                "-ea",
-                "-XX:MaxRAM={memory}",
-                "-XX:MaxRAMPercentage=75",
-                "-XX:+UseSerialGC",
-                "-cp",
-                &format!("{{build}}:{JAVATUPLES_JAR}"),
-                "{main_class}",
-            ]),
-        ),
+        Language::Java => {
+            // verdict's own Java recipe with MultiPL-E's class file name and
+            // its `-ea`, without the larger thread stack verdict gives.
+            let mut run = base.run.clone();
+            run.retain(|arg| !arg.starts_with("-Xss"));
+            run.insert(1, "-ea".into());
+            return Recipe {
+                source_name: "Problem.java".into(),
+                run,
+                ..base
+            };
+        }
         Language::TypeScript => (
             "main.ts",
             Some(s(&["tsc", "--outDir", "out", "main.ts"])),
@@ -322,7 +305,7 @@ pub fn exec_row(
         } else {
             "stderr"
         };
-        details.insert(key.into(), json!(excerpt(stream, 2000)));
+        details.insert(key.into(), json!(clip(stream, 2000)));
     }
     if let Some(error) = &outcome.error {
         details.insert("error".into(), json!(error));
@@ -340,16 +323,4 @@ pub fn exec_row(
         status: status.into(),
         details: Some(Value::Object(details)),
     }
-}
-
-/// At most `max` bytes of `text` (its head), cut at a character boundary.
-fn excerpt(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}\n[... {} more bytes]", &text[..end], text.len() - end)
 }

@@ -41,6 +41,19 @@ pub struct ResultRow {
     pub details: Option<Value>,
 }
 
+/// At most `max` bytes of `text` (its head, cut at a character boundary),
+/// with a note of how much was cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[... {} more bytes]", &text[..end], text.len() - end)
+}
+
 impl ResultRow {
     /// The JSON object written for this row. The added keys replace input fields of the
     /// same name in place.

@@ -344,18 +344,24 @@ impl Language {
             .clone()
     }
 
-    /// Whether the toolchain is installed here: its programs exist (cheap;
-    /// [`Language::version`] runs the toolchain).
+    /// Whether the toolchain is installed here: its programs exist (looked
+    /// up once per process; [`Language::version`] would run the toolchain).
     pub fn is_available(self) -> bool {
-        let mut programs = vec![self.version_command().remove(0)];
-        let recipe = self.recipe();
-        if let Some(compile) = &recipe.compile {
-            programs.push(compile[0].clone());
-        }
-        if !recipe.run[0].contains('{') {
-            programs.push(recipe.run[0].clone());
-        }
-        programs.iter().all(|p| resolve(p).is_some())
+        static AVAILABLE: [OnceLock<bool>; 12] = [const { OnceLock::new() }; 12];
+        let Some(index) = Language::ALL.iter().position(|l| *l == self) else {
+            return false;
+        };
+        *AVAILABLE[index].get_or_init(|| {
+            let mut programs = vec![self.version_command().remove(0)];
+            let recipe = self.recipe();
+            if let Some(compile) = &recipe.compile {
+                programs.push(compile[0].clone());
+            }
+            if !recipe.run[0].contains('{') {
+                programs.push(recipe.run[0].clone());
+            }
+            programs.iter().all(|p| resolve(p).is_some())
+        })
     }
 
     /// The Debian packages that provide the toolchain.

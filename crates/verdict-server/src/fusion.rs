@@ -22,7 +22,7 @@ use verdict_exec::{Job, JobKind, Language, Limits, Outcome, Recipe, Status, comp
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::jobs::{run_compiled, run_shared};
+use crate::jobs::{run_compiled, run_shared, shared_answer};
 use crate::share::Share;
 use crate::state::AppState;
 
@@ -143,11 +143,7 @@ pub async fn run_code(
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .await;
-    let mut value = (*result?).clone();
-    if shared {
-        value["shared"] = json!(true);
-    }
-    Ok(Json(value))
+    shared_answer(result, shared, false)
 }
 
 fn respond(response: RunCodeResponse, shared: bool) -> Result<Json<Value>, ApiError> {

@@ -13,7 +13,7 @@ use verdict_exec::{Job, JobKind, Language, Limits, Outcome, compile_limits};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::share::Share;
+use crate::share::{Share, SharedResult};
 use crate::state::{AppState, Ticket};
 
 /// Longest CPU time a request may ask for.
@@ -173,11 +173,7 @@ pub async fn run(
             Ok(Arc::new(value))
         })
         .await;
-    let mut value = (*result?).clone();
-    if shared {
-        value["shared"] = json!(true);
-    }
-    Ok(Json(value))
+    shared_answer(result, shared, false)
 }
 
 /// A program in a compiled or interpreted language, run once: its compile
@@ -233,9 +229,20 @@ pub async fn run_shared(
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .await;
+    shared_answer(result, shared, false)
+}
+
+/// The answer of a run that may have been shared: `"shared": true` added
+/// when it was (`always`: the field is there either way, as `/v1/judge`
+/// answers).
+pub fn shared_answer(
+    result: SharedResult,
+    shared: bool,
+    always: bool,
+) -> Result<Json<Value>, ApiError> {
     let mut value = (*result?).clone();
-    if shared {
-        value["shared"] = json!(true);
+    if shared || always {
+        value["shared"] = json!(shared);
     }
     Ok(Json(value))
 }
@@ -364,9 +371,7 @@ pub async fn judge(
                     .map(Arc::new)
             })
             .await;
-        let mut value = (*result?).clone();
-        value["shared"] = json!(shared);
-        return Ok(Json(value));
+        return shared_answer(result, shared, true);
     }
     let plan = match (request.test, request.cases) {
         (Some(test), None) if language == Language::Python => Plan::Check {
@@ -413,9 +418,7 @@ pub async fn judge(
             Ok(Arc::new(value))
         })
         .await;
-    let mut value = (*result?).clone();
-    value["shared"] = json!(shared);
-    Ok(Json(value))
+    shared_answer(result, shared, true)
 }
 
 enum Plan {

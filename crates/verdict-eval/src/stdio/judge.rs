@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use verdict_exec::{Language, Limits, Outcome, Pool, Program, Recipe, Status, compile_limits};
 
 use super::{Checker, CompareMode, Problem, checker_verdict, compare};
-use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, result_failed};
+use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
 
 /// How a program is judged.
 #[derive(Debug, Clone, Copy)]
@@ -315,18 +315,6 @@ fn case_verdict(
             )),
         ),
     }
-}
-
-/// At most `max` bytes of `text` (its head), cut at a character boundary.
-fn clip(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}[... {} more bytes]", &text[..end], text.len() - end)
 }
 
 /// Judges a sample row of a stdin/stdout benchmark: the language comes from
