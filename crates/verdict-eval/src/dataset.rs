@@ -369,8 +369,9 @@ pub struct Task {
     /// check()-style test code: HumanEval `test`; MBPP `test_setup_code` and the
     /// `test_list` asserts joined with newlines; MBPP+ `assertion` (the original asserts).
     pub test: String,
-    /// EvalPlus inputs, for HumanEval+ and MBPP+.
-    pub plus: Option<PlusTests>,
+    /// EvalPlus inputs, for HumanEval+ and MBPP+ (shared with the judging of
+    /// every sample of the task).
+    pub plus: Option<Arc<PlusTests>>,
     /// The stdin/stdout problem, for [`Benchmark::Stdio`].
     pub stdio: Option<Arc<crate::stdio::Problem>>,
     /// The row exactly as it appears in the file.
@@ -648,7 +649,7 @@ impl Row<'_> {
             _ => self.string(value, "test")?,
         };
         let plus = if benchmark.is_plus() {
-            Some(self.plus_tests(benchmark, &task_id, value)?)
+            Some(Arc::new(self.plus_tests(benchmark, &task_id, value)?))
         } else {
             None
         };

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use verdict_exec::{Job, JobKind, Limits, Pool};
@@ -56,12 +56,13 @@ struct CacheFile {
 /// Expected outputs for the tasks of one problems file.
 #[derive(Debug, Default)]
 pub struct ExpectedOutputs {
-    tasks: BTreeMap<String, TaskExpected>,
+    tasks: BTreeMap<String, Arc<TaskExpected>>,
 }
 
 impl ExpectedOutputs {
-    /// The expected outputs of `task_id`.
-    pub fn get(&self, task_id: &str) -> Option<&TaskExpected> {
+    /// The expected outputs of `task_id` (shared with the judging of every
+    /// sample of the task).
+    pub fn get(&self, task_id: &str) -> Option<&Arc<TaskExpected>> {
         self.tasks.get(task_id)
     }
 
@@ -110,7 +111,13 @@ impl ExpectedOutputs {
                 write_cache(path, &cache)?;
             }
         }
-        Ok(ExpectedOutputs { tasks: cache.tasks })
+        Ok(ExpectedOutputs {
+            tasks: cache
+                .tasks
+                .into_iter()
+                .map(|(id, expected)| (id, Arc::new(expected)))
+                .collect(),
+        })
     }
 }
 

@@ -3,12 +3,14 @@
 //! verdict's `status`, EvalPlus's `base_status`/`plus_status`, and failure
 //! details.
 
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Map, Value, json};
-use verdict_exec::{Guard, Job, JobKind, Limits, Outcome, Pool, Status};
+use verdict_exec::{Guard, Job, JobKind, Limits, Outcome, Pool, RecordWatch, Status};
 
 use crate::compare::{Comparator, decode};
-use crate::dataset::{Benchmark, SpecialOracle, Task};
-use crate::expected::{ExpectedOutputs, ListExpected};
+use crate::dataset::{Benchmark, PlusTests, SpecialOracle, Task};
+use crate::expected::{ExpectedOutputs, ListExpected, TaskExpected};
 use crate::pyvalue::{self, PyValue};
 use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
 use crate::samples::Sample;
@@ -120,7 +122,8 @@ impl Judge<'_> {
             );
         };
         let oracle = SpecialOracle::for_task(self.benchmark, &task.entry_point);
-        let run = |inputs: &[PyValue], exp: &ListExpected| -> ListVerdict {
+        let run = |list: InputList| -> ListVerdict {
+            let (inputs, exp) = list.of(tests, expected);
             if let Some(error) = &exp.error {
                 return ListVerdict::error(error.clone());
             }
@@ -149,13 +152,74 @@ impl Judge<'_> {
                     ..Limits::default()
                 },
             };
-            let outcome = pool.run(job);
-            judge_list(&outcome, inputs, exp, Comparator::new(tests.atol, oracle))
+            let comparator = Comparator::new(tests.atol, oracle);
+            let watch = stop_at_first_mismatch(tests, expected, list, comparator);
+            let outcome = pool.run_watched(job, watch);
+            judge_list(&outcome, inputs, exp, comparator)
         };
-        let base = run(&tests.base_input, &expected.base);
-        let plus = run(&tests.plus_input, &expected.plus);
+        let base = run(InputList::Base);
+        let plus = run(InputList::Plus);
         plus_row(sample.fields.clone(), base, plus)
     }
+}
+
+/// One of the two input lists of an EvalPlus task.
+#[derive(Debug, Clone, Copy)]
+enum InputList {
+    Base,
+    Plus,
+}
+
+impl InputList {
+    fn of<'a>(
+        self,
+        tests: &'a PlusTests,
+        expected: &'a TaskExpected,
+    ) -> (&'a [PyValue], &'a ListExpected) {
+        match self {
+            InputList::Base => (&tests.base_input, &expected.base),
+            InputList::Plus => (&tests.plus_input, &expected.plus),
+        }
+    }
+}
+
+/// A watch that stops a calls job at its first output EvalPlus's comparison
+/// rejects: nothing after it can change the list's status (`fail`), so a
+/// wrong sample does not run its remaining inputs (EvalPlus stops there
+/// too). The comparison runs in the supervisor, as the final one does, with
+/// its own comparator seeing the records in the same order.
+fn stop_at_first_mismatch(
+    tests: &Arc<PlusTests>,
+    expected: &Arc<TaskExpected>,
+    list: InputList,
+    comparator: Comparator,
+) -> RecordWatch {
+    let (tests, expected) = (Arc::clone(tests), Arc::clone(expected));
+    let comparator = Mutex::new(comparator);
+    Arc::new(move |line: &str| {
+        let (inputs, exp) = list.of(&tests, &expected);
+        let Ok(record) = pyvalue::parse_json(line) else {
+            return false;
+        };
+        let (Some(index), Some(out)) =
+            (record.get("i").and_then(PyValue::as_f64), record.get("out"))
+        else {
+            return false;
+        };
+        let (Ok(values), index) = (exp.decoded(), index as usize) else {
+            return false;
+        };
+        let (Some(input), Some(wanted)) = (inputs.get(index), values.get(index)) else {
+            return false;
+        };
+        let Ok(out) = decode(out) else {
+            return true;
+        };
+        let mut comparator = comparator.lock().unwrap_or_else(|e| e.into_inner());
+        comparator
+            .check(input.as_seq().unwrap_or(&[]), &out, wanted)
+            .is_err()
+    })
 }
 
 /// The harness records of a calls job, parsed as Python's `json.loads`.

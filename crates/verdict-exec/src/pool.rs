@@ -13,7 +13,7 @@ use crate::error::ExecError;
 use crate::job::{Job, Outcome, Status};
 use crate::language::{Language, SlotSettings, slot_spec};
 use crate::program::BuildCache;
-use crate::runner::{read_frame, run_job};
+use crate::runner::{await_ready, read_frame, run_job};
 
 /// How a pool is set up.
 #[derive(Debug, Clone)]
@@ -45,8 +45,14 @@ impl PoolConfig {
 
 struct Request {
     job: Job,
+    watch: Option<RecordWatch>,
     reply: Sender<Outcome>,
 }
+
+/// Looks at each harness record of a calls job as it arrives (the text
+/// after the job's nonce, one input's result); `true` stops the job there.
+/// Its caller then judges the records that came before the stop.
+pub type RecordWatch = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// Warm slots serving jobs. `run` may be called from many threads at once;
 /// each call waits for a free slot.
@@ -136,11 +142,22 @@ impl Pool {
 
     /// Runs one job on the next free slot and returns its outcome.
     pub fn run(&self, job: Job) -> Outcome {
+        self.submit(job, None)
+    }
+
+    /// Runs a calls job, showing `watch` each record as it arrives: a job
+    /// whose answer is known before its last input (a wrong output, for a
+    /// caller comparing outputs) stops there instead of running on.
+    pub fn run_watched(&self, job: Job, watch: RecordWatch) -> Outcome {
+        self.submit(job, Some(watch))
+    }
+
+    fn submit(&self, job: Job, watch: Option<RecordWatch>) -> Outcome {
         let (reply, outcome) = bounded(1);
         let sent = self
             .requests
             .as_ref()
-            .is_some_and(|r| r.send(Request { job, reply }).is_ok());
+            .is_some_and(|r| r.send(Request { job, watch, reply }).is_ok());
         match sent {
             true => outcome.recv().unwrap_or_else(|_| {
                 Outcome::sandbox_error(self.isolation.name(), "the slot thread stopped")
@@ -227,12 +244,11 @@ fn slot_thread(
             ));
             continue;
         };
-        let outcome = match run_job(current, &request.job) {
-            Ok(ran) => {
-                if ran.replace_slot {
-                    slot = None;
-                }
-                ran.outcome
+        let mut ran = false;
+        let outcome = match run_job(current, &request.job, request.watch.as_ref()) {
+            Ok(outcome) => {
+                ran = true;
+                outcome
             }
             Err(failure) => {
                 // Kill first: a dead worker may be the job's fault (the slot's
@@ -247,5 +263,11 @@ fn slot_thread(
             }
         };
         let _ = request.reply.send(outcome);
+        // The caller has its outcome; now the worker's cleanup. A job that
+        // left files the worker could not remove spoils the slot for the
+        // next one (its own outcome stands): the slot is rebuilt.
+        if ran && slot.as_ref().is_some_and(|s| await_ready(s).is_err()) {
+            slot = None;
+        }
     }
 }

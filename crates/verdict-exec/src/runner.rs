@@ -5,8 +5,12 @@
 //! three pipe write ends attached (stdout, stderr, harness result). While the
 //! worker runs the job, the supervisor drains the pipes (keeping head and
 //! tail), and stops the job if it writes too much. The worker replies with
-//! the job's exit status and accounting once everything the job started is
-//! dead and the scratch directories are wiped.
+//! the job's exit status and accounting as soon as the job's process has
+//! ended; then it kills whatever the job left running, wipes the scratch
+//! directories, forks the process for the next job and sends a second,
+//! "ready" frame. The supervisor hands the outcome on first and reads the
+//! ready frame after ([`await_ready`]), so the caller does not wait for the
+//! cleanup.
 
 use std::io::{self, PipeReader, Read};
 use std::os::fd::AsRawFd;
@@ -22,6 +26,7 @@ use base64::Engine;
 use crate::capture::Capture;
 use crate::job::{Artifact, Guard, Job, JobKind, Outcome, Status};
 use crate::language::{MemoryMode, WORKER_MEMORY_BYTES, WORKER_RESIDENT_BYTES};
+use crate::pool::RecordWatch;
 
 /// Extra time the supervisor gives the worker beyond the job's own wall
 /// backstop before it declares the slot broken.
@@ -42,7 +47,6 @@ struct Reply {
     wall_ms: f64,
     maxrss_kb: u64,
     killed: Option<String>,
-    clean: bool,
     #[serde(default)]
     artifacts: Option<Value>,
 }
@@ -57,8 +61,43 @@ pub fn read_frame(slot: &Slot) -> io::Result<Value> {
     serde_json::from_slice(&payload).map_err(io::Error::other)
 }
 
-/// Runs `job` on `slot`. `Err` means the slot must be replaced.
-pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
+/// How long a worker has to clean up after a job and fork the next job's
+/// process (killing a job's processes waits until their memory is freed).
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Waits for the worker's "ready" frame after a job. `Err` means the slot
+/// must be replaced: the worker is gone or slow, or the job left files it
+/// could not remove.
+pub fn await_ready(slot: &Slot) -> Result<(), SlotFailure> {
+    let control = slot.control().as_raw_fd();
+    let ready = poll_readable(&[control], READY_TIMEOUT.as_millis() as i32)
+        .map_err(|e| SlotFailure(format!("waiting for the worker: {e}")))?;
+    if !ready[0] {
+        return Err(SlotFailure(
+            "the worker did not finish cleaning up after a job".into(),
+        ));
+    }
+    let frame = read_frame(slot).map_err(|e| SlotFailure(format!("reading the worker: {e}")))?;
+    match frame.get("clean") {
+        Some(Value::Bool(true)) => Ok(()),
+        Some(Value::Bool(false)) => Err(SlotFailure(
+            "the job left files the worker could not remove".into(),
+        )),
+        _ => Err(SlotFailure(format!(
+            "unexpected frame from the worker: {frame}"
+        ))),
+    }
+}
+
+/// Runs `job` on `slot`. `Err` means the slot must be replaced. After an
+/// `Ok`, call [`await_ready`] before the slot's next job.
+/// `watch` sees each harness record of a calls job as it arrives and may
+/// stop the job.
+pub fn run_job(
+    slot: &Slot,
+    job: &Job,
+    watch: Option<&RecordWatch>,
+) -> Result<Outcome, SlotFailure> {
     let isolation = slot.isolation().name();
     if let Some(cgroup) = slot.cgroup() {
         // The memory cgroup limits the whole slot: the job's limit plus the
@@ -98,6 +137,16 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
     drop((out_w, err_w, res_w));
 
     let mut streams = Streams::new(out_r, err_r, res_r, job.limits.kept_output_bytes as usize);
+    let mut watcher = match (&job.kind, watch) {
+        (JobKind::Calls { .. }, Some(watch)) => Some(Watcher {
+            watch,
+            nonce: nonce.as_bytes(),
+            scanned: 0,
+            searched: 0,
+            stopped: false,
+        }),
+        _ => None,
+    };
     let deadline =
         Instant::now() + Duration::from_millis(job.limits.effective_wall_ms()) + WORKER_GRACE;
     let mut kill_sent = false;
@@ -118,6 +167,11 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
         streams.read_ready(&ready[..ready.len() - 1]);
         if !kill_sent && streams.output_total() > job.limits.output_bytes {
             send_frame(slot.control(), br#"{"kill":"output"}"#, &[])
+                .map_err(|e| fail("stopping the job", e))?;
+            kill_sent = true;
+        }
+        if !kill_sent && watcher.as_mut().is_some_and(|w| w.stops(&streams.result)) {
+            send_frame(slot.control(), br#"{"kill":"enough"}"#, &[])
                 .map_err(|e| fail("stopping the job", e))?;
             kill_sent = true;
         }
@@ -161,21 +215,7 @@ pub fn run_job(slot: &Slot, job: &Job) -> Result<Ran, SlotFailure> {
         error: None,
         collected: reply.artifacts.as_ref().map(decode_artifacts),
     };
-    // A job that left files the worker could not remove spoils the slot
-    // for the next one; its own outcome stands.
-    Ok(Ran {
-        outcome,
-        replace_slot: !reply.clean,
-    })
-}
-
-/// A job that ran to an outcome.
-#[derive(Debug)]
-pub struct Ran {
-    /// The job's outcome.
-    pub outcome: Outcome,
-    /// The slot must be replaced before the next job.
-    pub replace_slot: bool,
+    Ok(outcome)
 }
 
 fn job_frame(job: &Job, nonce: &str) -> Value {
@@ -372,6 +412,39 @@ mod libc_signal {
     pub const SIGPROF: i32 = 27;
     pub const SIGXCPU: i32 = 24;
     pub const SIGXFSZ: i32 = 25;
+}
+
+/// Shows a calls job's records to a [`RecordWatch`] as they arrive.
+struct Watcher<'a> {
+    watch: &'a RecordWatch,
+    nonce: &'a [u8],
+    /// Where the first line not shown yet starts.
+    scanned: usize,
+    /// How far that line has been searched for its end.
+    searched: usize,
+    /// The watch has asked to stop.
+    stopped: bool,
+}
+
+impl Watcher<'_> {
+    /// Shows the complete lines of `result` not shown yet; whether the
+    /// watch has asked to stop. Lines without the nonce (the candidate's
+    /// own writes) are not shown.
+    fn stops(&mut self, result: &[u8]) -> bool {
+        while !self.stopped {
+            let from = self.searched.max(self.scanned);
+            let Some(end) = result[from..].iter().position(|&b| b == b'\n') else {
+                self.searched = result.len();
+                break;
+            };
+            let line = &result[self.scanned..from + end];
+            self.scanned = from + end + 1;
+            if let Some(record) = line.strip_prefix(self.nonce) {
+                self.stopped = (self.watch)(&String::from_utf8_lossy(record));
+            }
+        }
+        self.stopped
+    }
 }
 
 struct Streams {

