@@ -11,6 +11,7 @@ mod capture;
 mod error;
 pub mod job;
 pub mod language;
+mod marshal;
 mod pool;
 mod program;
 mod runner;

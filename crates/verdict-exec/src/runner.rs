@@ -1,8 +1,11 @@
 //! Running one job on one slot: the supervisor's half of the worker
 //! protocol.
 //!
-//! A job is a length-prefixed JSON frame on the slot's control socket with
-//! three pipe write ends attached (stdout, stderr, harness result). While the
+//! A job is a length-prefixed frame on the slot's control socket with three
+//! pipe write ends attached (stdout, stderr, harness result): a line of JSON
+//! with what the worker needs (limits, mode, guard), then the whole job in
+//! Python's `marshal` format, which the worker hands to the job's process
+//! without parsing it (see [`crate::marshal`]). While the
 //! worker runs the job, the supervisor drains the pipes (keeping head and
 //! tail), and stops the job if it writes too much. The worker replies with
 //! the job's exit status and accounting as soon as the job's process has
@@ -124,13 +127,28 @@ pub fn run_job(
         .flatten();
     let nonce = format!("{:032x}", rand::random::<u128>());
     let frame = job_frame(job, &nonce);
+    // What the worker itself needs, on a line of its own; the job's
+    // process gets the rest unparsed.
+    let header = json!({
+        "limits": {
+            "cpu_ms": frame["limits"]["cpu_ms"],
+            "wall_ms": frame["limits"]["wall_ms"],
+            "active_ms": frame["limits"]["active_ms"],
+        },
+        "mode": frame["mode"],
+        "guard": frame.get("guard"),
+        "collect": frame.get("collect"),
+    });
+    let mut payload = header.to_string().into_bytes();
+    payload.push(b'\n');
+    crate::marshal::write(&frame, &mut payload);
     let fail = |what: &str, e: io::Error| SlotFailure(format!("{what}: {e}"));
     let (out_r, out_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
     let (err_r, err_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
     let (res_r, res_w) = io::pipe().map_err(|e| fail("creating pipes", e))?;
     send_frame(
         slot.control(),
-        frame.to_string().as_bytes(),
+        &payload,
         &[out_w.as_raw_fd(), err_w.as_raw_fd(), res_w.as_raw_fd()],
     )
     .map_err(|e| fail("sending the job", e))?;

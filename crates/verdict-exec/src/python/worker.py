@@ -86,9 +86,18 @@ def recv_frame():
     return json.loads(payload), fds
 
 
-def send_frame(obj):
+def frame_of(obj):
     data = json.dumps(obj).encode()
-    CONTROL.sendall(struct.pack("<I", len(data)) + data)
+    return struct.pack("<I", len(data)) + data
+
+
+def send_frame(obj):
+    CONTROL.sendall(frame_of(obj))
+
+
+# Sent after every clean job, right after a fork: built once, so that
+# sending it writes to as few shared pages as possible.
+READY_CLEAN = frame_of({"ready": True, "clean": True})
 
 
 # ---------------------------------------------------------------- the child
@@ -642,8 +651,8 @@ def spare_main(sock, guard):
     as possible (each page of the worker's heap a call writes to is copied),
     including the reliability guard the worker expects the job to ask for.
     It tells the worker how much CPU time that took, before any job code
-    can run, then waits for its job: a `marshal`led dict, with the job's
-    three pipes attached."""
+    can run, then waits for its job (in `marshal` format: one C call to
+    decode), with the job's three pipes attached."""
     global HARNESS_READY
     os.close(CONTROL.detach())
     if not IS_PID1:
@@ -865,10 +874,10 @@ class Spare:
         theirs.close()
         self.sock = ours
 
-    def hand_over(self, job, fds):
-        """Sends the job to the spare. False if it is gone."""
-        payload = marshal.dumps(job)
-        frame = len(payload).to_bytes(4, "little") + payload
+    def hand_over(self, body, fds):
+        """Sends the job (as the supervisor wrote it) to the spare. False if
+        it is gone."""
+        frame = len(body).to_bytes(4, "little") + body
         try:
             sent = socket.send_fds(self.sock, [frame], fds)
             if sent < len(frame):
@@ -901,7 +910,7 @@ def guard_of(job):
     return job.get("guard") if job.get("mode") in ("check", "calls") else None
 
 
-def handle(job, fds, spare):
+def handle(job, body, fds, spare):
     """Runs one job on the spare and returns the reply. What the job leaves
     behind is killed and wiped after the reply (see `main`), except before
     collecting build output."""
@@ -912,7 +921,7 @@ def handle(job, fds, spare):
     limits = job.get("limits") or {}
     wall_s = (limits.get("wall_ms") or 60000) / 1000.0
     started = time.monotonic()
-    handed = spare.hand_over(job, fds)
+    handed = spare.hand_over(body, fds)
     for fd in fds:
         os.close(fd)
     if not handed:
@@ -1083,12 +1092,15 @@ def main():
         if not fds and b'"kill"' in payload[:20]:
             # A stop request that crossed the reply of the job it was for.
             continue
-        job = json.loads(payload)
+        # The worker parses only the job's first line; parsing the whole job
+        # here would write to pages it shares with the spare.
+        header, _, body = payload.partition(b"\n")
+        job = json.loads(header)
         guard = guard_of(job)
         if guard != spare.guard:
             spare.discard()
             spare = Spare(guard)
-        reply = handle(job, fds, spare)
+        reply = handle(job, body, fds, spare)
         if reply.get("artifacts") is None:
             reply.pop("artifacts", None)
         send_frame(reply)
@@ -1100,7 +1112,9 @@ def main():
         clean = scrub()
         if clean:
             spare = Spare(guard)
-        send_frame({"ready": True, "clean": clean})
+            CONTROL.sendall(READY_CLEAN)
+        else:
+            send_frame({"ready": True, "clean": False})
 
 
 main()
