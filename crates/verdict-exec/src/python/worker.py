@@ -8,8 +8,9 @@
 # goes straight to pipes the supervisor reads; results of a test harness go to
 # a third pipe, and a pass counts only if it carries the job's nonce.
 import _signal
+import _socket
 import array
-import base64
+import binascii
 import builtins
 import gc
 import io
@@ -21,12 +22,10 @@ import os
 import resource
 import select
 import signal
-import socket
 import stat
 import struct
 import sys
 import time
-import traceback
 import types
 
 # What completions import most often. Kept lean on purpose: fork and exit
@@ -39,7 +38,10 @@ for _name in PRELOAD:
     except Exception:
         pass
 
-CONTROL = socket.socket(fileno=3)
+# The C socket type, not the `socket` module: that module's enums would add
+# about 0.4 MiB to the worker, and every fork copies the page tables of what
+# the worker holds.
+CONTROL = _socket.socket(fileno=3)
 IS_PID1 = os.getpid() == 1
 WORK = os.environ.pop("VERDICT_WORK_DIR", "/work")
 TMP = os.environ.pop("VERDICT_TMP_DIR", "/tmp")
@@ -69,9 +71,27 @@ def recv_exact(n, buf=b"", sock=CONTROL):
     return buf
 
 
+FD_SIZE = array.array("i").itemsize
+
+
+def recv_with_fds(sock, size, max_fds):
+    """Up to `size` bytes and the descriptors sent with them."""
+    data, ancillary, _flags, _addr = sock.recvmsg(size, _socket.CMSG_SPACE(max_fds * FD_SIZE))
+    fds = array.array("i")
+    for level, kind, fd_bytes in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds.frombytes(fd_bytes[: len(fd_bytes) - len(fd_bytes) % FD_SIZE])
+    return data, list(fds)
+
+
+def send_with_fds(sock, data, fds):
+    """Sends `data` with `fds` attached; returns how many bytes went."""
+    return sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))])
+
+
 def recv_raw_frame(sock=CONTROL):
     """One frame's payload bytes and the descriptors sent with it."""
-    data, fds, _flags, _addr = socket.recv_fds(sock, 4, 8)
+    data, fds = recv_with_fds(sock, 4, 8)
     if not data:
         for fd in fds:
             os.close(fd)
@@ -201,7 +221,11 @@ def run_program(job, result_fd):
 
 def print_user_traceback(exc):
     # Skip this module's own frame, as `python3 main.py` would show it.
+    # (`traceback` is imported here, by a failing program only: held by the
+    # worker, it would make every fork dearer.)
     try:
+        import traceback
+
         tb = exc.__traceback__
         traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)
     except BaseException:
@@ -209,12 +233,16 @@ def print_user_traceback(exc):
 
 
 def candidate_frames(tb, files):
+    """The traceback's frames in the candidate's own files, outermost first."""
     frames = []
-    for frame in traceback.extract_tb(tb):
-        if frame.filename in files:
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in files:
+            line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
             frames.append(
-                {"file": frame.filename, "line": frame.lineno, "function": frame.name, "code": frame.line}
+                {"file": code.co_filename, "line": tb.tb_lineno, "function": code.co_name, "code": line or None}
             )
+        tb = tb.tb_next
     return frames
 
 
@@ -262,12 +290,17 @@ def run_check(job, result_fd):
     entry_point = job.get("entry_point")
     if entry_point:
         source += "\n" + "check(%s)" % entry_point
-    remember_source("<string>", source)
     write = os.write
     enter_harness(job)
     try:
         exec(compile(source, "<string>", "exec"), {})
     except BaseException as exc:
+        # The source lines are only needed for the traceback: registered
+        # here, not before every run.
+        try:
+            remember_source("<string>", source)
+        except BaseException:
+            pass
         payload = {
             "passed": False,
             "exc_type": type(exc).__name__,
@@ -345,7 +378,9 @@ class Encoder:
             self.hasher.update(chunk.encode("utf-8", "surrogatepass"))
         else:
             self.chunks.append(chunk)
-        if self.limit is not None and self.size > self.limit:
+        # An output with floats always goes whole (see encode_output): once
+        # one is seen, passing the limit is no reason to start over.
+        if self.limit is not None and self.size > self.limit and not self.floats:
             raise OutputTooLarge()
 
     def float_text(self, value):
@@ -392,7 +427,7 @@ class Encoder:
                 ints = [i for i, v in enumerate(value) if type(v) is int]
                 if len(ints) < len(value):
                     self.floats = True
-                packed = base64.b64encode(array.array("d", value).tobytes()).decode()
+                packed = binascii.b2a_base64(array.array("d", value).tobytes(), newline=False).decode()
                 put('{"$nl": ["%s", [%s]]}' % (packed, ", ".join(map(str, ints))))
             else:
                 put("[")
@@ -521,7 +556,6 @@ def run_calls(job, result_fd):
     the sandbox. Stops at the first exception or timeout."""
     nonce = job.pop("nonce")
     program = job["code"]
-    remember_source("<string>", program)
     namespace = {}
     write = os.write
     dumps = json.dumps
@@ -688,7 +722,7 @@ def spare_main(sock, guard):
     child_main(marshal.loads(b"".join(chunks) if len(chunks) > 1 else chunks[0]), fds)
 
 
-HAND_OVER_ANCILLARY = socket.CMSG_SPACE(3 * 4)
+HAND_OVER_ANCILLARY = _socket.CMSG_SPACE(3 * FD_SIZE)
 
 
 def child_main(job, fds):
@@ -862,7 +896,7 @@ class Spare:
     applied: the one the last job asked for, as the next one usually does."""
 
     def __init__(self, guard=None):
-        ours, theirs = socket.socketpair()
+        ours, theirs = _socket.socketpair()
         self.guard = guard
         self.pid = os.fork()
         if self.pid == 0:
@@ -879,7 +913,7 @@ class Spare:
         it is gone."""
         frame = len(body).to_bytes(4, "little") + body
         try:
-            sent = socket.send_fds(self.sock, [frame], fds)
+            sent = send_with_fds(self.sock, frame, fds)
             if sent < len(frame):
                 # (Not unconditionally: an empty send fails once the job,
                 # already running, has closed its end.)
@@ -891,7 +925,7 @@ class Spare:
     def setup_cpu_s(self):
         """CPU seconds the spare spent before it took its job."""
         try:
-            data = self.sock.recv(8, socket.MSG_DONTWAIT)
+            data = self.sock.recv(8, _socket.MSG_DONTWAIT)
         except OSError:
             return 0.0
         return struct.unpack("<Q", data)[0] / 1e9 if len(data) == 8 else 0.0
@@ -1033,7 +1067,7 @@ def collect(folder, limit):
             except OSError as exc:
                 return "cannot read %s: %s" % (path, exc.strerror)
             data = b"".join(chunks)
-            found.append([path, bool(st.st_mode & 0o111), base64.b64encode(data).decode()])
+            found.append([path, bool(st.st_mode & 0o111), binascii.b2a_base64(data, newline=False).decode()])
     return found
 
 
