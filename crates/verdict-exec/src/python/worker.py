@@ -12,6 +12,7 @@ import _socket
 import array
 import binascii
 import builtins
+import faulthandler  # for the guard: imported in a forked child, it copies ~130 pages
 import gc
 import io
 import itertools
@@ -644,13 +645,19 @@ class PatchOnImport:
         return None
 
 
-def patch_on_import(name, **attributes):
-    module = sys.modules.get(name)
-    if module is not None:
-        for key, value in attributes.items():
-            setattr(module, key, value)
-    else:
-        sys.meta_path.insert(0, PatchOnImport(name, attributes))
+# What the guard writes, built once here: built in the job's process, every
+# new object would land on (and copy) another of the worker's pages.
+GUARD_OS = dict.fromkeys(
+    "kill system putenv remove removedirs rmdir fchdir setuid fork forkpty killpg "
+    "rename renames truncate replace unlink fchmod fchown chmod chown chroot lchflags "
+    "lchmod lchown getcwd chdir".split()
+)
+GUARD_BUILTINS = dict.fromkeys(["exit", "quit", "help"])
+GUARD_MODULES = dict.fromkeys(["ipdb", "joblib", "resource", "psutil", "tkinter"])
+GUARD_PATCHES = [
+    PatchOnImport("shutil", dict.fromkeys(["rmtree", "move", "chown"])),
+    PatchOnImport("subprocess", {"Popen": None}),
+]
 
 
 def apply_guard(kind):
@@ -658,25 +665,20 @@ def apply_guard(kind):
     (kind "evalplus") reliability_guard() disables, so that a completion that
     calls them fails here as it fails there. This is for identical verdicts,
     not for safety: the sandbox is the safety."""
-    import faulthandler
-
     faulthandler.disable()
-    builtins.exit = None
-    builtins.quit = None
+    # Before `os.putenv` is disabled, as in the official guard.
     os.environ["OMP_NUM_THREADS"] = "1"
-    for name in (
-        "kill system putenv remove removedirs rmdir fchdir setuid fork forkpty killpg "
-        "rename renames truncate replace unlink fchmod fchown chmod chown chroot lchflags "
-        "lchmod lchown getcwd chdir"
-    ).split():
-        setattr(os, name, None)
-    patch_on_import("shutil", rmtree=None, move=None, chown=None)
-    patch_on_import("subprocess", Popen=None)
-    builtins.help = None
+    builtins.__dict__.update(GUARD_BUILTINS)
+    os.__dict__.update(GUARD_OS)
+    for patch in GUARD_PATCHES:
+        module = sys.modules.get(patch.name)
+        if module is not None:
+            module.__dict__.update(patch.attributes)
+        else:
+            sys.meta_path.insert(0, patch)
     if kind == "evalplus":
         builtins.open = None
-    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
-        sys.modules[name] = None
+    sys.modules.update(GUARD_MODULES)
 
 
 def spare_main(sock, guard):
