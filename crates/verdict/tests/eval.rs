@@ -71,6 +71,25 @@ fn eval(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Judges `rows` on `benchmark` (pass@1 only) and returns the result rows.
+fn judge_rows(dir: &Path, benchmark: &str, rows: &[Value]) -> Vec<Value> {
+    let samples = write_samples(dir, "samples.jsonl", rows);
+    let out = dir.join("results.jsonl");
+    let output = eval(&[
+        "--benchmark",
+        benchmark,
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-k",
+        "1",
+        "--json",
+    ]);
+    summary(&output);
+    results(&out)
+}
+
 fn results(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -287,21 +306,8 @@ fn evalplus_rules_judge_wrong_and_hostile_solutions() {
         .iter()
         .map(|(c, ..)| json!({"task_id": "HumanEval/2", "completion": c}))
         .collect();
-    let samples = write_samples(dir.path(), "samples.jsonl", &rows);
-    let out = dir.path().join("results.jsonl");
-    let output = eval(&[
-        "--benchmark",
-        "humaneval-plus",
-        "--samples",
-        samples.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-k",
-        "1",
-        "--json",
-    ]);
-    summary(&output);
-    for (row, (code, base, plus)) in results(&out).iter().zip(cases) {
+    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
+    for (row, (code, base, plus)) in rows.iter().zip(cases) {
         assert_eq!(
             (
                 row["base_status"].as_str().unwrap(),
@@ -325,23 +331,12 @@ fn a_wrong_output_stops_the_remaining_inputs() {
     // three minutes).
     let completion = "    global _calls\n    _calls = globals().get('_calls', 0) + 1\n    if _calls > 1:\n        import time\n        time.sleep(1000)\n    return -1.0\n";
     let dir = tempfile::tempdir().unwrap();
-    let samples = write_samples(
+    let rows = judge_rows(
         dir.path(),
-        "samples.jsonl",
+        "humaneval-plus",
         &[json!({"task_id": "HumanEval/2", "completion": completion})],
     );
-    let out = dir.path().join("results.jsonl");
-    let output = eval(&[
-        "--benchmark",
-        "humaneval-plus",
-        "--samples",
-        samples.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
-    summary(&output);
-    let row = &results(&out)[0];
+    let row = &rows[0];
     assert_eq!(
         (&row["base_status"], &row["plus_status"]),
         (&json!("fail"), &json!("fail")),

@@ -64,12 +64,17 @@ def set_not_dumpable():
 
 
 def recv_exact(n, buf=b"", sock=CONTROL):
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
+    """`buf` completed to at least `n` bytes from `sock` (chunks joined once:
+    a job can be tens of MiB)."""
+    parts = [buf]
+    have = len(buf)
+    while have < n:
+        chunk = sock.recv(min(n - have, 1 << 20))
         if not chunk:
             raise EOFError
-        buf += chunk
-    return buf
+        parts.append(chunk)
+        have += len(chunk)
+    return b"".join(parts) if len(parts) > 1 else buf
 
 
 FD_SIZE = array.array("i").itemsize
@@ -718,28 +723,15 @@ def spare_main(sock, guard):
     gc.enable()
     sock.send(time.process_time_ns().to_bytes(8, "little"))
     try:
-        data, ancillary, _flags, _addr = sock.recvmsg(1 << 16, HAND_OVER_ANCILLARY)
-        size = int.from_bytes(data[:4], "little")
-        chunks = [data[4:]]
-        received = len(data) - 4
-        while received < size:
-            chunk = sock.recv(min(size - received, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            received += len(chunk)
+        data, fds = recv_with_fds(sock, 1 << 16, 3)
+        data = recv_exact(4, data, sock)
+        body = recv_exact(int.from_bytes(data[:4], "little"), data[4:], sock)
     except (EOFError, OSError):
         os._exit(0)
     os.close(sock.detach())
-    fds = []
-    for _level, _kind, fd_bytes in ancillary:
-        fds.extend(array.array("i", fd_bytes[: len(fd_bytes) - len(fd_bytes) % 4]))
     if len(fds) != 3:
         os._exit(71)
-    child_main(marshal.loads(b"".join(chunks) if len(chunks) > 1 else chunks[0]), fds)
-
-
-HAND_OVER_ANCILLARY = _socket.CMSG_SPACE(3 * FD_SIZE)
+    child_main(marshal.loads(body), fds)
 
 
 def child_main(job, fds):
