@@ -195,6 +195,20 @@ pub fn policy() -> Vec<Rule> {
         deny!(SYS_vhangup, EPERM, "terminal control of the host"),
         deny!(SYS_lookup_dcookie, EPERM, "kernel profiling interface"),
         Rule {
+            name: "prlimit64",
+            nr: libc::SYS_prlimit64,
+            when: ArgCondition::Arg0Not(0),
+            action: Action::Errno(EPERM),
+            reason: "another process's limits: a job could lower its worker's, which the next job inherits",
+        },
+        Rule {
+            name: "sched_setaffinity",
+            nr: libc::SYS_sched_setaffinity,
+            when: ArgCondition::Arg0Not(0),
+            action: Action::Errno(EPERM),
+            reason: "another process's CPUs: a job could pin its worker, and every later job, to one CPU",
+        },
+        Rule {
             name: "socket",
             nr: libc::SYS_socket,
             when: ArgCondition::Arg0Not(libc::AF_UNIX as u32),

@@ -682,3 +682,89 @@ fn a_slot_killed_mid_request_is_replaced() {
         "{metrics}"
     );
 }
+
+/// A job runs as the same user as the processes its slot keeps for the jobs
+/// after it: the zygote that forks them and the next job's process, forked
+/// while the job runs. Whatever a job does to them, the next job in the
+/// slot runs as if it ran alone: same limits, same CPUs, not stopped.
+#[test]
+fn a_job_cannot_spoil_the_next_job_in_its_slot() {
+    let Some(host) = host(
+        "a_job_cannot_spoil_the_next_job_in_its_slot",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
+    let server = Server::with_slots(&host, 1, &[]);
+    // Every process of the namespace but the job itself and PID 1.
+    let others = "import os, resource, signal\n\
+                  others = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n";
+    let attacks = [
+        (
+            "stop",
+            format!(
+                "{others}for p in others:\n    os.kill(p, signal.SIGSTOP)\nprint(len(others))\n"
+            ),
+        ),
+        (
+            "kill",
+            format!("{others}for p in others:\n    os.kill(p, signal.SIGKILL)\nprint(len(others))\n"),
+        ),
+        ("kill everyone", "import os, signal\nos.kill(-1, signal.SIGKILL)\n".to_string()),
+        (
+            "lower limits",
+            format!(
+                "{others}refused = 0\nfor p in others + [1]:\n    try:\n        \
+                 resource.prlimit(p, resource.RLIMIT_AS, (32 << 20, 32 << 20))\n    \
+                 except PermissionError:\n        refused += 1\nprint(refused == len(others) + 1)\n"
+            ),
+        ),
+        (
+            "pin",
+            format!(
+                "{others}refused = 0\nfor p in others + [1]:\n    try:\n        \
+                 os.sched_setaffinity(p, {{0}})\n    \
+                 except PermissionError:\n        refused += 1\nprint(refused == len(others) + 1)\n"
+            ),
+        ),
+    ];
+    let probe = |tag: &str| {
+        let code = format!(
+            "import os, resource\nx = bytearray(200 << 20)\n\
+             print(len(x) >> 20, resource.getrlimit(resource.RLIMIT_AS)[0] >> 20, sorted(os.sched_getaffinity(0)))\n# {}",
+            support::unique(tag)
+        );
+        let started = Instant::now();
+        let (status, value) = server.post(
+            "/v1/run",
+            json!({"code": code, "limits": {"time_ms": 10_000, "memory_bytes": 512u64 << 20}}),
+        );
+        assert_eq!(status, 200, "{value}");
+        (value, started.elapsed())
+    };
+    let (alone, _) = probe("alone");
+    assert_eq!(alone["status"], "ok", "{alone}");
+    assert!(
+        alone["stdout"].as_str().unwrap().starts_with("200 512 "),
+        "{alone}"
+    );
+    for (name, attack) in attacks {
+        let (status, value) = server.post(
+            "/v1/run",
+            json!({"code": format!("{attack}# {}", support::unique(name))}),
+        );
+        assert_eq!(status, 200, "{name}: {value}");
+        assert_eq!(value["status"], "ok", "{name}: {value}");
+        if name == "lower limits" || name == "pin" {
+            assert_eq!(value["stdout"], "True\n", "{name}: every attempt is refused");
+        }
+        let (next, took) = probe(name);
+        assert_eq!(next["status"], "ok", "after {name}: {next}");
+        assert_eq!(next["stdout"], alone["stdout"], "after {name}: {next}");
+        assert!(
+            took < Duration::from_secs(8),
+            "after {name} the next job took {took:?}: {next}"
+        );
+    }
+}
