@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -82,6 +83,10 @@ impl Pool {
         );
         let build_dir = builds.dir().to_path_buf();
         let (requests, queue) = unbounded::<Request>();
+        let busy = Arc::new(Busy {
+            slots: AtomicUsize::new(0),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        });
         let (ready_tx, ready_rx) = unbounded();
         let mut threads = Vec::new();
         for index in 0..config.slots.max(1) {
@@ -90,6 +95,7 @@ impl Pool {
             let cgroups = cgroups.clone();
             let ready = ready_tx.clone();
             let build_dir = build_dir.clone();
+            let busy = busy.clone();
             threads.push(std::thread::spawn(move || {
                 slot_thread(
                     index,
@@ -98,6 +104,7 @@ impl Pool {
                     &build_dir,
                     &queue,
                     &ready,
+                    &busy,
                 );
             }));
         }
@@ -212,6 +219,12 @@ fn start_slot(
     Ok(slot)
 }
 
+/// How many slots are running a job, against the CPUs there are.
+struct Busy {
+    slots: AtomicUsize,
+    cpus: usize,
+}
+
 fn slot_thread(
     index: usize,
     config: &PoolConfig,
@@ -219,6 +232,7 @@ fn slot_thread(
     build_dir: &Path,
     queue: &Receiver<Request>,
     ready: &Sender<Result<(), ExecError>>,
+    busy: &Busy,
 ) {
     let mut slot = match start_slot(index, config, cgroups, build_dir) {
         Ok(slot) => {
@@ -245,7 +259,11 @@ fn slot_thread(
             continue;
         };
         let mut ran = false;
-        let outcome = match run_job(current, &request.job, request.watch.as_ref()) {
+        // This slot included: with fewer busy slots than CPUs, one is idle.
+        let ahead = busy.slots.fetch_add(1, Ordering::Relaxed) + 1 < busy.cpus;
+        let result = run_job(current, &request.job, request.watch.as_ref(), ahead);
+        busy.slots.fetch_sub(1, Ordering::Relaxed);
+        let outcome = match result {
             Ok(outcome) => {
                 ran = true;
                 outcome

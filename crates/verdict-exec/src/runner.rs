@@ -95,11 +95,13 @@ pub fn await_ready(slot: &Slot) -> Result<(), SlotFailure> {
 /// Runs `job` on `slot`. `Err` means the slot must be replaced. After an
 /// `Ok`, call [`await_ready`] before the slot's next job.
 /// `watch` sees each harness record of a calls job as it arrives and may
-/// stop the job.
+/// stop the job. `ahead` says a CPU is idle for the worker to prepare the
+/// next job on while this one runs.
 pub fn run_job(
     slot: &Slot,
     job: &Job,
     watch: Option<&RecordWatch>,
+    ahead: bool,
 ) -> Result<Outcome, SlotFailure> {
     let isolation = slot.isolation().name();
     if let Some(cgroup) = slot.cgroup() {
@@ -126,7 +128,11 @@ pub fn run_job(
         .then(|| slot.cgroup().and_then(|c| c.start_peak()))
         .flatten();
     let nonce = format!("{:032x}", rand::random::<u128>());
-    let frame = job_frame(job, &nonce);
+    let mut frame = job_frame(job, &nonce);
+    // With a CPU to spare, the worker readies the next job's process while
+    // this one runs, and the job leaves freeing its memory to a process
+    // of its own; with none, both would only add work.
+    frame["keep_memory"] = json!(ahead);
     // What the worker itself needs, on a line of its own; the job's
     // process gets the rest unparsed.
     let header = json!({
@@ -138,6 +144,7 @@ pub fn run_job(
         "mode": frame["mode"],
         "guard": frame.get("guard"),
         "collect": frame.get("collect"),
+        "ahead": ahead,
     });
     let mut payload = header.to_string().into_bytes();
     payload.push(b'\n');

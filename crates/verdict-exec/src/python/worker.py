@@ -758,7 +758,9 @@ def child_main(job, fds):
         status = run_calls(job, result_fd)
     else:
         status = run_program(job, result_fd)
-    exit_leaving_memory(status)
+    if job.get("keep_memory"):
+        exit_leaving_memory(status)
+    os._exit(status)
 
 
 def memory_keeper():
@@ -770,7 +772,9 @@ def memory_keeper():
     one by one), and the worker only learns that the job ended once it is
     done. With a keeper holding the memory, the job's exit returns at once;
     the worker kills the keeper after it has answered, and the memory is
-    freed while the next job starts."""
+    freed while the next job starts. Only where a CPU is idle (the job's
+    `keep_memory`): freed by another process, later, the memory costs more
+    CPU time to free than at the job's own exit."""
     try:
         import ctypes
         libc = ctypes.CDLL(None)
@@ -940,18 +944,19 @@ def keep_only(fd):
 
 
 class Zygote:
-    """A copy of the warm worker, forked once, that forks the spares. Forking
-    from the worker itself shared the worker's pages with every job again, and
-    every page the worker then wrote (it writes a few hundred per job) was
-    copied: about half of the worker's time. The zygote writes a few pages per
-    fork. Its children are the worker's (CLONE_PARENT), so the worker waits
-    for them and gets their accounting as before.
+    """A copy of the warm worker, forked once, that forks spares while a job
+    runs (where a CPU is idle; see `handle`). Forking from the worker itself
+    shares the worker's pages with the job again, and every page the worker
+    then writes (a few hundred per job) is copied. The zygote writes a few
+    dozen per fork. Its children are the worker's (CLONE_PARENT), so the
+    worker waits for them and gets their accounting as before.
 
     A job runs as the same user and can signal the zygote: one that kills or
     stops it costs the next spare a fork from the worker and a new zygote,
-    never a job. One that leaves processes behind has it killed with them
-    (the worker kills everything but itself). Where the clone cannot be done
-    (not x86_64 or aarch64, or not glibc) the worker forks spares itself."""
+    never a job. One that leaves more than two processes behind has it
+    killed with them (the worker then kills everything but itself). Where
+    the clone cannot be done (not x86_64 or aarch64, or not glibc) the
+    worker forks spares itself."""
 
     def __init__(self):
         self.pid = 0
@@ -1179,14 +1184,15 @@ class Spare:
     socket its job is handed over on. `guard` is the reliability guard it
     applied: the one the last job asked for, as the next one usually does.
     The zygote forks it when it can; its pid is then read when first needed,
-    so that the fork overlaps the supervisor's turn."""
+    so that the fork overlaps the supervisor's turn. Without a zygote (None,
+    or one that cannot fork) the worker forks it."""
 
     def __init__(self, zygote, guard=None):
         ours, theirs = _socket.socketpair()
         self.guard = guard
         self.sock = ours
         self._pid = None
-        self._zygote = zygote if zygote.request(theirs, guard) else None
+        self._zygote = zygote if zygote is not None and zygote.request(theirs, guard) else None
         if self._zygote is None:
             self._pid = os.fork()
             if self._pid == 0:
@@ -1276,9 +1282,13 @@ def handle(job, body, fds, spare, zygote):
         os.close(fd)
     if not handed:
         return {"error": "the job's process died before the job"}, None
-    # The next job's process is made while this one runs: the fork and the
-    # spare's preparation leave the path from one job to the next.
-    next_spare = Spare(zygote, spare.guard)
+    # Where a CPU is idle ("ahead", the supervisor's call), the next job's
+    # process is made by the zygote while this one runs: the fork and the
+    # spare's preparation leave the path from one job to the next. Where
+    # every CPU is busy that only adds work (measured: about 5% more CPU per
+    # job), and the worker forks the spare itself after the cleanup, as
+    # cheaply as it can be done.
+    next_spare = Spare(zygote, spare.guard) if job.get("ahead") else None
     pidfd = os.pidfd_open(pid)
     wall_deadline = started + wall_s
     active_s = (limits.get("active_ms") or 0) / 1000.0
@@ -1293,7 +1303,7 @@ def handle(job, body, fds, spare, zygote):
     while True:
         now = time.monotonic()
         if now >= cpu_check and killed is None:
-            others = DYING | {zygote.pid, next_spare.pid}
+            others = DYING | {zygote.pid, next_spare.pid if next_spare else 0}
             peak_job_cpu = max(peak_job_cpu, job_cpu_seconds(others))
             if peak_job_cpu > cpu_s:
                 killed = "cpu"
@@ -1453,7 +1463,7 @@ def main():
         guard = guard_of(job)
         if guard != spare.guard or not spare.ready():
             spare.discard()
-            spare = Spare(zygote, guard)
+            spare = Spare(zygote if job.get("ahead") else None, guard)
         reply, next_spare = handle(job, body, fds, spare, zygote)
         if reply.get("artifacts") is None:
             reply.pop("artifacts", None)
@@ -1464,7 +1474,7 @@ def main():
         spare.sock.close()
         reap_everything(spare.pid, zygote, next_spare)
         clean = scrub()
-        spare = next_spare or Spare(zygote, guard)
+        spare = next_spare or Spare(zygote if job.get("ahead") else None, guard)
         if clean:
             CONTROL.sendall(READY_CLEAN)
         else:
