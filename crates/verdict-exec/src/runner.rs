@@ -131,7 +131,10 @@ pub fn run_job(
     let mut frame = job_frame(job, &nonce);
     // With a CPU to spare, the worker readies the next job's process while
     // this one runs, and the job leaves freeing its memory to a process
-    // of its own; with none, both would only add work.
+    // of its own; with none, both would only add work. Not beside an
+    // exec'd program: its peak is read off the slot's cgroup, which the
+    // next job's process would add to.
+    let ahead = ahead && !exec_job;
     frame["keep_memory"] = json!(ahead);
     // What the worker itself needs, on a line of its own; the job's
     // process gets the rest unparsed.

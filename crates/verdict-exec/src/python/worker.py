@@ -1015,15 +1015,17 @@ class Zygote:
             self.pid, self.sock = 0, None
 
     def stop(self):
-        if not self.pid:
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        self.reaped(self.pid)
+        if self.pid:
+            kill_and_reap(self.pid)
+            self.reaped(self.pid)
 
+
+def kill_and_reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 # --------------------------------------------------------------- the worker
@@ -1250,13 +1252,8 @@ class Spare:
 
     def discard(self):
         self.sock.close()
-        if not self.pid:
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        if self.pid:
+            kill_and_reap(self.pid)
 
 
 def guard_of(job):
