@@ -1282,7 +1282,7 @@ def handle(job, body, fds, spare, zygote):
     # Where a CPU is idle ("ahead", the supervisor's call), the next job's
     # process is made by the zygote while this one runs: the fork and the
     # spare's preparation leave the path from one job to the next. Where
-    # every CPU is busy that only adds work (measured: about 5% more CPU per
+    # every CPU is busy that only adds work (measured: 8-10% more CPU per
     # job), and the worker forks the spare itself after the cleanup, as
     # cheaply as it can be done.
     next_spare = Spare(zygote, spare.guard) if job.get("ahead") else None
