@@ -709,9 +709,14 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
         ),
         (
             "kill",
-            format!("{others}for p in others:\n    os.kill(p, signal.SIGKILL)\nprint(len(others))\n"),
+            format!(
+                "{others}for p in others:\n    os.kill(p, signal.SIGKILL)\nprint(len(others))\n"
+            ),
         ),
-        ("kill everyone", "import os, signal\nos.kill(-1, signal.SIGKILL)\n".to_string()),
+        (
+            "kill everyone",
+            "import os, signal\nos.kill(-1, signal.SIGKILL)\n".to_string(),
+        ),
         (
             "lower limits",
             format!(
@@ -757,7 +762,10 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
         assert_eq!(status, 200, "{name}: {value}");
         assert_eq!(value["status"], "ok", "{name}: {value}");
         if name == "lower limits" || name == "pin" {
-            assert_eq!(value["stdout"], "True\n", "{name}: every attempt is refused");
+            assert_eq!(
+                value["stdout"], "True\n",
+                "{name}: every attempt is refused"
+            );
         }
         let (next, took) = probe(name);
         assert_eq!(next["status"], "ok", "after {name}: {next}");
