@@ -718,6 +718,15 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
             "import os, signal\nos.kill(-1, signal.SIGKILL)\n".to_string(),
         ),
         (
+            // More leftovers than the worker kills one by one: it kills
+            // every process of the namespace, the zygote and the next
+            // job's process included.
+            "leave daemons",
+            "import os, time\nfor _ in range(4):\n    if os.fork() == 0:\n        os.setsid()\n        \
+             if os.fork() == 0:\n            time.sleep(600)\n        os._exit(0)\nprint('left')\n"
+                .to_string(),
+        ),
+        (
             "lower limits",
             format!(
                 "{others}refused = 0\nfor p in others + [1]:\n    try:\n        \
