@@ -727,6 +727,12 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
                 .to_string(),
         ),
         (
+            // Its memory may still be being freed when the next job comes;
+            // the next job's limit and allocation must not see it.
+            "hog",
+            "x = bytearray(900 << 20)\nprint(len(x) >> 20)\n".to_string(),
+        ),
+        (
             "lower limits",
             format!(
                 "{others}refused = 0\nfor p in others + [1]:\n    try:\n        \
@@ -766,7 +772,10 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
     for (name, attack) in attacks {
         let (status, value) = server.post(
             "/v1/run",
-            json!({"code": format!("{attack}# {}", support::unique(name))}),
+            json!({
+                "code": format!("{attack}# {}", support::unique(name)),
+                "limits": {"memory_bytes": 1u64 << 30},
+            }),
         );
         assert_eq!(status, 200, "{name}: {value}");
         assert_eq!(value["status"], "ok", "{name}: {value}");

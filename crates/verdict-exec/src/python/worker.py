@@ -1124,6 +1124,25 @@ def reap_everything(pid, zygote, next_spare):
 DYING = set()
 
 
+# Past this peak, a job's memory keeper is waited for before the slot says
+# it is ready; under it, the worker's share of the slot's memory limit
+# (256 MiB) absorbs what the keeper still holds.
+SETTLE_BEFORE_READY_KB = 64 << 10
+
+
+def settle_dying():
+    """Waits until the processes killed after the last job are gone. A
+    memory keeper frees the last job's memory as it dies, and until then
+    that memory still counts against the slot's memory cgroup: the next
+    job must not find it taken."""
+    for pid in DYING:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    DYING.clear()
+
+
 def leftovers(spared):
     """Processes of the namespace other than the worker, `spared` and those
     already killed."""
@@ -1458,6 +1477,7 @@ def main():
         header, _, body = payload.partition(b"\n")
         job = json.loads(header)
         guard = guard_of(job)
+        settle_dying()
         if guard != spare.guard or not spare.ready():
             spare.discard()
             spare = Spare(zygote if job.get("ahead") else None, guard)
@@ -1470,6 +1490,10 @@ def main():
         # has this second frame.
         spare.sock.close()
         reap_everything(spare.pid, zygote, next_spare)
+        if reply.get("maxrss_kb", 0) > SETTLE_BEFORE_READY_KB:
+            # The supervisor sets the next job's memory limit once it has
+            # "ready", and the kernel refuses one below what the slot holds.
+            settle_dying()
         clean = scrub()
         spare = next_spare or Spare(zygote if job.get("ahead") else None, guard)
         if clean:
