@@ -687,6 +687,23 @@ fn killing_verdict_takes_its_sandbox_with_it() {
     );
 }
 
+/// The process limit (64 by default) counts every process of the job's
+/// user: the worker and the job itself, and also what the slot keeps for
+/// the jobs after it (its zygote, and the next job's process where a CPU is
+/// idle), which the job's limit makes room for.
+#[test]
+fn process_limit_leaves_the_job_its_full_share() {
+    let Some(host) = support::host("process_limit", Need::Namespaces, Share::Shared) else {
+        return;
+    };
+    let code = "import os, time\nn = 0\nwhile True:\n    try:\n        pid = os.fork()\n    \
+                except OSError:\n        break\n    if pid == 0:\n        time.sleep(5)\n        \
+                os._exit(0)\n    n += 1\nprint(n)\n";
+    let r = host.python(code).run();
+    r.assert_status(&["ok"]);
+    assert_eq!(r.out(), "62\n", "{}", r.describe());
+}
+
 #[test]
 fn os_exit_zero_is_ok() {
     let Some(host) = support::host("os_exit", Need::Any, Share::Shared) else {

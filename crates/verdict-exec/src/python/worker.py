@@ -748,7 +748,13 @@ def child_main(job, fds):
     # sys.stdin/stdout/stderr already wrap descriptors 0-2, which now point
     # at the job's input and pipes; the worker never used them, so their
     # buffers are empty.
-    set_limits(job.get("limits") or {})
+    limits = job.get("limits") or {}
+    if limits.get("processes"):
+        # RLIMIT_NPROC counts every process of the job's user: the zygote
+        # and the next job's process (forked while this one runs, where a
+        # CPU is idle) too. The job may start as many as it could without.
+        limits["processes"] += ZYGOTE_ALIVE + bool(job.get("keep_memory"))
+    set_limits(limits)
     mode = job.get("mode", "program")
     if mode == "exec":
         run_exec(job)
@@ -933,6 +939,11 @@ def zygote_main(sock, fork):
         send(max(pid, 0).to_bytes(4, "little"))
 
 
+# Whether a zygote is running (see `Zygote`): in the worker, and in what the
+# worker and the zygote fork.
+ZYGOTE_ALIVE = False
+
+
 def keep_only(fd):
     """In a process forked from the worker or the zygote: closes every
     descriptor but 0-2 and `fd`, so that it holds no end of another
@@ -964,9 +975,11 @@ class Zygote:
         self.fork = parent_sharing_fork()
 
     def start(self):
+        global ZYGOTE_ALIVE
         if self.fork is None:
             return False
         ours, theirs = _socket.socketpair()
+        ZYGOTE_ALIVE = True
         pid = os.fork()
         if pid == 0:
             try:
@@ -1010,9 +1023,11 @@ class Zygote:
 
     def reaped(self, pid):
         """Notes that `pid`, reaped by the worker, was the zygote."""
+        global ZYGOTE_ALIVE
         if pid == self.pid:
             self.sock.close()
             self.pid, self.sock = 0, None
+            ZYGOTE_ALIVE = False
 
     def stop(self):
         if self.pid:
