@@ -1092,7 +1092,9 @@ def run_queue_wait(pid):
 def reap_everything(pid, zygote, next_spare):
     """Kills what the job left running and reaps it. The zygote and the next
     job's process are spared when nothing else is left; a job that left
-    more than a few processes behind takes them with it (see `Zygote`)."""
+    more than a few processes behind takes them with it (see `Zygote`).
+    Returns whether a process killed but not yet gone holds enough memory
+    to be waited for (see `settle_dying`)."""
     if not IS_PID1:
         # The process itself too: it may not have made its group yet.
         for kill in (os.killpg, os.kill):
@@ -1101,7 +1103,7 @@ def reap_everything(pid, zygote, next_spare):
             except (ProcessLookupError, PermissionError):
                 pass
         reap_exited(zygote)
-        return
+        return False
     # Only the job's processes can start new ones, and the job's own process
     # has been reaped: once none of its descendants shows here but those
     # already killed, none can appear. The usual leftover is the job's
@@ -1110,8 +1112,10 @@ def reap_everything(pid, zygote, next_spare):
     # they are killed, and every process of the namespace is killed.
     spared = (zygote.pid, next_spare.pid if next_spare else 0)
     left = leftovers(spared)
+    big = False
     if 0 < len(left) <= 2:
         for other in left:
+            big = big or resident_kb(other) > SETTLE_OVER_KB
             try:
                 os.kill(other, signal.SIGKILL)
                 DYING.add(other)
@@ -1133,23 +1137,38 @@ def reap_everything(pid, zygote, next_spare):
             zygote.reaped(reaped)
         DYING.clear()
     reap_exited(zygote)
+    return big and bool(DYING)
+
+
+def resident_kb(pid):
+    try:
+        with open("/proc/%d/statm" % pid, "rb") as f:
+            return int(f.read().split()[1]) * PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 # Processes killed by the worker and not reaped yet.
 DYING = set()
 
 
-# Past this peak, a job's memory keeper is waited for before the slot says
-# it is ready; under it, the worker's share of the slot's memory limit
-# (256 MiB) absorbs what the keeper still holds.
-SETTLE_BEFORE_READY_KB = 64 << 10
+# Past this resident size, a process killed after a job (usually its memory
+# keeper) is waited for before the slot says it is ready; under it, the
+# worker's share of the slot's memory limit (256 MiB) absorbs what it holds
+# while it dies beside the next job.
+SETTLE_OVER_KB = 64 << 10
 
 
 def settle_dying():
     """Waits until the processes killed after the last job are gone. A
     memory keeper frees the last job's memory as it dies, and until then
-    that memory still counts against the slot's memory cgroup: the next
-    job must not find it taken."""
+    that memory counts against the slot's memory cgroup: the supervisor
+    sets the next job's limit once the slot is ready (the kernel refuses
+    one below what the slot holds), and the next job must not find it
+    taken."""
     for pid in DYING:
         try:
             os.waitpid(pid, 0)
@@ -1375,7 +1394,8 @@ def handle(job, body, fds, spare, zygote):
     artifacts = None
     if job.get("collect") and killed is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
         # Nothing the job left running may change what is collected.
-        reap_everything(pid, zygote, next_spare)
+        if reap_everything(pid, zygote, next_spare):
+            settle_dying()
         artifacts = collect(job["collect"], job.get("collect_limit") or (256 << 20))
     return {
         "artifacts": artifacts,
@@ -1492,7 +1512,6 @@ def main():
         header, _, body = payload.partition(b"\n")
         job = json.loads(header)
         guard = guard_of(job)
-        settle_dying()
         if guard != spare.guard or not spare.ready():
             spare.discard()
             spare = Spare(zygote if job.get("ahead") else None, guard)
@@ -1504,10 +1523,7 @@ def main():
         # while the caller reads it. The supervisor sends no job before it
         # has this second frame.
         spare.sock.close()
-        reap_everything(spare.pid, zygote, next_spare)
-        if reply.get("maxrss_kb", 0) > SETTLE_BEFORE_READY_KB:
-            # The supervisor sets the next job's memory limit once it has
-            # "ready", and the kernel refuses one below what the slot holds.
+        if reap_everything(spare.pid, zygote, next_spare):
             settle_dying()
         clean = scrub()
         spare = next_spare or Spare(zygote if job.get("ahead") else None, guard)
