@@ -701,7 +701,7 @@ def apply_guard(kind):
     sys.modules.update(GUARD_MODULES)
 
 
-def spare_main(sock, guard):
+def spare_main(sock, guard, verify=False):
     """A child forked ahead of its job: everything that does not depend on
     the job is done here, off the job's path, with as few Python-level calls
     as possible (each page of the worker's heap a call writes to is copied),
@@ -723,6 +723,17 @@ def spare_main(sock, guard):
         HARNESS_READY = True
     gc.enable()
     sock.send(time.process_time_ns().to_bytes(8, "little"))
+    if verify:
+        # Forked while another job ran, which may have signalled it: an
+        # answer proves that no signal sent before the question is pending
+        # (a process with SIGKILL pending never runs again, though it may
+        # take a while to die).
+        try:
+            if sock.recv(1) != b"?":
+                os._exit(0)
+            sock.send(b"!")
+        except OSError:
+            os._exit(0)
     try:
         data, fds = recv_with_fds(sock, 1 << 16, 3)
         data = recv_exact(4, data, sock)
@@ -932,7 +943,7 @@ def zygote_main(sock, fork):
             keep_only(fd)
             guard = data[1:].decode() or None
             try:
-                spare_main(_socket.socket(fileno=fd), guard)
+                spare_main(_socket.socket(fileno=fd), guard, data[:1] == b"v")
             finally:
                 os._exit(70)
         os.close(fd)
@@ -992,7 +1003,7 @@ class Zygote:
         self.pid, self.sock = pid, ours
         return True
 
-    def request(self, spare_end, guard):
+    def request(self, spare_end, guard, verify):
         """Asks for a spare that will use `spare_end`; False if the zygote
         cannot be asked (the caller then forks the spare itself)."""
         if not self.pid and not self.start():
@@ -1000,7 +1011,8 @@ class Zygote:
         try:
             # A stopped zygote is woken; a dead one fails the send.
             os.kill(self.pid, signal.SIGCONT)
-            send_with_fds(self.sock, b"g" + (guard or "").encode(), [spare_end.fileno()])
+            kind = b"v" if verify else b"g"
+            send_with_fds(self.sock, kind + (guard or "").encode(), [spare_end.fileno()])
         except OSError:
             self.stop()
             return False
@@ -1242,18 +1254,21 @@ class Spare:
     so that the fork overlaps the supervisor's turn. Without a zygote (None,
     or one that cannot fork) the worker forks it."""
 
-    def __init__(self, zygote, guard=None):
+    def __init__(self, zygote, guard=None, verify=False):
         ours, theirs = _socket.socketpair()
         self.guard = guard
         self.sock = ours
+        self.verify = verify
+        self.setup_ns = None
         self._pid = None
-        self._zygote = zygote if zygote is not None and zygote.request(theirs, guard) else None
+        asked = zygote is not None and zygote.request(theirs, guard, verify)
+        self._zygote = zygote if asked else None
         if self._zygote is None:
             self._pid = os.fork()
             if self._pid == 0:
                 try:
                     keep_only(theirs.fileno())
-                    spare_main(theirs, guard)
+                    spare_main(theirs, guard, verify)
                 finally:
                     os._exit(70)
         theirs.close()
@@ -1279,7 +1294,23 @@ class Spare:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except (ProcessLookupError, ChildProcessError):
             return False
-        return not done
+        if done:
+            return False
+        if not self.verify:
+            return True
+        # Killed, it may still be dying: only an answer shows it is not.
+        try:
+            self.sock.settimeout(5.0)
+            self.sock.send(b"?")
+            data = recv_exact(9, b"", self.sock)
+        except (OSError, EOFError):
+            return False
+        finally:
+            self.sock.settimeout(None)
+        if data[8:9] != b"!":
+            return False
+        self.setup_ns = int.from_bytes(data[:8], "little")
+        return True
 
     def hand_over(self, body, fds):
         """Sends the job (as the supervisor wrote it) to the spare. False if
@@ -1297,6 +1328,8 @@ class Spare:
 
     def setup_cpu_s(self):
         """CPU seconds the spare spent before it took its job."""
+        if self.setup_ns is not None:
+            return self.setup_ns / 1e9
         try:
             data = self.sock.recv(8, _socket.MSG_DONTWAIT)
         except OSError:
@@ -1338,7 +1371,7 @@ def handle(job, body, fds, spare, zygote):
     # every CPU is busy that only adds work (measured: 8-10% more CPU per
     # job), and the worker forks the spare itself after the cleanup, as
     # cheaply as it can be done.
-    next_spare = Spare(zygote, spare.guard) if job.get("ahead") else None
+    next_spare = Spare(zygote, spare.guard, verify=True) if job.get("ahead") else None
     pidfd = os.pidfd_open(pid)
     wall_deadline = started + wall_s
     active_s = (limits.get("active_ms") or 0) / 1000.0
@@ -1513,8 +1546,10 @@ def main():
         job = json.loads(header)
         guard = guard_of(job)
         if guard != spare.guard or not spare.ready():
+            # Forked by the worker: the zygote too may have been killed by
+            # the last job, and a spare it forks while it dies dies with it.
             spare.discard()
-            spare = Spare(zygote if job.get("ahead") else None, guard)
+            spare = Spare(None, guard)
         reply, next_spare = handle(job, body, fds, spare, zygote)
         if reply.get("artifacts") is None:
             reply.pop("artifacts", None)
