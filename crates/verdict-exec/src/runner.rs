@@ -135,7 +135,7 @@ pub fn run_job(
     // exec'd program: its peak is read off the slot's cgroup, which the
     // next job's process would add to.
     let ahead = ahead && !exec_job;
-    frame["keep_memory"] = json!(ahead);
+    frame["ahead"] = json!(ahead);
     // What the worker itself needs, on a line of its own; the job's
     // process gets the rest unparsed.
     let header = json!({
@@ -147,7 +147,7 @@ pub fn run_job(
         "mode": frame["mode"],
         "guard": frame.get("guard"),
         "collect": frame.get("collect"),
-        "ahead": ahead,
+        "ahead": frame["ahead"],
     });
     let mut payload = header.to_string().into_bytes();
     payload.push(b'\n');

@@ -764,7 +764,7 @@ def child_main(job, fds):
         # RLIMIT_NPROC counts every process of the job's user: the zygote
         # and the next job's process (forked while this one runs, where a
         # CPU is idle) too. The job may start as many as it could without.
-        limits["processes"] += ZYGOTE_ALIVE + bool(job.get("keep_memory"))
+        limits["processes"] += ZYGOTE_ALIVE + bool(job.get("ahead"))
     set_limits(limits)
     mode = job.get("mode", "program")
     if mode == "exec":
@@ -775,7 +775,7 @@ def child_main(job, fds):
         status = run_calls(job, result_fd)
     else:
         status = run_program(job, result_fd)
-    if job.get("keep_memory"):
+    if job.get("ahead"):
         exit_leaving_memory(status)
     os._exit(status)
 
@@ -790,7 +790,7 @@ def memory_keeper():
     done. With a keeper holding the memory, the job's exit returns at once;
     the worker kills the keeper after it has answered, and the memory is
     freed while the next job starts. Only where a CPU is idle (the job's
-    `keep_memory`): freed by another process, later, the memory costs more
+    `ahead`): freed by another process, later, the memory costs more
     CPU time to free than at the job's own exit."""
     try:
         import ctypes
@@ -1105,8 +1105,8 @@ def reap_everything(pid, zygote, next_spare):
     """Kills what the job left running and reaps it. The zygote and the next
     job's process are spared when nothing else is left; a job that left
     more than a few processes behind takes them with it (see `Zygote`).
-    Returns whether a process killed but not yet gone holds enough memory
-    to be waited for (see `settle_dying`)."""
+    A process killed but not yet gone that holds much memory is waited for
+    (see `settle_dying`)."""
     if not IS_PID1:
         # The process itself too: it may not have made its group yet.
         for kill in (os.killpg, os.kill):
@@ -1115,7 +1115,7 @@ def reap_everything(pid, zygote, next_spare):
             except (ProcessLookupError, PermissionError):
                 pass
         reap_exited(zygote)
-        return False
+        return
     # Only the job's processes can start new ones, and the job's own process
     # has been reaped: once none of its descendants shows here but those
     # already killed, none can appear. The usual leftover is the job's
@@ -1149,7 +1149,8 @@ def reap_everything(pid, zygote, next_spare):
             zygote.reaped(reaped)
         DYING.clear()
     reap_exited(zygote)
-    return big and bool(DYING)
+    if big:
+        settle_dying()
 
 
 def resident_kb(pid):
@@ -1427,8 +1428,7 @@ def handle(job, body, fds, spare, zygote):
     artifacts = None
     if job.get("collect") and killed is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
         # Nothing the job left running may change what is collected.
-        if reap_everything(pid, zygote, next_spare):
-            settle_dying()
+        reap_everything(pid, zygote, next_spare)
         artifacts = collect(job["collect"], job.get("collect_limit") or (256 << 20))
     return {
         "artifacts": artifacts,
@@ -1558,8 +1558,7 @@ def main():
         # while the caller reads it. The supervisor sends no job before it
         # has this second frame.
         spare.sock.close()
-        if reap_everything(spare.pid, zygote, next_spare):
-            settle_dying()
+        reap_everything(spare.pid, zygote, next_spare)
         clean = scrub()
         spare = next_spare or Spare(zygote if job.get("ahead") else None, guard)
         if clean:
