@@ -696,7 +696,29 @@ fn a_job_cannot_spoil_the_next_job_in_its_slot() {
     ) else {
         return;
     };
-    let server = Server::with_slots(&host, 1, &[]);
+    // One slot with a CPU to spare: the next job's process is forked while
+    // each attack runs, and can be hit by it.
+    spoil_attacks(&Server::with_slots(&host, 1, &[]));
+}
+
+#[test]
+fn a_job_cannot_spoil_the_next_job_when_every_cpu_is_busy() {
+    let Some(host) = host(
+        "a_job_cannot_spoil_the_next_job_when_every_cpu_is_busy",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
+    // One slot on one CPU: the zygote forks the next job's process after
+    // the cleanup, and each attack has only the zygote to hit.
+    spoil_attacks(&Server::on_one_cpu(&host, 1, &[]));
+}
+
+/// Runs jobs that attack every other process of their slot (stop, kill,
+/// leave daemons, hog memory, lower limits, pin CPUs); after each, a probe
+/// must get what it gets alone, in reasonable time.
+fn spoil_attacks(server: &Server) {
     // Every process of the namespace but the job itself and PID 1.
     let others = "import os, resource, signal\n\
                   others = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n";

@@ -37,7 +37,28 @@ impl Server {
     /// Starts a server with `slots` slots (plus `extra` arguments) and waits
     /// until `/healthz` says the slots are warm.
     pub fn with_slots(host: &Host, slots: usize, extra: &[&str]) -> Server {
-        let mut child = Command::new(verdict_bin())
+        Server::launch(Command::new(verdict_bin()), host, slots, extra)
+    }
+
+    /// Like [`Server::with_slots`], with the server confined to one CPU (the
+    /// first this process may use; `taskset`), so that its pool sees every
+    /// CPU busy as soon as one slot is.
+    pub fn on_one_cpu(host: &Host, slots: usize, extra: &[&str]) -> Server {
+        let allowed =
+            std::fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
+        let first = allowed
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+            .and_then(|list| list.trim().split([',', '-']).next())
+            .expect("Cpus_allowed_list in /proc/self/status")
+            .to_string();
+        let mut command = Command::new("taskset");
+        command.args(["--cpu-list", &first]).arg(verdict_bin());
+        Server::launch(command, host, slots, extra)
+    }
+
+    fn launch(mut command: Command, host: &Host, slots: usize, extra: &[&str]) -> Server {
+        let mut child = command
             .args([
                 "serve",
                 "--listen",
