@@ -17,6 +17,10 @@ use verdict_sandbox::{Bind, CgroupLimits, Isolation, SandboxSpec};
 /// slot's root.
 pub const PYTHON_WORKER: &str = include_str!("python/worker.py");
 
+/// What starts the worker: compiles `worker.py` in a child process, so that
+/// the compiler's freed memory is not left in the warm worker's heap.
+pub const PYTHON_BOOT: &str = include_str!("python/boot.py");
+
 /// Where the pool's build cache appears inside a namespaced slot.
 pub const BUILD_MOUNT: &str = "/.build";
 
@@ -581,6 +585,7 @@ pub fn slot_spec(
         ".verdict/worker.py".into(),
         PYTHON_WORKER.as_bytes().to_vec(),
     ));
+    files.push((".verdict/boot.py".into(), PYTHON_BOOT.as_bytes().to_vec()));
     let mut binds = SandboxSpec::default_binds();
     binds.extend(toolchains().binds.iter().cloned());
     if let Some(dir) = build_dir {
@@ -601,7 +606,7 @@ pub fn slot_spec(
             settings.python.display().to_string(),
             "-I".into(),
             "-B".into(),
-            "{root}/.verdict/worker.py".into(),
+            "{root}/.verdict/boot.py".into(),
         ],
         env: vec![
             ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
