@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -158,6 +159,10 @@ pub struct SlotCgroup {
     dirs: Vec<PathBuf>,
     /// The memory limit last written.
     memory_limit: AtomicU64,
+    /// The file that counts OOM kills, kept open: it is read twice per job,
+    /// and opening a cgroup file (a path walk through cgroupfs) cost the
+    /// supervisor more than any other single step of a job.
+    oom_events: Option<fs::File>,
 }
 
 /// Limits applied to a whole slot.
@@ -177,7 +182,7 @@ impl SlotCgroup {
         limits: CgroupLimits,
     ) -> Result<Self, SandboxError> {
         let owner = format!("verdict-{}", std::process::id());
-        let cgroup = match host {
+        let mut cgroup = match host {
             CgroupHost::V1 { memory, pids } => {
                 let mem = make_dir(&memory.join(&owner).join(name))?;
                 write(
@@ -199,6 +204,7 @@ impl SlotCgroup {
                     host: host.clone(),
                     dirs,
                     memory_limit: AtomicU64::new(limits.memory_bytes),
+                    oom_events: None,
                 }
             }
             CgroupHost::V2 { own } => {
@@ -211,9 +217,11 @@ impl SlotCgroup {
                     host: host.clone(),
                     dirs: vec![dir],
                     memory_limit: AtomicU64::new(limits.memory_bytes),
+                    oom_events: None,
                 }
             }
         };
+        cgroup.oom_events = fs::File::open(cgroup.dirs[0].join(cgroup.oom_events_file())).ok();
         Ok(cgroup)
     }
 
@@ -222,15 +230,28 @@ impl SlotCgroup {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
     }
 
+    /// The memory controller's file whose `oom_kill` line counts OOM kills.
+    fn oom_events_file(&self) -> &'static str {
+        match self.host {
+            CgroupHost::V1 { .. } => "memory.oom_control",
+            CgroupHost::V2 { .. } => "memory.events",
+        }
+    }
+
     /// How many times the kernel's OOM killer has fired in this slot.
     pub fn oom_kills(&self) -> u64 {
-        let (file, key) = match self.host {
-            CgroupHost::V1 { .. } => ("memory.oom_control", "oom_kill"),
-            CgroupHost::V2 { .. } => ("memory.events", "oom_kill"),
+        let mut buf = [0u8; 1024];
+        let text = match &self.oom_events {
+            Some(file) => match file.read_at(&mut buf, 0) {
+                Ok(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+                Err(_) => String::new(),
+            },
+            None => {
+                fs::read_to_string(self.dirs[0].join(self.oom_events_file())).unwrap_or_default()
+            }
         };
-        let text = fs::read_to_string(self.dirs[0].join(file)).unwrap_or_default();
         text.lines()
-            .find_map(|l| l.strip_prefix(key)?.trim().parse().ok())
+            .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
             .unwrap_or(0)
     }
 
@@ -306,6 +327,7 @@ impl SlotCgroup {
 
 impl Drop for SlotCgroup {
     fn drop(&mut self) {
+        self.oom_events = None;
         for dir in &self.dirs {
             // The last processes of a killed slot may take a moment to leave.
             for _ in 0..200 {
