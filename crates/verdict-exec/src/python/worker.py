@@ -972,8 +972,9 @@ class Zygote:
     the job again, and every page the worker then writes (a few hundred per
     job) is copied. The zygote writes a few dozen per fork. (Measured on
     HumanEval on all cores, interleaved runs: 4-9% less machine CPU than
-    the worker forking after the cleanup.) Its children are the worker's (CLONE_PARENT), so the
-    worker waits for them and gets their accounting as before.
+    the worker forking after the cleanup.) Its children are the worker's
+    (CLONE_PARENT), so the worker waits for them and gets their accounting
+    as before.
 
     A job runs as the same user and can signal the zygote: one that kills or
     stops it costs the next spare a fork from the worker and a new zygote,
