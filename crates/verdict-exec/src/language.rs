@@ -620,3 +620,50 @@ pub fn slot_spec(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PYTHON_BOOT;
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    /// Runs `boot.py` beside a `worker.py` with `worker_source`.
+    fn boot(name: &str, worker_source: &str) -> (Output, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("verdict-boot-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("boot.py"), PYTHON_BOOT).unwrap();
+        std::fs::write(dir.join("worker.py"), worker_source).unwrap();
+        let output = Command::new("/usr/bin/python3")
+            .args(["-I", "-B"])
+            .arg(dir.join("boot.py"))
+            .output()
+            .expect("running /usr/bin/python3");
+        let worker = dir.join("worker.py");
+        let _ = std::fs::remove_dir_all(&dir);
+        (output, worker)
+    }
+
+    #[test]
+    fn boot_runs_the_worker_as_main_under_its_own_file_name() {
+        let (output, worker) = boot(
+            "main",
+            "import sys\nprint(__name__, __file__)\ndef f():\n    raise ValueError('x')\ntry:\n    f()\nexcept ValueError as e:\n    print(e.__traceback__.tb_next.tb_frame.f_code.co_filename)\n",
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{output:?}");
+        let worker = worker.display();
+        assert_eq!(stdout, format!("__main__ {worker}\n{worker}\n"));
+    }
+
+    #[test]
+    fn boot_reports_a_broken_worker_with_its_file_and_line() {
+        let (output, worker) = boot("broken", "x = 1\ndef f(:\n    pass\n");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert!(stderr.contains("SyntaxError"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("File \"{}\", line 2", worker.display())),
+            "{stderr}"
+        );
+    }
+}
