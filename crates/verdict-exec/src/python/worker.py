@@ -701,19 +701,17 @@ def apply_guard(kind):
     sys.modules.update(GUARD_MODULES)
 
 
-def spare_main(sock, guard, verify=False):
-    """A child forked ahead of its job: everything that does not depend on
-    the job is done here, off the job's path, with as few Python-level calls
-    as possible (each page of the worker's heap a call writes to is copied),
-    including the reliability guard the worker expects the job to ask for.
-    It tells the worker how much CPU time that took, before any job code
-    can run, then waits for its job (in `marshal` format: one C call to
-    decode), with the job's three pipes attached."""
-    global HARNESS_READY
-    if CONTROL.fileno() >= 0:
-        os.close(CONTROL.detach())
-    if not IS_PID1:
-        os.setpgid(0, 0)
+# The guard a process prepared for (see `prepare_jobs`), or False.
+PREPARED = False
+
+
+def prepare_jobs(guard):
+    """What every job's process does before its job: in a zygote once, for
+    all the spares it forks, or in a spare the worker forked itself. With a
+    `guard`, that includes the reliability guard and the harness's stdin:
+    applied in every spare, they wrote to (and copied) ~100 of the
+    worker's pages, about 0.4 ms of CPU a job."""
+    global HARNESS_READY, PREPARED
     os.chdir(WORK)
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     sys.path.insert(0, WORK)
@@ -721,6 +719,25 @@ def spare_main(sock, guard, verify=False):
         apply_guard(guard)
         swallow_input()
         HARNESS_READY = True
+    PREPARED = guard
+
+
+def spare_main(sock, guard, verify=False):
+    """A child forked ahead of its job: everything that does not depend on
+    the job is done here (or, forked by a zygote, was done there), off the
+    job's path, with as few Python-level calls as possible (each page of
+    the worker's heap a call writes to is copied), including the
+    reliability guard the worker expects the job to ask for. It tells the
+    worker how much CPU time that took, before any job code can run, then
+    waits for its job (in `marshal` format: one C call to decode), with the
+    job's three pipes attached, after a byte that counts the zygotes alive."""
+    global ZYGOTES_ALIVE
+    if CONTROL.fileno() >= 0:
+        os.close(CONTROL.detach())
+    if not IS_PID1:
+        os.setpgid(0, 0)
+    if PREPARED is False or PREPARED != guard:
+        prepare_jobs(guard)
     gc.enable()
     sock.send(time.process_time_ns().to_bytes(8, "little"))
     if verify:
@@ -736,8 +753,9 @@ def spare_main(sock, guard, verify=False):
             os._exit(0)
     try:
         data, fds = recv_with_fds(sock, 1 << 16, 3)
-        data = recv_exact(4, data, sock)
-        body = recv_exact(int.from_bytes(data[:4], "little"), data[4:], sock)
+        data = recv_exact(5, data, sock)
+        ZYGOTES_ALIVE = data[0]
+        body = recv_exact(int.from_bytes(data[1:5], "little"), data[5:], sock)
     except (EOFError, OSError):
         os._exit(0)
     os.close(sock.detach())
@@ -761,10 +779,10 @@ def child_main(job, fds):
     # buffers are empty.
     limits = job.get("limits") or {}
     if limits.get("processes"):
-        # RLIMIT_NPROC counts every process of the job's user: the zygote
+        # RLIMIT_NPROC counts every process of the job's user: the zygotes
         # and the next job's process (forked while this one runs, where a
         # CPU is idle) too. The job may start as many as it could without.
-        limits["processes"] += ZYGOTE_ALIVE + bool(job.get("ahead"))
+        limits["processes"] += ZYGOTES_ALIVE + bool(job.get("ahead"))
     set_limits(limits)
     mode = job.get("mode", "program")
     if mode == "exec":
@@ -950,13 +968,14 @@ def zygote_main(sock, fork):
         send(max(pid, 0).to_bytes(4, "little"))
 
 
-# Whether a zygote is running (see `Zygote`): in the worker, and in what the
-# worker and the zygote fork.
-ZYGOTE_ALIVE = False
+# How many zygotes were running when the job was handed over (see
+# `Zygotes`): sent with each job to its process, which counts them against
+# its process limit.
+ZYGOTES_ALIVE = 0
 
 
 def keep_only(fd):
-    """In a process forked from the worker or the zygote: closes every
+    """In a process forked from the worker or a zygote: closes every
     descriptor but 0-2 and `fd`, so that it holds no end of another
     process's socket (an end held elsewhere never reads as closed)."""
     if CONTROL.fileno() >= 0:
@@ -966,15 +985,17 @@ def keep_only(fd):
 
 
 class Zygote:
-    """A copy of the warm worker, forked once, that forks the spares: while
-    a job runs where a CPU is idle (see `handle`), after the cleanup where
-    none is. Forking from the worker itself shares the worker's pages with
-    the job again, and every page the worker then writes (a few hundred per
-    job) is copied. The zygote writes a few dozen per fork. (Measured on
-    HumanEval on all cores, interleaved runs: 4-9% less machine CPU than
-    the worker forking after the cleanup.) Its children are the worker's
-    (CLONE_PARENT), so the worker waits for them and gets their accounting
-    as before.
+    """A copy of the warm worker, forked once, that forks the spares for
+    jobs under one reliability guard (or none): while a job runs where a
+    CPU is idle (see `handle`), after the cleanup where none is. It
+    prepares once what every spare would (`prepare_jobs`: the guard, the
+    harness's stdin, the working directory). Forking from the worker itself
+    shares the worker's pages with the job again, and every page the
+    worker then writes (a few hundred per job) is copied. The zygote writes
+    a few dozen per fork. (Measured on HumanEval on all cores, interleaved
+    runs: 4-9% less machine CPU than the worker forking after the cleanup.)
+    Its children are the worker's (CLONE_PARENT), so the worker waits for
+    them and gets their accounting as before.
 
     A job runs as the same user and can signal the zygote: one that kills or
     stops it costs the next spare a fork from the worker and a new zygote,
@@ -983,21 +1004,21 @@ class Zygote:
     the clone cannot be done (not x86_64 or aarch64, or not glibc) the
     worker forks spares itself."""
 
-    def __init__(self):
+    def __init__(self, fork, guard):
         self.pid = 0
         self.sock = None
-        self.fork = parent_sharing_fork()
+        self.fork = fork
+        self.guard = guard
 
     def start(self):
-        global ZYGOTE_ALIVE
         if self.fork is None:
             return False
         ours, theirs = _socket.socketpair()
-        ZYGOTE_ALIVE = True
         pid = os.fork()
         if pid == 0:
             try:
                 keep_only(theirs.fileno())
+                prepare_jobs(self.guard)
                 zygote_main(theirs, self.fork)
             finally:
                 os._exit(0)
@@ -1006,7 +1027,7 @@ class Zygote:
         self.pid, self.sock = pid, ours
         return True
 
-    def request(self, spare_end, guard, verify):
+    def request(self, spare_end, verify):
         """Asks for a spare that will use `spare_end`; False if the zygote
         cannot be asked (the caller then forks the spare itself)."""
         if not self.pid and not self.start():
@@ -1015,7 +1036,7 @@ class Zygote:
             # A stopped zygote is woken; a dead one fails the send.
             os.kill(self.pid, signal.SIGCONT)
             kind = b"v" if verify else b"g"
-            send_with_fds(self.sock, kind + (guard or "").encode(), [spare_end.fileno()])
+            send_with_fds(self.sock, kind + (self.guard or "").encode(), [spare_end.fileno()])
         except OSError:
             self.stop()
             return False
@@ -1038,16 +1059,39 @@ class Zygote:
 
     def reaped(self, pid):
         """Notes that `pid`, reaped by the worker, was the zygote."""
-        global ZYGOTE_ALIVE
         if pid == self.pid:
             self.sock.close()
             self.pid, self.sock = 0, None
-            ZYGOTE_ALIVE = False
 
     def stop(self):
         if self.pid:
             kill_and_reap(self.pid)
             self.reaped(self.pid)
+
+
+class Zygotes:
+    """The worker's zygotes, one per guard, each started when a spare under
+    its guard is first asked for (a slot's jobs usually all ask for one)."""
+
+    def __init__(self):
+        self.fork = parent_sharing_fork()
+        self.by_guard = {}
+
+    def of(self, guard):
+        zygote = self.by_guard.get(guard)
+        if zygote is None:
+            zygote = self.by_guard[guard] = Zygote(self.fork, guard)
+        return zygote
+
+    def pids(self):
+        return {zygote.pid for zygote in self.by_guard.values() if zygote.pid}
+
+    def alive(self):
+        return min(len(self.pids()), 255)
+
+    def reaped(self, pid):
+        for zygote in self.by_guard.values():
+            zygote.reaped(pid)
 
 
 def kill_and_reap(pid):
@@ -1104,8 +1148,8 @@ def run_queue_wait(pid):
         return 0.0
 
 
-def reap_everything(pid, zygote, next_spare):
-    """Kills what the job left running and reaps it. The zygote and the next
+def reap_everything(pid, zygotes, next_spare):
+    """Kills what the job left running and reaps it. The zygotes and the next
     job's process are spared when nothing else is left; a job that left
     more than a few processes behind takes them with it (see `Zygote`).
     A process killed but not yet gone that holds much memory is waited for
@@ -1117,7 +1161,7 @@ def reap_everything(pid, zygote, next_spare):
                 kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        reap_exited(zygote)
+        reap_exited(zygotes)
         return
     # Only the job's processes can start new ones, and the job's own process
     # has been reaped: once none of its descendants shows here but those
@@ -1125,7 +1169,7 @@ def reap_everything(pid, zygote, next_spare):
     # memory keeper: it and one or two others are killed one by one, and are
     # reaped later, when they have died; more, or any that appear while
     # they are killed, and every process of the namespace is killed.
-    spared = (zygote.pid, next_spare.pid if next_spare else 0)
+    spared = zygotes.pids() | {next_spare.pid if next_spare else 0}
     left = leftovers(spared)
     big = False
     if 0 < len(left) <= 2:
@@ -1149,9 +1193,9 @@ def reap_everything(pid, zygote, next_spare):
                 break
             except InterruptedError:
                 continue
-            zygote.reaped(reaped)
+            zygotes.reaped(reaped)
         DYING.clear()
-    reap_exited(zygote)
+    reap_exited(zygotes)
     if big:
         settle_dying()
 
@@ -1205,7 +1249,7 @@ def leftovers(spared):
     return left
 
 
-def reap_exited(zygote):
+def reap_exited(zygotes):
     while True:
         try:
             reaped, _ = os.waitpid(-1, os.WNOHANG)
@@ -1214,7 +1258,7 @@ def reap_exited(zygote):
         if not reaped:
             return
         DYING.discard(reaped)
-        zygote.reaped(reaped)
+        zygotes.reaped(reaped)
 
 
 def scrub():
@@ -1258,14 +1302,15 @@ class Spare:
     so that the fork overlaps the supervisor's turn. Without a zygote (None,
     or one that cannot fork) the worker forks it."""
 
-    def __init__(self, zygote, guard=None, verify=False):
+    def __init__(self, zygotes, guard=None, verify=False):
         ours, theirs = _socket.socketpair()
         self.guard = guard
         self.sock = ours
         self.verify = verify
         self.setup_ns = None
         self._pid = None
-        asked = zygote is not None and zygote.request(theirs, guard, verify)
+        zygote = zygotes.of(guard) if zygotes is not None else None
+        asked = zygote is not None and zygote.request(theirs, verify)
         self._zygote = zygote if asked else None
         if self._zygote is None:
             self._pid = os.fork()
@@ -1316,10 +1361,10 @@ class Spare:
         self.setup_ns = int.from_bytes(data[:8], "little")
         return True
 
-    def hand_over(self, body, fds):
+    def hand_over(self, body, fds, zygotes_alive):
         """Sends the job (as the supervisor wrote it) to the spare. False if
         it is gone."""
-        frame = len(body).to_bytes(4, "little") + body
+        frame = bytes((zygotes_alive,)) + len(body).to_bytes(4, "little") + body
         try:
             sent = send_with_fds(self.sock, frame, fds)
             if sent < len(frame):
@@ -1351,7 +1396,7 @@ def guard_of(job):
     return job.get("guard") if job.get("mode") in ("check", "calls") else None
 
 
-def handle(job, body, fds, spare, zygote):
+def handle(job, body, fds, spare, zygotes):
     """Runs one job on the spare and returns the reply and the spare for the
     next job, forked as soon as this one has its job. What the job leaves
     behind is killed and wiped after the reply (see `main`), except before
@@ -1364,7 +1409,7 @@ def handle(job, body, fds, spare, zygote):
     wall_s = (limits.get("wall_ms") or 60000) / 1000.0
     started = time.monotonic()
     pid = spare.pid
-    handed = pid and spare.hand_over(body, fds)
+    handed = pid and spare.hand_over(body, fds, zygotes.alive())
     for fd in fds:
         os.close(fd)
     if not handed:
@@ -1374,7 +1419,7 @@ def handle(job, body, fds, spare, zygote):
     # spare's preparation leave the path from one job to the next. Where
     # every CPU is busy that only adds work (the fork competes with the
     # job), and the zygote forks it after the cleanup (see `main`).
-    next_spare = Spare(zygote, spare.guard, verify=True) if job.get("ahead") else None
+    next_spare = Spare(zygotes, spare.guard, verify=True) if job.get("ahead") else None
     pidfd = os.pidfd_open(pid)
     wall_deadline = started + wall_s
     active_s = (limits.get("active_ms") or 0) / 1000.0
@@ -1389,7 +1434,7 @@ def handle(job, body, fds, spare, zygote):
     while True:
         now = time.monotonic()
         if now >= cpu_check and killed is None:
-            others = DYING | {zygote.pid, next_spare.pid if next_spare else 0}
+            others = DYING | zygotes.pids() | {next_spare.pid if next_spare else 0}
             peak_job_cpu = max(peak_job_cpu, job_cpu_seconds(others))
             if peak_job_cpu > cpu_s:
                 killed = "cpu"
@@ -1430,7 +1475,7 @@ def handle(job, body, fds, spare, zygote):
     artifacts = None
     if job.get("collect") and killed is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
         # Nothing the job left running may change what is collected.
-        reap_everything(pid, zygote, next_spare)
+        reap_everything(pid, zygotes, next_spare)
         artifacts = collect(job["collect"], job.get("collect_limit") or (256 << 20))
     return {
         "artifacts": artifacts,
@@ -1530,8 +1575,8 @@ def main():
     gc.collect()
     gc.freeze()
     gc.disable()
-    zygote = Zygote()
-    spare = Spare(zygote)
+    zygotes = Zygotes()
+    spare = Spare(zygotes)
     send_frame({"ready": True, "python": sys.version.split()[0]})
     while True:
         try:
@@ -1552,7 +1597,7 @@ def main():
             # the last job, and a spare it forks while it dies dies with it.
             spare.discard()
             spare = Spare(None, guard)
-        reply, next_spare = handle(job, body, fds, spare, zygote)
+        reply, next_spare = handle(job, body, fds, spare, zygotes)
         if reply.get("artifacts") is None:
             reply.pop("artifacts", None)
         send_frame(reply)
@@ -1560,9 +1605,9 @@ def main():
         # while the caller reads it. The supervisor sends no job before it
         # has this second frame.
         spare.sock.close()
-        reap_everything(spare.pid, zygote, next_spare)
+        reap_everything(spare.pid, zygotes, next_spare)
         clean = scrub()
-        spare = next_spare or Spare(zygote, guard)
+        spare = next_spare or Spare(zygotes, guard)
         if clean:
             CONTROL.sendall(READY_CLEAN)
         else:
