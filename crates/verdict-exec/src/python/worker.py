@@ -1019,6 +1019,9 @@ class Zygote:
             try:
                 keep_only(theirs.fileno())
                 prepare_jobs(self.guard)
+                # What that made stays out of the spares' collections, whose
+                # passes would write to (and copy) the pages it is on.
+                gc.freeze()
                 zygote_main(theirs, self.fork)
             finally:
                 os._exit(0)
