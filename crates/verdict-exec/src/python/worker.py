@@ -836,8 +836,25 @@ KEEP_MEMORY = memory_keeper()
 def exit_leaving_memory(status):
     """Ends the job's process, its memory left to a keeper (see
     `memory_keeper`). Every descriptor is closed first: the keeper gets a
-    copy of the table, and the supervisor waits for the pipes to close."""
+    copy of the table, and the supervisor waits for the pipes to close.
+    The keeper frees the memory as it dies, beside the worker's cleanup and
+    the next job: at the lowest priority (it inherits this process's),
+    unless there is so much that the worker waits for it (see
+    `settle_dying`). (`sandbox-cost`, one job at a time, four interleaved
+    rounds: medians 2.52-2.80 ms a job before, 2.49-2.58 ms after; back to
+    back no different.)"""
     if KEEP_MEMORY is not None:
+        try:
+            # Not `open`: a guard may have disabled it.
+            fd = os.open("/proc/self/statm", os.O_RDONLY)
+            try:
+                resident = int(os.read(fd, 128).split()[1]) * PAGE_KB
+            finally:
+                os.close(fd)
+            if resident <= SETTLE_OVER_KB:
+                os.setpriority(os.PRIO_PROCESS, 0, 19)
+        except BaseException:
+            pass
         os.closerange(0, 1 << 20)
         KEEP_MEMORY()
     os._exit(status)
