@@ -736,7 +736,7 @@ def spare_main(sock, guard, verify=False):
         os.close(CONTROL.detach())
     if not IS_PID1:
         os.setpgid(0, 0)
-    if PREPARED is False or PREPARED != guard:
+    if PREPARED != guard:  # False, before any preparation, is no guard's name
         prepare_jobs(guard)
     gc.enable()
     sock.send(time.process_time_ns().to_bytes(8, "little"))
@@ -845,13 +845,7 @@ def exit_leaving_memory(status):
     back no different.)"""
     if KEEP_MEMORY is not None:
         try:
-            # Not `open`: a guard may have disabled it.
-            fd = os.open("/proc/self/statm", os.O_RDONLY)
-            try:
-                resident = int(os.read(fd, 128).split()[1]) * PAGE_KB
-            finally:
-                os.close(fd)
-            if resident <= SETTLE_OVER_KB:
+            if 0 < resident_kb(os.getpid()) <= SETTLE_OVER_KB:
                 os.setpriority(os.PRIO_PROCESS, 0, 19)
         except BaseException:
             pass
@@ -1221,9 +1215,14 @@ def reap_everything(pid, zygotes, next_spare):
 
 
 def resident_kb(pid):
+    """Resident KiB of `pid`, 0 if unknown. (Not `open`: it also runs in a
+    job's process, where a guard may have disabled it.)"""
     try:
-        with open("/proc/%d/statm" % pid, "rb") as f:
-            return int(f.read().split()[1]) * PAGE_KB
+        fd = os.open("/proc/%d/statm" % pid, os.O_RDONLY)
+        try:
+            return int(os.read(fd, 128).split()[1]) * PAGE_KB
+        finally:
+            os.close(fd)
     except (OSError, ValueError, IndexError):
         return 0
 
