@@ -3,6 +3,7 @@
 //! verdict's `status`, EvalPlus's `base_status`/`plus_status`, and failure
 //! details.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -152,10 +153,13 @@ impl Judge<'_> {
                     ..Limits::default()
                 },
             };
-            let comparator = Comparator::new(tests.atol, oracle);
-            let watch = stop_at_first_mismatch(tests, expected, list, comparator);
+            let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(
+                tests.atol, oracle,
+            ))));
+            let watch = stop_at_first_mismatch(tests, expected, list, Arc::clone(&verified));
             let outcome = pool.run_watched(job, watch);
-            judge_list(&outcome, inputs, exp, comparator)
+            let verified = *verified.lock().unwrap_or_else(|e| e.into_inner());
+            judge_list(&outcome, inputs, exp, verified)
         };
         let base = run(InputList::Base);
         let plus = run(InputList::Plus);
@@ -186,24 +190,29 @@ impl InputList {
 /// A watch that stops a calls job at its first output EvalPlus's comparison
 /// rejects: nothing after it can change the list's status (`fail`), so a
 /// wrong sample does not run its remaining inputs (EvalPlus stops there
-/// too). The comparison runs in the supervisor, as the final one does, with
-/// its own comparator seeing the records in the same order.
+/// too). The comparison runs in the supervisor, as the final one does, and
+/// what it verifies (`verified`) the final one does not compare again.
 fn stop_at_first_mismatch(
     tests: &Arc<PlusTests>,
     expected: &Arc<TaskExpected>,
     list: InputList,
-    comparator: Comparator,
+    verified: Arc<Mutex<Verified>>,
 ) -> RecordWatch {
     let (tests, expected) = (Arc::clone(tests), Arc::clone(expected));
-    let comparator = Mutex::new(comparator);
+    // Set once a record is not the next verified output: the records
+    // after it are still compared, to stop early, but no longer verified.
+    let broken = AtomicBool::new(false);
     Arc::new(move |line: &str| {
         let (inputs, exp) = list.of(&tests, &expected);
+        let mut verified = verified.lock().unwrap_or_else(|e| e.into_inner());
         let Ok(record) = pyvalue::parse_json(line) else {
+            broken.store(true, Ordering::Relaxed);
             return false;
         };
         let (Some(index), Some(out)) =
             (record.get("i").and_then(PyValue::as_f64), record.get("out"))
         else {
+            broken.store(true, Ordering::Relaxed);
             return false;
         };
         let (Ok(values), index) = (exp.decoded(), index as usize) else {
@@ -215,15 +224,47 @@ fn stop_at_first_mismatch(
         let Ok(out) = decode(out) else {
             return true;
         };
-        let mut comparator = comparator.lock().unwrap_or_else(|e| e.into_inner());
-        comparator
+        let next = index == verified.records && !broken.load(Ordering::Relaxed);
+        let wrong = verified
+            .comparator
             .check(input.as_seq().unwrap_or(&[]), &out, wanted)
-            .is_err()
+            .is_err();
+        match (next, wrong) {
+            (true, false) => verified.records += 1,
+            _ => broken.store(true, Ordering::Relaxed),
+        }
+        wrong
     })
+}
+
+/// The leading records of a calls job already compared and found right
+/// (each the output of the input of its position), and the comparator as
+/// it stands after them (the first float output makes its `atol` 1e-6).
+#[derive(Debug, Clone, Copy)]
+pub struct Verified {
+    /// How many leading records.
+    pub records: usize,
+    /// The comparator for the records after them.
+    pub comparator: Comparator,
+}
+
+impl Verified {
+    /// Nothing verified yet.
+    pub fn none(comparator: Comparator) -> Verified {
+        Verified {
+            records: 0,
+            comparator,
+        }
+    }
 }
 
 /// The harness records of a calls job, parsed as Python's `json.loads`.
 pub fn records_of(outcome: &Outcome) -> Vec<PyValue> {
+    records_after(outcome, 0)
+}
+
+/// The harness records of a calls job after the first `skip`, parsed.
+fn records_after(outcome: &Outcome, skip: usize) -> Vec<PyValue> {
     let lines = outcome
         .harness
         .as_ref()
@@ -232,6 +273,7 @@ pub fn records_of(outcome: &Outcome) -> Vec<PyValue> {
     lines
         .into_iter()
         .flatten()
+        .skip(skip)
         .filter_map(Value::as_str)
         .filter_map(|line| pyvalue::parse_json(line).ok())
         .collect()
@@ -279,13 +321,18 @@ impl ListVerdict {
     }
 }
 
-/// Applies EvalPlus's rules to the records of one input list.
+/// Applies EvalPlus's rules to the records of one input list, past those
+/// `verified` already.
 pub fn judge_list(
     outcome: &Outcome,
     inputs: &[PyValue],
     exp: &ListExpected,
-    mut comparator: Comparator,
+    verified: Verified,
 ) -> ListVerdict {
+    let Verified {
+        records: skip,
+        mut comparator,
+    } = verified;
     let usage = Value::Object(usage_of(outcome));
     let verdict = |status, failure: Value, cause| ListVerdict {
         status,
@@ -293,7 +340,7 @@ pub fn judge_list(
         usage: usage.clone(),
         cause,
     };
-    let records = records_of(outcome);
+    let records = records_after(outcome, skip);
     if let Some(setup) = records.iter().find(|r| r.get("setup_error").is_some()) {
         return verdict("fail", failure_of(setup, None), None);
     }
@@ -302,7 +349,7 @@ pub fn judge_list(
         Err(e) => return ListVerdict::error(format!("unreadable expected outputs: {e}")),
     };
     let mut by_index = records.iter().filter(|r| r.get("i").is_some());
-    for (index, input) in inputs.iter().enumerate() {
+    for (index, input) in inputs.iter().enumerate().skip(skip) {
         let Some(record) = by_index.next() else {
             return verdict(
                 "timeout",
@@ -496,5 +543,149 @@ pub fn error_row(fields: Map<String, Value>, message: String) -> ResultRow {
         result: result_failed(&message),
         status: "sandbox_error".into(),
         details: Some(json!({ "error": message })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Out;
+
+    fn outcome(records: &[&str]) -> Outcome {
+        let mut outcome = Outcome::sandbox_error("namespaces", "");
+        outcome.status = Status::Ok;
+        outcome.harness = Some(json!({ "records": records }));
+        outcome
+    }
+
+    fn inputs(n: usize) -> Vec<PyValue> {
+        (0..n)
+            .map(|i| PyValue::List(vec![PyValue::Int(i.to_string())]))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_is_judged_from_its_records() {
+        let exp = ListExpected::given(vec!["1".into(), "2.5".into(), "3".into()]);
+        let right = [
+            r#"{"i": 0, "out": 1}"#,
+            r#"{"i": 1, "out": 2.5000001}"#,
+            r#"{"i": 2, "out": 3}"#,
+        ];
+        let fresh = Verified::none(Comparator::new(0.0, None));
+        let verdict = judge_list(
+            &outcome(&[&right[..], &[r#"{"done": true}"#]].concat()),
+            &inputs(3),
+            &exp,
+            fresh,
+        );
+        assert_eq!(verdict.status, "pass");
+        // A float expected (index 1) makes the tolerance 1e-6 from there on.
+        let late = [
+            r#"{"i": 0, "out": 1}"#,
+            r#"{"i": 1, "out": 2.5}"#,
+            r#"{"i": 2, "out": 3.0000001}"#,
+            r#"{"done": true}"#,
+        ];
+        let exp_floats = ListExpected::given(vec!["1".into(), "2.5".into(), "3.0".into()]);
+        let verdict = judge_list(&outcome(&late), &inputs(3), &exp_floats, fresh);
+        assert_eq!(verdict.status, "pass");
+        let wrong = [
+            r#"{"i": 0, "out": 1}"#,
+            r#"{"i": 1, "out": 2}"#,
+            r#"{"i": 2, "out": 3}"#,
+            r#"{"done": true}"#,
+        ];
+        let verdict = judge_list(&outcome(&wrong), &inputs(3), &exp, fresh);
+        assert_eq!(verdict.status, "fail");
+        assert_eq!(verdict.failure.unwrap()["input_index"], 1);
+    }
+
+    #[test]
+    fn records_a_watch_verified_are_not_compared_again() {
+        let exp = ListExpected::given(vec!["1".into(), "2".into(), "3".into()]);
+        // Record 1 is wrong: judged afresh, the list fails there; with the
+        // first two records verified (as a watch would only have done had
+        // they been right), judging resumes at record 2.
+        let records = [
+            r#"{"i": 0, "out": 1}"#,
+            r#"{"i": 1, "out": 7}"#,
+            r#"{"i": 2, "out": 3}"#,
+            r#"{"done": true}"#,
+        ];
+        let comparator = Comparator::new(0.0, None);
+        let fresh = judge_list(
+            &outcome(&records),
+            &inputs(3),
+            &exp,
+            Verified::none(comparator),
+        );
+        assert_eq!(fresh.status, "fail");
+        let resumed = Verified {
+            records: 2,
+            comparator,
+        };
+        assert_eq!(
+            judge_list(&outcome(&records), &inputs(3), &exp, resumed).status,
+            "pass"
+        );
+        // Past the verified ones, a missing record is still a timeout.
+        let cut = judge_list(&outcome(&records[..2]), &inputs(3), &exp, resumed);
+        assert_eq!(cut.status, "timeout");
+        assert_eq!(cut.failure.unwrap()["input_index"], 2);
+    }
+
+    #[test]
+    fn the_watch_verifies_the_leading_right_records_and_stops_at_a_wrong_one() {
+        let tests = Arc::new(PlusTests {
+            base_input: inputs(4),
+            plus_input: vec![],
+            atol: 0.0,
+            contract: String::new(),
+        });
+        let given =
+            |outs: &[&str]| ListExpected::given(outs.iter().map(|o| o.to_string()).collect());
+        let expected = Arc::new(TaskExpected {
+            base: given(&["0", "1.5", "2", "3"]),
+            plus: given(&[]),
+        });
+        let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(0.0, None))));
+        let watch =
+            stop_at_first_mismatch(&tests, &expected, InputList::Base, Arc::clone(&verified));
+        assert!(!watch(r#"{"i": 0, "out": 0}"#));
+        assert!(!watch(r#"{"i": 1, "out": 1.5000001}"#));
+        let after_two = *verified.lock().unwrap();
+        assert_eq!(after_two.records, 2);
+        // The float at index 1 set the tolerance, which the verified
+        // comparator carries to the records after them.
+        let close = Out::List(vec![Out::Float(2.0000001)]);
+        let ints = Out::List(vec![Out::Int("2".into())]);
+        assert!(
+            after_two
+                .comparator
+                .clone()
+                .check(&[], &close, &ints)
+                .is_ok()
+        );
+        let mut fresh = Comparator::new(0.0, None);
+        assert!(fresh.check(&[], &close, &ints).is_err());
+        assert!(
+            watch(r#"{"i": 2, "out": 5}"#),
+            "a wrong output stops the job"
+        );
+        assert!(!watch(r#"{"i": 3, "out": 3}"#));
+        assert_eq!(
+            verified.lock().unwrap().records,
+            2,
+            "nothing after a wrong one is verified"
+        );
+
+        // A record out of order (or any other line) ends the verified run.
+        let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(0.0, None))));
+        let watch =
+            stop_at_first_mismatch(&tests, &expected, InputList::Base, Arc::clone(&verified));
+        assert!(!watch(r#"{"i": 1, "out": 1.5}"#));
+        assert!(!watch(r#"{"i": 0, "out": 0}"#));
+        assert_eq!(verified.lock().unwrap().records, 0);
     }
 }

@@ -395,14 +395,20 @@ impl Parser<'_> {
         self.pos += 1;
         let mut out = String::new();
         loop {
-            let run_start = self.pos;
-            while let Some(&b) = self.s.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.push_str(&self.text[run_start..self.pos]);
+            // Outputs carry strings of megabytes (packed numbers, long
+            // text): find the run's end with memchr, then check it for
+            // control characters in one pass the compiler vectorizes.
+            let rest = &self.s[self.pos..];
+            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            let controls = rest[..run]
+                .iter()
+                .fold(0u8, |any, &b| any | u8::from(b < 0x20));
+            let run = match controls {
+                0 => run,
+                _ => rest.iter().position(|&b| b < 0x20).unwrap_or(run),
+            };
+            out.push_str(&self.text[self.pos..self.pos + run]);
+            self.pos += run;
             match self.s.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -573,6 +579,15 @@ mod tests {
         );
         let s = parse_json(r#""x\n\u00e9\ud83d\ude00\"""#).unwrap();
         assert_eq!(s, PyValue::Str("x\né😀\"".into()));
+        // Long runs between escapes, and a control character deep in one.
+        let long = "ab".repeat(100_000);
+        let text = format!("\"{long}\\\\{long}\\u00e9{long}\"");
+        let want = format!("{long}\\{long}é{long}");
+        assert_eq!(parse_json(&text).unwrap(), PyValue::Str(want));
+        let bad = format!("\"{long}\\n{long}\u{1}{long}\"");
+        let error = parse_json(&bad).unwrap_err();
+        assert_eq!(error.message, "control character in string");
+        assert_eq!(error.offset, 1 + 200_000 + 2 + 200_000);
     }
 
     #[test]

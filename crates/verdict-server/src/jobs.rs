@@ -514,7 +514,7 @@ async fn judge_calls(
         &outcome,
         &parsed,
         &expected,
-        verdict_eval::compare::Comparator::new(atol, None),
+        verdict_eval::judge::Verified::none(verdict_eval::compare::Comparator::new(atol, None)),
     );
     let status = match verdict.status {
         "pass" => "passed",
