@@ -199,42 +199,47 @@ fn stop_at_first_mismatch(
     verified: Arc<Mutex<Verified>>,
 ) -> RecordWatch {
     let (tests, expected) = (Arc::clone(tests), Arc::clone(expected));
-    // Set once a record is not the next verified output: the records
-    // after it are still compared, to stop early, but no longer verified.
+    // Set at the first line that is not the next right output: the lines
+    // after it are still compared, to stop early, but no longer verified
+    // (the verified ones must be the first lines, in input order).
     let broken = AtomicBool::new(false);
     Arc::new(move |line: &str| {
         let (inputs, exp) = list.of(&tests, &expected);
         let mut verified = verified.lock().unwrap_or_else(|e| e.into_inner());
-        let Ok(record) = pyvalue::parse_json(line) else {
-            broken.store(true, Ordering::Relaxed);
-            return false;
-        };
-        let (Some(index), Some(out)) =
-            (record.get("i").and_then(PyValue::as_f64), record.get("out"))
-        else {
-            broken.store(true, Ordering::Relaxed);
-            return false;
-        };
-        let (Ok(values), index) = (exp.decoded(), index as usize) else {
-            return false;
-        };
-        let (Some(input), Some(wanted)) = (inputs.get(index), values.get(index)) else {
-            return false;
-        };
-        let Ok(out) = decode(out) else {
-            return true;
-        };
-        let next = index == verified.records && !broken.load(Ordering::Relaxed);
-        let wrong = verified
-            .comparator
-            .check(input.as_seq().unwrap_or(&[]), &out, wanted)
-            .is_err();
-        match (next, wrong) {
-            (true, false) => verified.records += 1,
+        let checked = check_record(line, inputs, exp, &mut verified.comparator);
+        match checked {
+            Some((index, false))
+                if index == verified.records && !broken.load(Ordering::Relaxed) =>
+            {
+                verified.records += 1
+            }
             _ => broken.store(true, Ordering::Relaxed),
         }
-        wrong
+        checked.is_some_and(|(_, stop)| stop)
     })
+}
+
+/// Compares one record line as it arrives: its input index and whether it
+/// ends the list (a wrong or unreadable output), or `None` for a line that
+/// is not an output of one of the inputs (an exception, the end).
+fn check_record(
+    line: &str,
+    inputs: &[PyValue],
+    exp: &ListExpected,
+    comparator: &mut Comparator,
+) -> Option<(usize, bool)> {
+    let record = pyvalue::parse_json(line).ok()?;
+    let index = record.get("i").and_then(PyValue::as_f64)? as usize;
+    let out = record.get("out")?;
+    let wanted = exp.decoded().ok()?.get(index)?;
+    let input = inputs.get(index)?;
+    let Ok(out) = decode(out) else {
+        return Some((index, true));
+    };
+    let wrong = comparator
+        .check(input.as_seq().unwrap_or(&[]), &out, wanted)
+        .is_err();
+    Some((index, wrong))
 }
 
 /// The leading records of a calls job already compared and found right
@@ -687,5 +692,17 @@ mod tests {
         assert!(!watch(r#"{"i": 1, "out": 1.5}"#));
         assert!(!watch(r#"{"i": 0, "out": 0}"#));
         assert_eq!(verified.lock().unwrap().records, 0);
+        for first in [
+            r#"{"i": 9, "out": 0}"#,
+            r#"{"exc": "E", "i": 0}"#,
+            "not json",
+        ] {
+            let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(0.0, None))));
+            let watch =
+                stop_at_first_mismatch(&tests, &expected, InputList::Base, Arc::clone(&verified));
+            assert!(!watch(first));
+            assert!(!watch(r#"{"i": 0, "out": 0}"#));
+            assert_eq!(verified.lock().unwrap().records, 0, "after {first}");
+        }
     }
 }

@@ -372,7 +372,8 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
 
 /// `bytes` as text, invalid UTF-8 replaced. Records are valid UTF-8 but
 /// for what a candidate writes itself, and can be megabytes long: the
-/// validating check is several times faster than the replacing one.
+/// validating check skips ASCII a word at a time, the replacing one goes
+/// byte by byte (it was among the supervisor's hottest functions).
 fn text_of(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
