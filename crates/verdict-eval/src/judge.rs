@@ -563,6 +563,10 @@ mod tests {
         outcome
     }
 
+    fn expected_outputs(texts: &[&str]) -> ListExpected {
+        ListExpected::given(texts.iter().map(|t| t.to_string()).collect())
+    }
+
     fn inputs(n: usize) -> Vec<PyValue> {
         (0..n)
             .map(|i| PyValue::List(vec![PyValue::Int(i.to_string())]))
@@ -571,7 +575,7 @@ mod tests {
 
     #[test]
     fn a_list_is_judged_from_its_records() {
-        let exp = ListExpected::given(vec!["1".into(), "2.5".into(), "3".into()]);
+        let exp = expected_outputs(&["1", "2.5", "3"]);
         let right = [
             r#"{"i": 0, "out": 1}"#,
             r#"{"i": 1, "out": 2.5000001}"#,
@@ -592,7 +596,7 @@ mod tests {
             r#"{"i": 2, "out": 3.0000001}"#,
             r#"{"done": true}"#,
         ];
-        let exp_floats = ListExpected::given(vec!["1".into(), "2.5".into(), "3.0".into()]);
+        let exp_floats = expected_outputs(&["1", "2.5", "3.0"]);
         let verdict = judge_list(&outcome(&late), &inputs(3), &exp_floats, fresh);
         assert_eq!(verdict.status, "pass");
         let wrong = [
@@ -608,7 +612,7 @@ mod tests {
 
     #[test]
     fn records_a_watch_verified_are_not_compared_again() {
-        let exp = ListExpected::given(vec!["1".into(), "2".into(), "3".into()]);
+        let exp = expected_outputs(&["1", "2", "3"]);
         // Record 1 is wrong: judged afresh, the list fails there; with the
         // first two records verified (as a watch would only have done had
         // they been right), judging resumes at record 2.
@@ -648,11 +652,9 @@ mod tests {
             atol: 0.0,
             contract: String::new(),
         });
-        let given =
-            |outs: &[&str]| ListExpected::given(outs.iter().map(|o| o.to_string()).collect());
         let expected = Arc::new(TaskExpected {
-            base: given(&["0", "1.5", "2", "3"]),
-            plus: given(&[]),
+            base: expected_outputs(&["0", "1.5", "2", "3"]),
+            plus: expected_outputs(&[]),
         });
         let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(0.0, None))));
         let watch =
