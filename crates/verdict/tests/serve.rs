@@ -816,3 +816,54 @@ fn spoil_attacks(server: &Server) {
         );
     }
 }
+
+/// Each job's process is forked from the same warm copy of Python, yet
+/// `random` gives every job fresh entropy, as a new interpreter would, and
+/// a job's own fork reseeds its child as CPython does: on one CPU (the
+/// next job's process forked after the cleanup) and with one to spare
+/// (forked while the job before runs).
+#[test]
+fn random_is_seeded_afresh_in_every_job_and_fork() {
+    let Some(host) = host(
+        "random_is_seeded_afresh_in_every_job_and_fork",
+        Need::Namespaces,
+        Share::Shared,
+    ) else {
+        return;
+    };
+    // (`gauss` draws two numbers and keeps one for its next call: the
+    // fork's child must not be handed the one its parent kept.)
+    let program = "import os, random\n\
+                   random.gauss()\n\
+                   r, w = os.pipe()\n\
+                   pid = os.fork()\n\
+                   if pid == 0:\n    os.write(w, repr(random.gauss()).encode())\n    os._exit(0)\n\
+                   os.close(w)\n\
+                   child = os.read(r, 100).decode()\n\
+                   os.waitpid(pid, 0)\n\
+                   print(random.gauss(), child)\n";
+    for server in [
+        Server::with_slots(&host, 1, &[]),
+        Server::on_one_cpu(&host, 1, &[]),
+    ] {
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..6 {
+            let (status, value) = server.post(
+                "/v1/run",
+                json!({"code": format!("{program}# {}", support::unique(&format!("random{i}")))}),
+            );
+            assert_eq!(status, 200, "{value}");
+            assert_eq!(value["status"], "ok", "{value}");
+            let out = value["stdout"].as_str().unwrap().trim().to_string();
+            let numbers: Vec<&str> = out.split(' ').collect();
+            assert_eq!(numbers.len(), 2, "{value}");
+            assert_ne!(numbers[0], numbers[1], "the fork's child repeats its parent: {out}");
+            for number in numbers {
+                assert!(
+                    seen.insert(number.to_string()),
+                    "{number} came twice in one slot: {seen:?}"
+                );
+            }
+        }
+    }
+}
