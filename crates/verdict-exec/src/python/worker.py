@@ -695,10 +695,9 @@ def run_calls(job, result_fd):
     # one is emptied when a call filled it, and put back in case the
     # candidate replaced it.
     stream = sys.stdout if isinstance(sys.stdout, WriteOnlyStringIO) else None
-    filled = stream.tell if stream is not None else int
     for index, args in enumerate(inputs):
         if stream is not None:
-            if filled():
+            if stream.tell():
                 stream.seek(0)
                 stream.truncate()
             sys.stdin = sys.stdout = sys.stderr = stream
@@ -882,7 +881,7 @@ def lift_guard(values=None):
     """Puts back what the guard replaced (or, given what this returned, the
     guard's own values) and returns what was there."""
     there = []
-    for namespace, names in values or GUARD_ORIGINALS:
+    for namespace, names in GUARD_ORIGINALS if values is None else values:
         there.append((namespace, {name: namespace.get(name) for name in names}))
         namespace.update(names)
     return there
@@ -897,7 +896,7 @@ def apply_guard(kind):
     # Before `os.putenv` is disabled, as in the official guard.
     os.environ["OMP_NUM_THREADS"] = "1"
     replaced = dict(GUARD_BUILTINS, open=None) if kind == "evalplus" else GUARD_BUILTINS
-    for namespace, names in ((builtins.__dict__, replaced), (os.__dict__, GUARD_OS)):
+    for namespace, names in ((builtins.__dict__, replaced), (os.__dict__, GUARD_OS)) if not GUARD_ORIGINALS else ():
         GUARD_ORIGINALS.append((namespace, {name: namespace[name] for name in names if name in namespace}))
     builtins.__dict__.update(GUARD_BUILTINS)
     os.__dict__.update(GUARD_OS)
