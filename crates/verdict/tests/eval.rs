@@ -729,3 +729,61 @@ fn candidates_see_the_official_harnesses_streams_and_modules() {
         failed[0]
     );
 }
+
+/// numpy scalars compare as EvalPlus compares them, with Python's `==`: a
+/// `numpy.int64` equals the int it holds and a `numpy.bool_` the bool, in
+/// a tuple or list too; a `numpy.float64` off by a rounding error fails the
+/// tolerance's type check, as there. Each expectation is what evalplus
+/// 0.3.1 gave (`bench/compare_official.py`).
+#[test]
+fn numpy_results_compare_as_evalplus_compares_them() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // (task, completion, EvalPlus's base status, its plus status)
+        (
+            "HumanEval/8",
+            "    import numpy as np\n    return (np.sum(numbers, dtype=np.int64) if numbers else 0, np.prod(numbers, dtype=np.int64) if numbers else 1)\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/9",
+            "    import numpy as np\n    return list(np.maximum.accumulate(numbers)) if numbers else []\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/0",
+            "    import numpy as np\n    a = np.array(numbers)\n    d = np.abs(a[:, None] - a[None, :])\n    np.fill_diagonal(d, np.inf)\n    return (d < threshold).any() if len(numbers) > 1 else False\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/4",
+            "    import numpy as np\n    m = np.mean(numbers)\n    return np.mean(np.abs(np.array(numbers) - m))\n",
+            "pass",
+            "fail",
+        ),
+        (
+            "HumanEval/9",
+            "    import numpy as np\n    return np.maximum.accumulate(numbers) if numbers else []\n",
+            "fail",
+            "fail",
+        ),
+    ];
+    let rows: Vec<Value> = cases
+        .iter()
+        .map(|(task, completion, ..)| json!({"task_id": task, "completion": completion}))
+        .collect();
+    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
+    for (row, (task, completion, base, plus)) in rows.iter().zip(cases) {
+        assert_eq!(
+            (row["base_status"].as_str(), row["plus_status"].as_str()),
+            (Some(base), Some(plus)),
+            "{task}: {completion}: {row}"
+        );
+    }
+}

@@ -568,6 +568,19 @@ class Encoder:
                 self.value(base(value), depth + 1)
                 self.put("]}")
                 return
+        if kind.__module__ == "numpy" and getattr(value, "shape", None) == ():
+            # A numpy scalar (numpy.int64, numpy.bool_, ...) compares with
+            # `==` as the Python number it holds: EvalPlus passes a tuple of
+            # numpy.int64 where a tuple of ints is expected.
+            try:
+                number = value.item()
+            except BaseException:
+                number = None
+            if type(number) in (bool, int, float, complex):
+                self.put('{"$sub": [%s, ' % json_string(name))
+                self.value(number, depth + 1)
+                self.put("]}")
+                return
         try:
             text = repr(value)[:200]
         except BaseException:
