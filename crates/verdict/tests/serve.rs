@@ -857,7 +857,10 @@ fn random_is_seeded_afresh_in_every_job_and_fork() {
             let out = value["stdout"].as_str().unwrap().trim().to_string();
             let numbers: Vec<&str> = out.split(' ').collect();
             assert_eq!(numbers.len(), 2, "{value}");
-            assert_ne!(numbers[0], numbers[1], "the fork's child repeats its parent: {out}");
+            assert_ne!(
+                numbers[0], numbers[1],
+                "the fork's child repeats its parent: {out}"
+            );
             for number in numbers {
                 assert!(
                     seen.insert(number.to_string()),
