@@ -761,6 +761,21 @@ def safe_str(exc):
         return "<unprintable %s>" % type(exc).__name__
 
 
+def wrapped_spec(passes_over, name, path, target, wrap):
+    """The spec the meta-path finders but those `passes_over` accepts give
+    for `name`, with its loader's `exec_module` replaced by
+    `wrap(exec_module)`; None if none finds the module."""
+    for finder in sys.meta_path:
+        if passes_over(finder) or not hasattr(finder, "find_spec"):
+            continue
+        spec = finder.find_spec(name, path, target)
+        if spec is not None:
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader.exec_module = wrap(spec.loader.exec_module)
+            return spec
+    return None
+
+
 class PatchOnImport:
     """A meta-path finder that sets attributes of a module right after it is
     imported, so the guard can disable functions of modules the worker does
@@ -773,22 +788,17 @@ class PatchOnImport:
     def find_spec(self, name, path=None, target=None):
         if name != self.name:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                exec_module = spec.loader.exec_module
-                attributes = self.attributes
+        attributes = self.attributes
 
-                def patched(module):
-                    exec_module(module)
-                    for key, value in attributes.items():
-                        setattr(module, key, value)
+        def wrap(exec_module):
+            def patched(module):
+                exec_module(module)
+                for key, value in attributes.items():
+                    setattr(module, key, value)
 
-                spec.loader.exec_module = patched
-                return spec
-        return None
+            return patched
+
+        return wrapped_spec(lambda finder: finder is self, name, path, target, wrap)
 
 
 # What the guard writes, built once here: built in the job's process, every
@@ -866,24 +876,21 @@ class ImportBeforeGuard:
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] not in self.packages:
             return None
-        for finder in sys.meta_path:
-            if finder is self or isinstance(finder, PatchOnImport) or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    exec_module = spec.loader.exec_module
 
-                    def unguarded(module):
-                        guarded = lift_guard()
-                        try:
-                            exec_module(module)
-                        finally:
-                            lift_guard(guarded)
+        def wrap(exec_module):
+            def unguarded(module):
+                guarded = lift_guard()
+                try:
+                    exec_module(module)
+                finally:
+                    lift_guard(guarded)
 
-                    spec.loader.exec_module = unguarded
-                return spec
-        return None
+            return unguarded
+
+        # (The patches come first in the path and find modules through
+        # this finder: it passes over them.)
+        passes_over = lambda finder: finder is self or isinstance(finder, PatchOnImport)  # noqa: E731
+        return wrapped_spec(passes_over, name, path, target, wrap)
 
 
 # What the guard replaced: [(a module's namespace, {name: value})].
