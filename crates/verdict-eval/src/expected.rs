@@ -166,6 +166,7 @@ fn run_reference(
             inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
             input_cpu_ms: Vec::new(),
             guard: None,
+            set_outputs: false,
         },
         stdin: None,
         limits: Limits {

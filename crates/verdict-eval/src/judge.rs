@@ -145,6 +145,7 @@ impl Judge<'_> {
                     inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
                     input_cpu_ms: limits,
                     guard: Some(Guard::EvalPlus),
+                    set_outputs: oracle == Some(SpecialOracle::SetEq),
                 },
                 stdin: None,
                 limits: Limits {

@@ -94,6 +94,11 @@ pub enum JobKind {
         input_cpu_ms: Vec<u64>,
         /// Which official harness's disabled functions to mimic.
         guard: Option<Guard>,
+        /// The outputs are compared as sets (EvalPlus's `set(out) ==
+        /// set(exp)` tasks): an output that is only iterable (a generator,
+        /// a `map`, ...) is made a set in the job, as `set(out)` consumes it
+        /// there; containers go as they are.
+        set_outputs: bool,
     },
     /// Any other program: write `files` into the work directory and exec
     /// `argv` there with exactly `env`. The job's `code` is not used.

@@ -323,8 +323,12 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             inputs_json,
             input_cpu_ms,
             guard,
+            set_outputs,
         } => {
             frame["mode"] = json!("calls");
+            if *set_outputs {
+                frame["set_outputs"] = json!(true);
+            }
             frame["guard"] = json!(Guard::wire_name(*guard));
             frame["entry_point"] = json!(entry_point);
             frame["inputs_json"] = json!(inputs_json);

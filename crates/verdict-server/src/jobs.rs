@@ -502,6 +502,7 @@ async fn judge_calls(
             inputs_json,
             input_cpu_ms: vec![limits.cpu_ms; count as usize],
             guard: None,
+            set_outputs: false,
         },
         stdin: None,
         limits: Limits {

@@ -828,3 +828,43 @@ fn numpy_results_compare_as_evalplus_compares_them() {
         );
     }
 }
+
+/// EvalPlus compares the outputs of MBPP+'s set-equality tasks as
+/// `set(out) == set(exp)`, which takes a generator's items; elsewhere a
+/// generator equals no list. Each expectation is what evalplus 0.3.1 gave
+/// (`bench/compare_official.py`).
+#[test]
+fn generators_count_where_evalplus_takes_their_set() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let generator = json!({
+        "task_id": "Mbpp/2",
+        "solution": "def similar_elements(a, b):\n    yield from set(a) & set(b)\n",
+    });
+    let rows = judge_rows(dir.path(), "mbpp-plus", &[generator]);
+    assert_eq!(
+        (
+            rows[0]["base_status"].as_str(),
+            rows[0]["plus_status"].as_str()
+        ),
+        (Some("pass"), Some("pass")),
+        "{}",
+        rows[0]
+    );
+    let elsewhere = json!({
+        "task_id": "HumanEval/9",
+        "completion": "    m = None\n    for x in numbers:\n        m = x if m is None else max(m, x)\n        yield m\n",
+    });
+    let rows = judge_rows(dir.path(), "humaneval-plus", &[elsewhere]);
+    assert_eq!(
+        (
+            rows[0]["base_status"].as_str(),
+            rows[0]["plus_status"].as_str()
+        ),
+        (Some("fail"), Some("fail")),
+        "{}",
+        rows[0]
+    );
+}
