@@ -57,16 +57,17 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
 /// be imported there (None when no slot could run).
 fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
     let name = "warm python slot";
+    let failed = |detail: String| {
+        let check = Check {
+            name,
+            ok: false,
+            detail,
+        };
+        (check, None)
+    };
     let config = match pool_config(Language::Python, &args.sandbox, 1, 256 << 20) {
         Ok(config) => config,
-        Err(e) => {
-            let check = Check {
-                name,
-                ok: false,
-                detail: e.to_string(),
-            };
-            return (check, None);
-        }
+        Err(e) => return failed(e.to_string()),
     };
     let started = std::time::Instant::now();
     match Pool::start(config) {
@@ -91,13 +92,6 @@ fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
             };
             (check, numpy)
         }
-        Err(e) => {
-            let check = Check {
-                name,
-                ok: false,
-                detail: format!("{e}"),
-            };
-            (check, None)
-        }
+        Err(e) => failed(e.to_string()),
     }
 }

