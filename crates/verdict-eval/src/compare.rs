@@ -54,6 +54,15 @@ pub enum Out {
     /// A long `list` of numbers, as their values and the positions of the
     /// elements that are `int` (the rest are `float`); sent packed.
     Numbers(Vec<f64>, Vec<usize>),
+    /// A rational number that is not an integer, as numerator and
+    /// denominator (decimal text, lowest terms, denominator above 1): what a
+    /// `Fraction` or `Decimal` stands for (inside [`Out::Sub`]).
+    Ratio(String, String),
+    /// A numpy array of exactly one element, that element. Its `==` is
+    /// elementwise, and EvalPlus takes the truth of the result: an array of
+    /// one element has the truth of that element's `==` (inside
+    /// [`Out::Sub`]; arrays of any other size have none and are opaque).
+    Single(Box<Out>),
 }
 
 /// Decodes the worker's encoding of one value.
@@ -130,6 +139,13 @@ fn decode_tagged(tag: &str, body: &PyValue) -> Result<Out, String> {
             }
             _ => return Err("digest needs a hash and a length".into()),
         },
+        "$q" => match items()? {
+            [PyValue::Int(numerator), PyValue::Int(denominator)] => {
+                Out::Ratio(numerator.clone(), denominator.clone())
+            }
+            _ => return Err("a ratio needs two ints".into()),
+        },
+        "$a1" => Out::Single(Box::new(decode(body)?)),
         "$o" => match items()? {
             [PyValue::Str(name), PyValue::Str(repr)] => Out::Opaque(name.clone(), repr.clone()),
             _ => return Err("opaque needs a name and a repr".into()),
@@ -219,6 +235,8 @@ impl Out {
             Out::BigInt(_) => "int".into(),
             Out::Digest(..) => "digest".into(),
             Out::Numbers(..) => "list".into(),
+            Out::Ratio(..) => "ratio".into(),
+            Out::Single(_) => "array".into(),
         }
     }
 
@@ -228,6 +246,7 @@ impl Out {
             Out::Bool(b) => Some(f64::from(u8::from(*b))),
             Out::Int(i) => i.parse::<f64>().ok(),
             Out::Float(f) => Some(*f),
+            Out::Ratio(n, d) => Some(n.parse::<f64>().ok()? / d.parse::<f64>().ok()?),
             _ => None,
         }
     }
@@ -247,6 +266,10 @@ pub fn py_eq(a: &Out, b: &Out) -> bool {
     use Out::*;
     match (a.base(), b.base()) {
         (Opaque(..), _) | (_, Opaque(..)) => false,
+        (Single(x), other) | (other, Single(x)) => match only_element(other) {
+            Some(element) => py_eq(x, element),
+            Option::None => false,
+        },
         (BigInt(x), BigInt(y)) => x == y,
         (Digest(x, n), Digest(y, m)) => x == y && n == m,
         (BigInt(_) | Digest(..), _) | (_, BigInt(_) | Digest(..)) => false,
@@ -290,6 +313,9 @@ fn numeric_eq(a: &Out, b: &Out) -> bool {
         _ => Option::None,
     };
     match (a, b) {
+        (Ratio(n, d), Ratio(m, e)) => n == m && d == e,
+        (Ratio(n, d), Float(f)) | (Float(f), Ratio(n, d)) => ratio_equals_float(n, d, *f),
+        (Ratio(..), _) | (_, Ratio(..)) => false,
         (Float(x), Float(y)) => x == y,
         (Float(f), other) | (other, Float(f)) => match int_text(other) {
             Some(i) => float_equals_int(*f, &i),
@@ -310,6 +336,62 @@ fn float_equals_int(f: f64, int: &str) -> bool {
         return int == "0";
     }
     format!("{f:.0}") == int
+}
+
+/// Whether `numerator / denominator` (lowest terms, denominator above 1)
+/// is exactly `f`: a float that is not an integer is an odd integer over a
+/// power of two.
+fn ratio_equals_float(numerator: &str, denominator: &str, f: f64) -> bool {
+    if !f.is_finite() || f.fract() == 0.0 {
+        return false;
+    }
+    let bits = f.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let mut mantissa = bits & ((1 << 52) - 1);
+    let mut exponent = if biased == 0 {
+        -1074
+    } else {
+        mantissa |= 1 << 52;
+        biased - 1075
+    };
+    let zeros = mantissa.trailing_zeros();
+    mantissa >>= zeros;
+    exponent += i64::from(zeros);
+    let sign = if f < 0.0 { "-" } else { "" };
+    format!("{sign}{mantissa}") == numerator && power_of_two_text(-exponent as u32) == denominator
+}
+
+/// 2^k in decimal.
+fn power_of_two_text(k: u32) -> String {
+    // Little-endian base-10^9 limbs.
+    let mut limbs: Vec<u64> = vec![1];
+    for _ in 0..k {
+        let mut carry = 0;
+        for limb in &mut limbs {
+            let doubled = *limb * 2 + carry;
+            *limb = doubled % 1_000_000_000;
+            carry = doubled / 1_000_000_000;
+        }
+        if carry > 0 {
+            limbs.push(carry);
+        }
+    }
+    let mut text = limbs.last().unwrap().to_string();
+    for limb in limbs.iter().rev().skip(1) {
+        text.push_str(&format!("{limb:09}"));
+    }
+    text
+}
+
+/// What numpy broadcasts a one-element array against: the value itself,
+/// or the only element of a (nested) list or tuple of one. None where the
+/// comparison has more or fewer than one element.
+fn only_element(value: &Out) -> Option<&Out> {
+    match value.base() {
+        Out::List(items) | Out::Tuple(items) if items.len() == 1 => only_element(&items[0]),
+        Out::List(_) | Out::Tuple(_) | Out::Numbers(..) | Out::Digest(..) => Option::None,
+        _ => Some(value),
+    }
 }
 
 /// EvalPlus's `is_floats(exp)`.
@@ -643,6 +725,12 @@ impl Out {
                 out.push(')');
             }
             Out::Opaque(_, repr) => out.push_str(repr),
+            Out::Ratio(n, d) => out.push_str(&format!("{n}/{d}")),
+            Out::Single(element) => {
+                out.push('[');
+                element.write_python(out);
+                out.push(']');
+            }
             Out::BigInt(hex) => out.push_str(&format!("<int {hex}>")),
             Out::Digest(digest, len) => out.push_str(&format!(
                 "<large value, {len} bytes encoded, sha256 {digest}>"
@@ -758,6 +846,12 @@ impl Out {
                 serde_json::to_string(repr).unwrap_or_default()
             )),
             Out::BigInt(hex) => out.push_str(&format!("{{\"$hex\": \"{hex}\"}}")),
+            Out::Ratio(n, d) => out.push_str(&format!("{{\"$q\": [{n}, {d}]}}")),
+            Out::Single(element) => {
+                out.push_str("{\"$a1\": ");
+                element.write_json(out);
+                out.push('}');
+            }
             Out::Digest(digest, len) => {
                 out.push_str(&format!("{{\"$sha256\": [\"{digest}\", {len}]}}"))
             }
@@ -849,6 +943,69 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn fractions_and_decimals_equal_what_python_says_they_equal() {
+        let fraction = |n: &str, d: &str| {
+            Out::Sub(
+                "fractions.Fraction".into(),
+                Box::new(Out::Ratio(n.into(), d.into())),
+            )
+        };
+        // Fraction(1, 2) == 0.5; Fraction(-3, 8) == -0.375
+        assert!(py_eq(&fraction("1", "2"), &out("0.5")));
+        assert!(py_eq(&out("-0.375"), &fraction("-3", "8")));
+        // Fraction(1, 10) != 0.1, Fraction(1, 3) != 1/3
+        assert!(!py_eq(&fraction("1", "10"), &out("0.1")));
+        assert!(!py_eq(&fraction("1", "3"), &out("0.3333333333333333")));
+        assert!(!py_eq(&fraction("1", "2"), &out("1")));
+        assert!(py_eq(&fraction("1", "2"), &fraction("1", "2")));
+        assert!(py_eq(&fraction("1", "2"), &out(r#"{"$c": [0.5, 0.0]}"#)));
+        // 0.1 == 3602879701896397 / 2**55, exactly
+        assert!(py_eq(
+            &fraction("3602879701896397", "36028797018963968"),
+            &out("0.1")
+        ));
+        // The smallest subnormal, 2**-1074.
+        assert!(py_eq(
+            &fraction("1", &power_of_two_text(1074)),
+            &Out::Float(f64::from_bits(1))
+        ));
+        // Decimal(3) == 3 == 3.0; Decimal('Infinity') == inf; the type differs.
+        let decimal = out(r#"{"$sub": ["decimal.Decimal", 3]}"#);
+        assert!(py_eq(&decimal, &out("3.0")));
+        assert!(py_eq(
+            &out(r#"{"$sub": ["decimal.Decimal", Infinity]}"#),
+            &out("Infinity")
+        ));
+        let mut c = Comparator::new(0.0, None);
+        assert!(
+            c.check(&[], &fraction("1", "3"), &out("0.3333333"))
+                .is_err()
+        );
+        assert!(c.check(&[], &decimal, &out("3.0")).is_ok());
+        let text = fraction("7", "4").to_json_text();
+        assert_eq!(parse_out(&text).unwrap(), fraction("7", "4"));
+    }
+
+    #[test]
+    fn a_numpy_array_has_the_truth_of_its_only_element() {
+        let single = out(r#"{"$sub": ["numpy.ndarray", {"$a1": 5}]}"#);
+        assert!(py_eq(&single, &out("5")));
+        assert!(py_eq(&single, &out("[5.0]")));
+        assert!(py_eq(&single, &out(r#"{"$t": [[5]]}"#)));
+        assert!(!py_eq(&single, &out("[5, 5]")));
+        assert!(!py_eq(&single, &out("[]")));
+        assert!(!py_eq(&single, &out("6")));
+        assert!(!py_eq(&single, &out("null")));
+        // In a tuple, each element's `==` is taken for its truth too.
+        assert!(py_eq(
+            &out(r#"{"$t": [{"$sub": ["numpy.ndarray", {"$a1": 2}]}, 3]}"#),
+            &out(r#"{"$t": [2, 3]}"#)
+        ));
+        let text = single.to_json_text();
+        assert_eq!(parse_out(&text).unwrap(), single);
     }
 
     #[test]

@@ -18,8 +18,9 @@ use crate::pyvalue::PyValue;
 /// Bumped when the cache's meaning changes, or the worker's encoding of
 /// outputs is rewritten (7: packed lists and long strings encoded faster,
 /// to the same text on every output checked; 8: numpy scalars encoded as
-/// the numbers they hold).
-const CACHE_FORMAT: u32 = 8;
+/// the numbers they hold; 9: Fractions, Decimals and one-element numpy
+/// arrays encoded as what they compare equal to).
+const CACHE_FORMAT: u32 = 9;
 
 /// CPU time a reference solution may take on one input list.
 const REFERENCE_CPU_MS: u64 = 120_000;

@@ -829,6 +829,80 @@ fn numpy_results_compare_as_evalplus_compares_them() {
     }
 }
 
+/// Outputs that are neither builtins nor their subclasses compare as
+/// EvalPlus compares them: a `Fraction` or `Decimal` by the exact number it
+/// stands for (with its own type for the tolerance's type check), a numpy
+/// array by the truth of its elementwise `==`, a `str` subclass made by
+/// `type()` where the harness's globals have no `__name__` (so it has no
+/// `__module__`) as its text, also where an output is large enough to be
+/// compared by digest. Each expectation is what evalplus 0.3.1 gave
+/// (`bench/compare_official.py`).
+#[test]
+fn exact_numbers_and_arrays_compare_as_evalplus_compares_them() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // (task, completion, EvalPlus's base status, its plus status)
+        (
+            "HumanEval/2",
+            "    from fractions import Fraction\n    return Fraction(number) % 1\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/2",
+            "    from decimal import Decimal\n    return Decimal(str(number)) % 1\n",
+            "fail",
+            "fail",
+        ),
+        (
+            "HumanEval/13",
+            "    import math\n    from decimal import Decimal\n    return Decimal(math.gcd(a, b))\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/27",
+            "    return type('S', (str,), {})(string.swapcase())\n",
+            "pass",
+            "pass",
+        ),
+        (
+            // One of its outputs is 6.9 MB: compared by digest.
+            "HumanEval/15",
+            "    return type('S', (str,), {})(' '.join(str(x) for x in range(n + 1)))\n",
+            "pass",
+            "pass",
+        ),
+        (
+            "HumanEval/6",
+            "    import numpy as np\n    return np.array([_depth(g) for g in paren_string.split(' ') if g])\n\n\ndef _depth(s):\n    d = m = 0\n    for c in s:\n        d += 1 if c == '(' else -1\n        m = max(m, d)\n    return m\n",
+            "fail",
+            "fail",
+        ),
+        (
+            "HumanEval/4",
+            "    from fractions import Fraction\n    mean = sum(map(Fraction, numbers)) / len(numbers)\n    return sum(abs(Fraction(x) - mean) for x in numbers) / len(numbers)\n",
+            "fail",
+            "fail",
+        ),
+    ];
+    let rows: Vec<Value> = cases
+        .iter()
+        .map(|(task, completion, ..)| json!({"task_id": task, "completion": completion}))
+        .collect();
+    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
+    for (row, (task, completion, base, plus)) in rows.iter().zip(cases) {
+        assert_eq!(
+            (row["base_status"].as_str(), row["plus_status"].as_str()),
+            (Some(base), Some(plus)),
+            "{task}: {completion}: {row}"
+        );
+    }
+}
+
 /// EvalPlus compares the outputs of MBPP+'s set-equality tasks as
 /// `set(out) == set(exp)`, which takes a generator's items; elsewhere a
 /// generator equals no list. Each expectation is what evalplus 0.3.1 gave

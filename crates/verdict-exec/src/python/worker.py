@@ -561,31 +561,102 @@ class Encoder:
         return inner.text()
 
     def other(self, value, kind, depth):
-        name = kind.__module__ + "." + kind.__qualname__
+        name = type_name(kind)
         for base in (bool, int, float, str, tuple, list, dict, set, frozenset):
             if isinstance(value, base):
                 self.put('{"$sub": [%s, ' % json_string(name))
                 self.value(base(value), depth + 1)
                 self.put("]}")
                 return
-        if kind.__module__ == "numpy" and getattr(value, "shape", None) == ():
-            # A numpy scalar (numpy.int64, numpy.bool_, ...) compares with
-            # `==` as the Python number it holds: EvalPlus passes a tuple of
-            # numpy.int64 where a tuple of ints is expected.
-            try:
-                number = value.item()
-            except BaseException:
-                number = None
-            if type(number) in (bool, int, float, complex):
-                self.put('{"$sub": [%s, ' % json_string(name))
-                self.value(number, depth + 1)
-                self.put("]}")
+        if name in EXACT_NUMBERS:
+            # Compared with `==` by the number they stand for, exactly:
+            # Fraction(1, 2) == 0.5, Decimal(3) == 3, Decimal("0.1") != 0.1.
+            text = exact_number_text(value, name)
+            if text is not None:
+                self.put('{"$sub": [%s, %s]}' % (json_string(name), text))
+                return
+        if name.startswith("numpy.") and hasattr(value, "shape"):
+            if self.numpy_value(value, name, depth):
                 return
         try:
             text = repr(value)[:200]
         except BaseException:
             text = "<unprintable>"
         self.put('{"$o": [%s, %s]}' % (json_string(name), json_string(text)))
+
+    def numpy_value(self, value, name, depth):
+        """A numpy scalar (numpy.int64, numpy.bool_, ...) compares with `==`
+        as the Python number it holds: EvalPlus passes a tuple of numpy.int64
+        where a tuple of ints is expected. An array's `==` is elementwise,
+        and EvalPlus then takes its truth: only an array of one element has
+        one, that element's (`{"$a1": element}`); any other stays opaque."""
+        try:
+            if value.shape == ():
+                item = value.item()
+                if type(item) not in (bool, int, float, complex):
+                    return False
+                tag = None
+            elif value.size == 1:
+                item = value.item()
+                tag = "$a1"
+            else:
+                return False
+        except BaseException:
+            return False
+        self.put('{"$sub": [%s, ' % json_string(name))
+        if tag:
+            self.put('{"%s": ' % tag)
+            self.value(item, depth + 1)
+            self.put("}")
+        else:
+            self.value(item, depth + 1)
+        self.put("]}")
+        return True
+
+
+def type_name(kind):
+    """"module.qualname" of a type. A class made by `type()` where globals
+    have no `__name__` (as in a harness's namespace) has no `__module__`."""
+    try:
+        module = kind.__module__
+    except BaseException:
+        module = "?"
+    try:
+        return "%s.%s" % (module, kind.__qualname__)
+    except BaseException:
+        return "%s.?" % module
+
+
+EXACT_NUMBERS = ("fractions.Fraction", "decimal.Decimal")
+# Past this many digits a Decimal is left opaque (its exact ratio would take
+# long to build); a factorial of 1000 has 2,568.
+DECIMAL_DIGITS_LIMIT = 20000
+
+
+def exact_number_text(value, name):
+    """The encoded number a Fraction or Decimal equals: an int, a float for a
+    Decimal infinity or NaN, or {"$q": [numerator, denominator]} in lowest
+    terms; None where it is too large to send."""
+    try:
+        if name == "decimal.Decimal":
+            if value.is_nan():
+                return "NaN"
+            if value.is_infinite():
+                return "-Infinity" if value.is_signed() else "Infinity"
+            if abs(value.adjusted()) > DECIMAL_DIGITS_LIMIT:
+                return None
+        numerator, denominator = value.as_integer_ratio()
+        numerator, denominator = int(numerator), int(denominator)
+    except BaseException:
+        return None
+    if denominator == 1:
+        if numerator.bit_length() > BIG_INT_BITS:
+            return '{"$hex": "%s"}' % hex(numerator)
+        return int.__repr__(numerator)
+    if max(numerator.bit_length(), denominator.bit_length()) > BIG_INT_BITS:
+        # No float equals it.
+        return None
+    return '{"$q": [%s, %s]}' % (int.__repr__(numerator), int.__repr__(denominator))
 
 
 def decode_tagged(obj):
@@ -631,6 +702,30 @@ def is_plain(value):
             level = list(itertools.chain.from_iterable(inner))
 
 
+def without_subclasses(value, depth=0):
+    """`value` with every instance of a builtin's subclass in it (a `str`
+    subclass, `numpy.int64` ...) made the builtin it equals, for a digest:
+    equal outputs must give equal digests whatever their types."""
+    kind = type(value)
+    if kind in PLAIN_LEAVES or kind is float or kind is complex or depth > 200:
+        return value
+    if kind in (list, tuple, set, frozenset):
+        return kind([without_subclasses(item, depth + 1) for item in value])
+    if kind is dict:
+        return {without_subclasses(k, depth + 1): without_subclasses(v, depth + 1) for k, v in value.items()}
+    for base in (bool, int, float, str, tuple, list, dict, set, frozenset):
+        if isinstance(value, base):
+            return without_subclasses(base(value), depth + 1)
+    if type_name(kind).startswith("numpy.") and getattr(value, "shape", None) == ():
+        try:
+            item = value.item()
+        except BaseException:
+            return value
+        if type(item) in (bool, int, float, complex):
+            return item
+    return value
+
+
 def encode_output(value):
     """The JSON text of a return value. One whose text would pass
     DIGEST_OVER_BYTES goes as a digest instead (equal outputs give equal
@@ -657,6 +752,9 @@ def encode_output(value):
         pass
     import hashlib
 
+    if not is_plain(value):
+        # Compared by digest, `==` would not see a subclass.
+        value = without_subclasses(value)
     if is_plain(value):
         data = marshal.dumps(value, 2)
         return '{"$sha256": ["m%s", %d]}' % (hashlib.sha256(data).hexdigest(), len(data))
