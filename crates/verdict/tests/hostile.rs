@@ -858,3 +858,28 @@ fn stderr_is_captured_apart_from_stdout() {
         r.describe()
     );
 }
+
+/// The worker's own frames sit under a program's, and Python's recursion
+/// limit counts them: a program still recurses exactly as deep as under
+/// `python3 main.py`, at the default limit and at one it sets, and sees the
+/// limits it would see there.
+#[test]
+fn recursion_goes_as_deep_as_under_python3() {
+    let Some(host) = support::host("recursion_depth", Need::Any, Share::Shared) else {
+        return;
+    };
+    let program = "import sys\n\
+                   def probe(k):\n    try:\n        return probe(k + 1)\n    except RecursionError:\n        return k\n\
+                   print(sys.getrecursionlimit(), probe(0))\n\
+                   sys.setrecursionlimit(5000)\n\
+                   print(sys.getrecursionlimit(), probe(0))\n";
+    let native = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", program])
+        .output()
+        .expect("running /usr/bin/python3");
+    let expected = String::from_utf8(native.stdout).unwrap();
+    assert!(expected.starts_with("1000 "), "{expected}");
+    let r = host.python(program).run();
+    r.assert_status(&["ok"]);
+    assert_eq!(r.out(), expected, "{}", r.describe());
+}
