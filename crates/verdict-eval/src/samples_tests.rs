@@ -54,13 +54,15 @@ fn no_final_newline_and_crlf() {
     assert_eq!(valid(&rows[1]).task_id, TaskId::Str("b".into()));
 }
 
-fn assert_error(bytes: &[u8], expected: &str) {
+fn read_error(bytes: &[u8]) -> String {
     let (f, rows) = strict(bytes);
     let err = rows.into_iter().find_map(Result::err).expect("an error");
-    let msg = err
-        .to_string()
-        .replace(&f.path().display().to_string(), "FILE");
-    assert_eq!(msg, expected);
+    err.to_string()
+        .replace(&f.path().display().to_string(), "FILE")
+}
+
+fn assert_error(bytes: &[u8], expected: &str) {
+    assert_eq!(read_error(bytes), expected);
 }
 
 #[test]
@@ -73,6 +75,16 @@ fn each_error_names_file_line_and_field() {
     assert_error(
         format!("{ok}[1]\n").as_bytes(),
         "samples file `FILE` line 2: expected a json object",
+    );
+    let lone = format!(
+        "{ok}{{\"task_id\": \"a\", \"completion\": \"\\\\u0041 \\ud83d\\ude00 \\ud800\"}}\n"
+    );
+    let err = read_error(lone.as_bytes());
+    assert!(
+        err.starts_with(
+            "samples file `FILE` line 2: a lone UTF-16 surrogate escape `\\ud800` at byte 53 "
+        ),
+        "{err}"
     );
     assert_error(
         b"{\"completion\": \"x\"}\n",
