@@ -815,15 +815,21 @@ fn numpy_results_compare_as_evalplus_compares_them() {
             "fail",
         ),
     ];
+    assert_plus_statuses(dir.path(), &cases);
+}
+
+/// Judges HumanEval+ completions and checks each one's base and plus
+/// statuses: `(task, completion, base, plus)`.
+fn assert_plus_statuses(dir: &Path, cases: &[(&str, &str, &str, &str)]) {
     let rows: Vec<Value> = cases
         .iter()
         .map(|(task, completion, ..)| json!({"task_id": task, "completion": completion}))
         .collect();
-    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
+    let rows = judge_rows(dir, "humaneval-plus", &rows);
     for (row, (task, completion, base, plus)) in rows.iter().zip(cases) {
         assert_eq!(
             (row["base_status"].as_str(), row["plus_status"].as_str()),
-            (Some(base), Some(plus)),
+            (Some(*base), Some(*plus)),
             "{task}: {completion}: {row}"
         );
     }
@@ -889,18 +895,7 @@ fn exact_numbers_and_arrays_compare_as_evalplus_compares_them() {
             "fail",
         ),
     ];
-    let rows: Vec<Value> = cases
-        .iter()
-        .map(|(task, completion, ..)| json!({"task_id": task, "completion": completion}))
-        .collect();
-    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
-    for (row, (task, completion, base, plus)) in rows.iter().zip(cases) {
-        assert_eq!(
-            (row["base_status"].as_str(), row["plus_status"].as_str()),
-            (Some(base), Some(plus)),
-            "{task}: {completion}: {row}"
-        );
-    }
+    assert_plus_statuses(dir.path(), &cases);
 }
 
 /// Python's recursion limit counts every frame on the stack, and the

@@ -613,19 +613,16 @@ class Encoder:
         where a tuple of ints is expected. An array's `==` is elementwise,
         and EvalPlus then takes its truth: only an array of one element has
         one, that element's (`{"$a1": element}`); any other stays opaque."""
-        try:
-            if value.shape == ():
-                item = value.item()
-                if type(item) not in (bool, int, float, complex):
+        item = numpy_scalar_item(value)
+        tag = None
+        if item is None:
+            try:
+                if value.shape == () or value.size != 1:
                     return False
-                tag = None
-            elif value.size == 1:
                 item = value.item()
-                tag = "$a1"
-            else:
+            except BaseException:
                 return False
-        except BaseException:
-            return False
+            tag = "$a1"
         self.put('{"$sub": [%s, ' % json_string(name))
         if tag:
             self.put('{"%s": ' % tag)
@@ -635,6 +632,17 @@ class Encoder:
             self.value(item, depth + 1)
         self.put("]}")
         return True
+
+
+def numpy_scalar_item(value):
+    """The Python number a numpy scalar (or 0-d array) holds, or None."""
+    try:
+        if value.shape != ():
+            return None
+        item = value.item()
+    except BaseException:
+        return None
+    return item if type(item) in (bool, int, float, complex) else None
 
 
 def type_name(kind):
@@ -739,12 +747,9 @@ def without_subclasses(value, depth=0):
     for base in (bool, int, float, str, tuple, list, dict, set, frozenset):
         if isinstance(value, base):
             return without_subclasses(base(value), depth + 1)
-    if type_name(kind).startswith("numpy.") and getattr(value, "shape", None) == ():
-        try:
-            item = value.item()
-        except BaseException:
-            return value
-        if type(item) in (bool, int, float, complex):
+    if type_name(kind).startswith("numpy."):
+        item = numpy_scalar_item(value)
+        if item is not None:
             return item
     return value
 
