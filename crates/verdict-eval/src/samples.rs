@@ -177,6 +177,15 @@ pub enum SampleError {
         /// The escape as written.
         escape: String,
     },
+    /// A `generations.json` (bigcode-evaluation-harness) is not a list of
+    /// lists of strings, or has more lists than the benchmark has tasks.
+    #[error("samples file `{path}`: {message}")]
+    Generations {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong, naming the item.
+        message: String,
+    },
     /// The line is JSON but not an object.
     #[error("samples file `{path}` line {line}: expected a json object")]
     NotObject {
@@ -213,7 +222,7 @@ impl SampleError {
     /// The 1-based line the error is about (0 for [`SampleError::Open`]).
     pub fn line(&self) -> usize {
         match self {
-            SampleError::Open { .. } => 0,
+            SampleError::Open { .. } | SampleError::Generations { .. } => 0,
             SampleError::Read { line, .. }
             | SampleError::LineTooLong { line, .. }
             | SampleError::InvalidUtf8 { line, .. }

@@ -229,7 +229,11 @@ impl Language {
             Language::JavaScript => ("main.js", None, s(&["node", "main.js"])),
             Language::TypeScript => (
                 "main.ts",
-                Some(s(&["tsc", "--outDir", "out", "main.ts"])),
+                // tsc's default target (ES3) has no `Set`, `Map` or
+                // `String.prototype.startsWith`; Node.js runs ES2022.
+                Some(s(&[
+                    "tsc", "--target", "es2022", "--outDir", "out", "main.ts",
+                ])),
                 s(&["node", "{build}/main.js"]),
             ),
             Language::Rust => (
@@ -411,7 +415,7 @@ impl Recipe {
     /// the file named after its public class.
     pub fn for_source(mut self, source: &str) -> Recipe {
         if self.language == Language::Java
-            && let Some(class) = java_public_class(source)
+            && let Some(class) = crate::java::public_type(source)
         {
             {
                 let old = std::mem::replace(&mut self.source_name, format!("{class}.java"));
@@ -426,42 +430,6 @@ impl Recipe {
         }
         self
     }
-}
-
-/// The name of a Java source's public top-level class, if it has one.
-pub fn java_public_class(source: &str) -> Option<String> {
-    let words: Vec<&str> = source
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.windows(2).enumerate().find_map(|(i, pair)| {
-        let public_before = words[..i]
-            .iter()
-            .rev()
-            .take_while(|w| matches!(**w, "final" | "abstract" | "strictfp" | "public"))
-            .any(|w| *w == "public");
-        (pair[0] == "class" && public_before).then(|| pair[1].to_string())
-    })
-}
-
-/// The class whose `main` a Java program runs: its public class, or the
-/// last class declared before the first `static void main`, or `Main`.
-pub fn java_main_class(source: &str) -> String {
-    if let Some(class) = java_public_class(source) {
-        return class;
-    }
-    let before_main = source
-        .find("static void main")
-        .map_or(source, |at| &source[..at]);
-    let words: Vec<&str> = before_main
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    words
-        .windows(2)
-        .rev()
-        .find(|pair| pair[0] == "class")
-        .map_or_else(|| "Main".to_string(), |pair| pair[1].to_string())
 }
 
 /// Toolchains that live outside `/usr` on this host.

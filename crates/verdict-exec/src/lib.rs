@@ -9,6 +9,7 @@
 
 mod capture;
 mod error;
+pub mod java;
 pub mod job;
 pub mod language;
 mod marshal;

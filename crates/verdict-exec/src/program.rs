@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sha2::{Digest, Sha256};
 
 use crate::job::{Job, JobKind, Limits, Outcome, Status};
-use crate::language::{BUILD_MOUNT, COMPILE_PROCESSES, Language, Recipe, java_main_class};
+use crate::language::{BUILD_MOUNT, COMPILE_PROCESSES, Language, Recipe};
 use crate::pool::Pool;
 
 /// A program ready to run: its recipe, its source and, for compiled
@@ -478,7 +478,7 @@ fn fill(
                 .replace("{build}", build)
                 .replace("{memory}", &limits.memory_bytes.to_string());
             if arg.contains("{main_class}") {
-                arg = arg.replace("{main_class}", &java_main_class(source));
+                arg = arg.replace("{main_class}", &crate::java::main_class(source));
             }
             arg
         })

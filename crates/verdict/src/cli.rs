@@ -76,10 +76,16 @@ pub struct EvalArgs {
     /// warning, instead of stopping.
     #[arg(long)]
     pub skip_bad_lines: bool,
-    /// Also write EvalPlus's results JSON (`--format evalplus`), beside the
-    /// results file as `<samples>_eval_results.json`.
+    /// Also write EvalPlus 0.3.1's results file (`--format evalplus`), where
+    /// EvalPlus puts it: SAMPLES with `.jsonl` replaced by
+    /// `_eval_results.json`. A file there that verdict did not write is left
+    /// alone (the run stops before judging) unless --force is given.
     #[arg(long, value_parser = ["human-eval", "evalplus"], default_value = "human-eval")]
     pub format: String,
+    /// With `--format evalplus`: replace an existing results file even if
+    /// verdict did not write it.
+    #[arg(long)]
+    pub force: bool,
     /// Time per check()-style sample: CPU time, and wall-clock time not spent
     /// waiting for a CPU (default: 3s, human-eval's; 10s for mbpp).
     #[arg(long, value_parser = parse_duration_ms)]

@@ -12,7 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use verdict_eval::dataset::Benchmark;
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
-use verdict_eval::runner::{EvalOptions, Progress, evaluate, evaluate_with};
+use verdict_eval::{evalplus_results, sample_sources};
+use verdict_eval::runner::{EvalOptions, EvalPlusOutput, Progress, evaluate, evaluate_with};
 use verdict_exec::{Language, Pool};
 
 use crate::cli::EvalArgs;
@@ -36,9 +37,15 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| with_suffix(&samples, "_results.jsonl"));
-    let evalplus_json =
-        (args.format == "evalplus").then(|| with_suffix(&samples, "_eval_results.json"));
+        .unwrap_or_else(|| sample_sources::beside(&samples, "_results.jsonl"));
+    let cache = verdict_eval::data::default_cache_dir()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf));
+    let evalplus = (args.format == "evalplus").then(|| EvalPlusOutput {
+        path: evalplus_results::results_path(&samples),
+        force: args.force,
+        ledger_dir: cache.as_ref().map(|c| c.join("written")),
+    });
     let options = EvalOptions {
         benchmark,
         samples,
@@ -55,10 +62,8 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             memory_bytes: args.memory_limit,
             ..EvalLimits::for_benchmark(benchmark)
         },
-        evalplus_json,
-        cache_dir: verdict_eval::data::default_cache_dir()
-            .ok()
-            .and_then(|d| d.parent().map(|p| p.join("expected"))),
+        evalplus,
+        cache_dir: cache.map(|c| c.join("expected")),
     };
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
@@ -100,8 +105,8 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         },
         report.results.display()
     );
-    if let Some(path) = &options.evalplus_json {
-        eprintln!("EvalPlus results JSON in {}", path.display());
+    if let Some(output) = &options.evalplus {
+        eprintln!("EvalPlus results file: {}", output.path.display());
     }
     if args.json {
         println!("{}", report.summary.to_json());
@@ -150,12 +155,6 @@ fn remote_options(args: &EvalArgs) -> Result<RemoteOptions> {
         streams: usize::try_from(args.remote_streams).unwrap_or(usize::MAX),
         time_limit_ms: args.time_limit,
     })
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let text = path.display().to_string();
-    let stem = text.strip_suffix(".jsonl").unwrap_or(&text);
-    PathBuf::from(format!("{stem}{suffix}"))
 }
 
 /// Writes the built-in demo files into `./verdict-demo/` and returns the
