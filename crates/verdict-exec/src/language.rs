@@ -95,6 +95,27 @@ impl Language {
             .find(|l| l.name() == name || l.aliases().contains(&name.as_str()))
     }
 
+    /// The language of a source file named `*.EXT`: `py`, `c`, `cpp`/`cc`/`cxx`,
+    /// `java`, `js`/`mjs`/`cjs`, `ts`, `rs`, `go`, `sh`/`bash`, `rb`, `php`,
+    /// `pl`/`pm`.
+    pub fn from_extension(ext: &str) -> Option<Language> {
+        Some(match ext.to_ascii_lowercase().as_str() {
+            "py" => Language::Python,
+            "c" => Language::C,
+            "cpp" | "cc" | "cxx" | "c++" => Language::Cpp,
+            "java" => Language::Java,
+            "js" | "mjs" | "cjs" => Language::JavaScript,
+            "ts" => Language::TypeScript,
+            "rs" => Language::Rust,
+            "go" => Language::Go,
+            "sh" | "bash" => Language::Bash,
+            "rb" => Language::Ruby,
+            "php" => Language::Php,
+            "pl" | "pm" => Language::Perl,
+            _ => return None,
+        })
+    }
+
     /// The canonical name.
     pub fn name(self) -> &'static str {
         match self {

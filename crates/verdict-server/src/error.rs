@@ -50,6 +50,16 @@ pub enum ApiError {
     /// No such endpoint.
     #[error("no endpoint {0}")]
     NotFound(String),
+    /// The endpoint exists, but not for this method.
+    #[error("method {method} is not allowed on {path}; use {allowed}")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The path.
+        path: String,
+        /// The methods the endpoint takes (the `Allow` header).
+        allowed: &'static str,
+    },
     /// verdict itself failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -74,6 +84,7 @@ impl ApiError {
             ApiError::NotReady | ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Deadline { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +100,7 @@ impl ApiError {
             ApiError::ShuttingDown => "shutting_down",
             ApiError::Deadline { .. } => "deadline_exceeded",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -110,6 +122,9 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Overloaded { retry_after_s, .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
             }
             ApiError::NotReady | ApiError::ShuttingDown => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));

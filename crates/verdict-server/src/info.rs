@@ -61,3 +61,17 @@ pub async fn openapi() -> impl IntoResponse {
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(uri.path().to_string())
 }
+
+/// A known path with the wrong method (`GET /v1/run`).
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    let path = uri.path().to_string();
+    let allowed = match path.as_str() {
+        "/v1/run" | "/v1/judge" | "/v1/evaluate" | "/run_code" => "POST",
+        _ => "GET, HEAD",
+    };
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path,
+        allowed,
+    }
+}

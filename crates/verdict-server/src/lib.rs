@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(info::metrics))
         .route("/openapi.json", get(info::openapi))
         .fallback(info::not_found)
+        .method_not_allowed_fallback(info::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(DefaultBodyLimit::max(state.config().body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), record))

@@ -34,8 +34,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The benchmark: humaneval, mbpp, humaneval-plus, mbpp-plus.
-    #[arg(long, default_value = "humaneval")]
+    /// The benchmark (the help lists every name the code knows).
+    #[arg(long, default_value = "humaneval", help = format!("The benchmark: {}", benchmark_names(&["stdio"])))]
     pub benchmark: String,
     /// Samples (JSONL rows with `task_id` and `completion` or `solution`).
     #[arg(long, required_unless_present = "demo")]
@@ -123,7 +123,9 @@ pub struct EvalArgs {
 pub enum DataCommand {
     /// Download an official benchmark file into the cache and check its sha256.
     Fetch {
-        /// humaneval, mbpp, humaneval-plus, mbpp-plus, or `all`.
+        /// A benchmark with an official file, or `all` (the help lists every
+        /// such name).
+        #[arg(help = format!("{}, or `all`", benchmark_names(&[])))]
         name: String,
     },
     /// Print where each benchmark's file would be read from.
@@ -149,9 +151,10 @@ pub struct SandboxArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Language of the program: python (py).
-    #[arg(long, default_value = "python")]
-    pub lang: String,
+    /// Language of the program (see `verdict languages`; default: from the
+    /// file's extension, `.c` is C, `.ts` TypeScript..., else python).
+    #[arg(long)]
+    pub lang: Option<String>,
     /// The program's source file, or `-` to read it from standard input.
     pub program: PathBuf,
     /// A file given to the program as its standard input (default: empty).
@@ -238,6 +241,17 @@ pub struct ServeArgs {
     pub data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+/// Every benchmark name, from `Benchmark::ALL` so that `--help` cannot fall
+/// behind the code, then `extra`, comma-separated.
+fn benchmark_names(extra: &[&str]) -> String {
+    let names: Vec<&str> = verdict_eval::dataset::Benchmark::ALL
+        .iter()
+        .map(|benchmark| benchmark.name())
+        .chain(extra.iter().copied())
+        .collect();
+    names.join(", ")
 }
 
 /// A duration that may be zero (`0`, `0s`).

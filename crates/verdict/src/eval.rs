@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use verdict_eval::dataset::Benchmark;
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
-use verdict_eval::{evalplus_results, sample_sources};
 use verdict_eval::runner::{EvalOptions, EvalPlusOutput, Progress, evaluate, evaluate_with};
+use verdict_eval::{evalplus_results, sample_sources};
 use verdict_exec::{Language, Pool};
 
 use crate::cli::EvalArgs;
@@ -157,11 +157,21 @@ fn remote_options(args: &EvalArgs) -> Result<RemoteOptions> {
     })
 }
 
+/// `./verdict-demo/`, created, and said so: the demo's files and results go there.
+fn demo_dir() -> Result<PathBuf> {
+    let dir = PathBuf::from("verdict-demo");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    eprintln!(
+        "demo: writing its problems and samples to ./{}/ (the results go there too)",
+        dir.display()
+    );
+    Ok(dir)
+}
+
 /// Writes the built-in demo files into `./verdict-demo/` and returns the
 /// samples and problems paths.
 fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
-    let dir = PathBuf::from("verdict-demo");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let dir = demo_dir()?;
     let problems = dir.join("problems.jsonl");
     let samples = dir.join("samples.jsonl");
     std::fs::write(&problems, verdict_eval::demo::PROBLEMS)
@@ -174,8 +184,7 @@ fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
 /// The stdin/stdout demo: problems and solutions in several languages,
 /// written by this project.
 fn write_stdio_demo() -> Result<(PathBuf, Option<PathBuf>)> {
-    let dir = PathBuf::from("verdict-demo");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let dir = demo_dir()?;
     let problems = dir.join("stdio-problems.jsonl");
     let samples = dir.join("stdio-solutions.jsonl");
     std::fs::write(&problems, verdict_eval::stdio::DEMO_PROBLEMS)

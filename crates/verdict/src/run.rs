@@ -26,14 +26,26 @@ pub fn pool_config(
     Ok(config)
 }
 
-pub fn run(args: RunArgs) -> Result<i32> {
-    let Some(language) = Language::from_name(&args.lang) else {
-        bail!(
-            "unknown language `{}` (known: {})",
-            args.lang,
-            Language::known_names()
-        );
+/// `--lang`, else the program file's extension, else Python.
+fn language_of(args: &RunArgs) -> Result<Language> {
+    let Some(name) = &args.lang else {
+        let by_extension = args
+            .program
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Language::from_extension);
+        return Ok(by_extension.unwrap_or(Language::Python));
     };
+    Language::from_name(name).with_context(|| {
+        format!(
+            "unknown language `{name}` (known: {})",
+            Language::known_names()
+        )
+    })
+}
+
+pub fn run(args: RunArgs) -> Result<i32> {
+    let language = language_of(&args)?;
     let code = read_program(&args)?;
     let stdin = match &args.stdin {
         Some(path) => {

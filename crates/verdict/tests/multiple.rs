@@ -131,9 +131,36 @@ fn java() {
             ),
             // Java assertions are on (`-ea`), as MultiPL-E runs them.
             (STRLEN, "        return 0;\n", "failed"),
+            // The prompt's comment says "the class and an ...": the class
+            // run is still MultiPL-E's `Problem`.
+            (STRONGEST, STRONGEST_RIGHT, "passed"),
+            (STRONGEST, "        return class_name;\n", "failed"),
+            // A nested class before `main` is not the class run.
+            (
+                ADD,
+                "        return Helper.add(x, y);\n    }\n    static class Helper {\n        static long add(long x, long y) { return x + y; }\n",
+                "passed",
+            ),
         ],
     );
 }
+
+const STRONGEST: &str = "HumanEval_153_Strongest_Extension";
+const STRONGEST_RIGHT: &str = "        String best = null;
+        int strength = 0;
+        for (String extension : extensions) {
+            int s = 0;
+            for (char c : extension.toCharArray()) {
+                if (Character.isUpperCase(c)) s++;
+                else if (Character.isLowerCase(c)) s--;
+            }
+            if (best == null || s > strength) {
+                best = extension;
+                strength = s;
+            }
+        }
+        return class_name + \".\" + best;
+";
 
 #[test]
 fn javascript() {
@@ -169,6 +196,19 @@ fn typescript() {
                 "compile_error",
             ),
             (STRLEN, "  return string.length;\n}\n", "passed"),
+            // ES2015 library names and methods: tsc's default target (ES3)
+            // rejects them ("Cannot find name 'Set'"); MultiPL-E compiles
+            // with `--target esnext`.
+            (
+                "HumanEval_34_unique",
+                "  return [...new Set(l)].sort((a, b) => a - b);\n}\n",
+                "passed",
+            ),
+            (
+                STRLEN,
+                "  return string.startsWith(\"\") ? string.length : -1;\n}\n",
+                "passed",
+            ),
         ],
     );
 }

@@ -77,6 +77,16 @@ fn info_endpoints_answer() {
     }
     let (status, body) = server.get("/no/such/endpoint");
     assert_eq!(status, 404, "{body}");
+    // A known endpoint with the wrong method answers with a JSON error too
+    // (it was a bare 405 with an empty body).
+    let (status, body) = server.get("/v1/run");
+    assert_eq!(status, 405, "{body}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], "method_not_allowed", "{body}");
+    assert_eq!(
+        error["error"]["message"],
+        "method GET is not allowed on /v1/run; use POST"
+    );
 }
 
 #[test]
