@@ -303,7 +303,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("problems.jsonl");
         std::fs::write(&path, crate::demo::PROBLEMS).unwrap();
-        let tasks = TaskSet::load(Benchmark::HumanEval, &path).unwrap();
+        let tasks = TaskSet::load(Benchmark::HUMANEVAL, &path).unwrap();
         Arc::new(tasks)
     }
 

@@ -2,7 +2,7 @@
 //! `verdict data fetch NAME`, which downloads one into the cache and checks its SHA-256.
 //!
 //! A problems file is looked for, in order, in the data directory given by `--data-dir`
-//! or `$VERDICT_DATA_DIR` (a local mirror laid out as [`Benchmark::data_path`] says:
+//! or `$VERDICT_DATA_DIR` (a local mirror laid out as each benchmark's [`DataFile::path`] says:
 //! `humaneval/HumanEval.jsonl.gz`, `mbpp/mbpp.jsonl`, …), then in the cache,
 //! `$XDG_CACHE_HOME/verdict/data` or `~/.cache/verdict/data`, with the same layout.
 //!
@@ -18,8 +18,6 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use verdict_exec::Language;
-
 use crate::dataset::Benchmark;
 
 /// The environment variable naming a local data directory.
@@ -28,23 +26,12 @@ pub const DATA_DIR_ENV: &str = "VERDICT_DATA_DIR";
 /// Downloads larger than this are refused (the largest official file is about 3 MB).
 const MAX_DOWNLOAD_BYTES: u64 = 256 << 20;
 
-/// One official problems file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DataFile {
-    /// The benchmark it holds.
-    pub benchmark: Benchmark,
-    /// Where it is published.
-    pub url: &'static str,
-    /// SHA-256 (lowercase hex) of the file as stored (decompressed if [`DataFile::gunzip`]).
-    pub sha256: &'static str,
-    /// Whether the download is gzip to be decompressed before storing.
-    pub gunzip: bool,
-}
+pub use crate::benchmarks::DataFile;
 
 impl DataFile {
     /// Where the file sits inside a data or cache directory.
     pub fn rel_path(&self) -> &'static str {
-        self.benchmark.data_path()
+        self.path
     }
 
     /// The last segment of the URL (what a mirror serves under its base URL).
@@ -61,102 +48,9 @@ impl DataFile {
     }
 }
 
-/// The official files, one per benchmark (checksums as listed in the shared data's
-/// SOURCES.md). MultiPL-E's HumanEval files come from DeepSeek-Coder's
-/// pinned copy of MultiPL-E's rows (byte-identical to Qwen2.5-Coder's).
-pub const FILES: [DataFile; 14] = [
-    DataFile {
-        benchmark: Benchmark::HumanEval,
-        url: "https://github.com/openai/human-eval/raw/master/data/HumanEval.jsonl.gz",
-        sha256: "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::Mbpp,
-        url: "https://raw.githubusercontent.com/google-research/google-research/master/mbpp/mbpp.jsonl",
-        sha256: "ccf64ceae9c5403bf50a044cb6d505bfd2a2963ee58338ba268fd65beab92a9f",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::HumanEvalPlus,
-        url: "https://github.com/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz",
-        sha256: "272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MbppPlus,
-        url: "https://github.com/evalplus/mbppplus_release/releases/download/v0.1.0/MbppPlus.jsonl.gz",
-        sha256: "a855b9de667baea8e2f8aa61f898767a7336872208a85222b35622545e819fe9",
-        gunzip: true,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Cpp),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-cpp.jsonl",
-        sha256: "8717eabdf202137158c84506144b0fb1e73d5ecccbe5363ec79009ca014df629",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Java),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-java.jsonl",
-        sha256: "b21b015763452ec4f9f4e0e6425148ec331ace4da1232c8b4d441186185f6265",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::JavaScript),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-js.jsonl",
-        sha256: "634e2eee8d6e22de07c121b972207683dd96be76256bf44bdfc1a3386b739287",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::TypeScript),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-ts.jsonl",
-        sha256: "4b1af1050c9f226335d54a8c80553c39454a525cace3e67bdcfcc9092ba02637",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Rust),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-rs.jsonl",
-        sha256: "e33f562838e973b7e6b8d76dbc1fb84b076d7426629b4cdc624f12678778d2fa",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Go),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-go.jsonl",
-        sha256: "7f5dfe3ff001049b1221e9d21a8119b5cbc38eb87c97fefc5d57fa7adc1df888",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Bash),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-sh.jsonl",
-        sha256: "2f702106e9ce4aa7385de568d9248d6c57c90382d782b162cb9e072fbd01ccf8",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Ruby),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-rb.jsonl",
-        sha256: "4204395b835019e32d55513325a0fad01c6d382fd1eb97b516f0458d00058302",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Php),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-php.jsonl",
-        sha256: "bebd86875b1d8e65a8b7e692ed7bdf64612b44aa388825ea4dab40c7047c786b",
-        gunzip: false,
-    },
-    DataFile {
-        benchmark: Benchmark::MultiplE(Language::Perl),
-        url: "https://raw.githubusercontent.com/deepseek-ai/DeepSeek-Coder/2f9fd85927c669dae3c0fbb2d607274023af243e/Evaluation/HumanEval/data/humaneval-pl.jsonl",
-        sha256: "949048bff3eaea7ae47cd5759042c088a7c227d53c74fe95a80728fd5aefbf77",
-        gunzip: false,
-    },
-];
-
-/// The official file of `benchmark`.
-pub fn data_file(benchmark: Benchmark) -> &'static DataFile {
-    FILES
-        .iter()
-        .find(|f| f.benchmark == benchmark)
-        .expect("every benchmark has a data file")
+/// Every official file, with its benchmark (the registry's, in display order).
+pub fn files() -> impl Iterator<Item = (Benchmark, &'static DataFile)> {
+    Benchmark::all().filter_map(|b| Some((b, b.data_file()?)))
 }
 
 /// Why a data file could not be found or fetched.
@@ -165,6 +59,12 @@ pub enum DataError {
     /// Neither `$XDG_CACHE_HOME` nor `$HOME` is set.
     #[error("no cache directory: set XDG_CACHE_HOME or HOME, or pass --data-dir")]
     NoCacheDir,
+    /// The benchmark has no official file (its problems come from the user).
+    #[error("{benchmark} has no official data file: give its problems file with --problems")]
+    NoOfficialFile {
+        /// The benchmark.
+        benchmark: Benchmark,
+    },
     /// The file is in none of the places looked at.
     #[error("no {benchmark} problems file: looked for {}; run `verdict data fetch {benchmark}` or pass --data-dir", .searched.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(" and "))]
     NotFound {
@@ -242,7 +142,7 @@ pub fn resolve_in(
     let searched: Vec<PathBuf> = [data_dir, cache_dir]
         .into_iter()
         .flatten()
-        .map(|d| d.join(rel))
+        .map(|d| d.join(&rel))
         .collect();
     if searched.is_empty() {
         return Err(DataError::NoCacheDir);
@@ -312,7 +212,9 @@ impl Fetcher {
     /// absent or its checksum is wrong. The download goes to a temporary file beside the
     /// target and is renamed into place only once its checksum matches.
     pub fn fetch(&self, benchmark: Benchmark) -> Result<Fetched, DataError> {
-        let file = data_file(benchmark);
+        let file = benchmark
+            .data_file()
+            .ok_or(DataError::NoOfficialFile { benchmark })?;
         let target = self.cache_dir.join(file.rel_path());
         if sha256_file(&target).is_ok_and(|sum| sum == file.sha256) {
             return Ok(Fetched::AlreadyPresent(target));

@@ -50,41 +50,43 @@ fn dir_entries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn shared_data_matches_the_table() {
-    for file in FILES {
+    for (benchmark, file) in files() {
         assert_eq!(
-            sha256_file(&shared(file.benchmark)).unwrap(),
+            sha256_file(&shared(benchmark)).unwrap(),
             file.sha256,
-            "{}",
-            file.benchmark
+            "{benchmark}"
         );
     }
     assert_eq!(
-        data_file(Benchmark::MbppPlus).asset_name(),
+        Benchmark::MBPP_PLUS.data_file().unwrap().asset_name(),
         "MbppPlus.jsonl.gz"
     );
     assert_eq!(
-        data_file(Benchmark::HumanEval).url_from(Some("http://h/x/")),
+        Benchmark::HUMANEVAL
+            .data_file()
+            .unwrap()
+            .url_from(Some("http://h/x/")),
         "http://h/x/HumanEval.jsonl.gz"
     );
 }
 
 #[test]
 fn fetch_downloads_checks_and_stores() {
-    let body = std::fs::read(shared(Benchmark::HumanEval)).unwrap();
+    let body = std::fs::read(shared(Benchmark::HUMANEVAL)).unwrap();
     let (base, served) = serve("200 OK", body, 1);
     let cache = tempfile::tempdir().unwrap();
     let fetcher = Fetcher::new(cache.path()).base_url(&base);
     let target = cache.path().join("humaneval/HumanEval.jsonl.gz");
     assert_eq!(
-        fetcher.fetch(Benchmark::HumanEval).unwrap(),
+        fetcher.fetch(Benchmark::HUMANEVAL).unwrap(),
         Fetched::Downloaded(target.clone())
     );
     assert_eq!(
         sha256_file(&target).unwrap(),
-        data_file(Benchmark::HumanEval).sha256
+        Benchmark::HUMANEVAL.data_file().unwrap().sha256
     );
     assert_eq!(
-        fetcher.fetch(Benchmark::HumanEval).unwrap(),
+        fetcher.fetch(Benchmark::HUMANEVAL).unwrap(),
         Fetched::AlreadyPresent(target.clone())
     );
     assert_eq!(served.load(Ordering::SeqCst), 1);
@@ -93,21 +95,21 @@ fn fetch_downloads_checks_and_stores() {
         ["HumanEval.jsonl.gz"]
     );
     assert_eq!(
-        resolve_in(Benchmark::HumanEval, None, Some(cache.path())).unwrap(),
+        resolve_in(Benchmark::HUMANEVAL, None, Some(cache.path())).unwrap(),
         target
     );
 }
 
 #[test]
 fn fetch_decompresses_mbpp_plus() {
-    let plain = std::fs::read(shared(Benchmark::MbppPlus)).unwrap();
+    let plain = std::fs::read(shared(Benchmark::MBPP_PLUS)).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&plain).unwrap();
     let (base, _) = serve("200 OK", gz.finish().unwrap(), 1);
     let cache = tempfile::tempdir().unwrap();
     let got = Fetcher::new(cache.path())
         .base_url(&base)
-        .fetch(Benchmark::MbppPlus)
+        .fetch(Benchmark::MBPP_PLUS)
         .unwrap();
     let target = cache.path().join("mbppplus/MbppPlus-v0.1.0.jsonl");
     assert_eq!(got, Fetched::Downloaded(target.clone()));
@@ -120,13 +122,13 @@ fn checksum_mismatch_keeps_nothing() {
     let cache = tempfile::tempdir().unwrap();
     let err = Fetcher::new(cache.path())
         .base_url(&base)
-        .fetch(Benchmark::Mbpp)
+        .fetch(Benchmark::MBPP)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
             "checksum mismatch for `{base}/mbpp.jsonl`: expected sha256 {}, got {}; the file was not kept",
-            data_file(Benchmark::Mbpp).sha256,
+            Benchmark::MBPP.data_file().unwrap().sha256,
             hex(&Sha256::digest(b"not the file"))
         )
     );
@@ -143,7 +145,7 @@ fn http_errors_and_no_network_are_clear() {
     let cache = tempfile::tempdir().unwrap();
     let err = Fetcher::new(cache.path())
         .base_url(&base)
-        .fetch(Benchmark::HumanEvalPlus)
+        .fetch(Benchmark::HUMANEVAL_PLUS)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -158,7 +160,7 @@ fn http_errors_and_no_network_are_clear() {
     let err = Fetcher::new(cache.path())
         .base_url(&base)
         .timeout(Duration::from_secs(5))
-        .fetch(Benchmark::HumanEval)
+        .fetch(Benchmark::HUMANEVAL)
         .unwrap_err();
     let msg = err.to_string();
     assert!(
@@ -177,23 +179,23 @@ fn resolution_order() {
     std::fs::create_dir_all(in_cache.parent().unwrap()).unwrap();
     std::fs::write(&in_cache, "").unwrap();
     assert_eq!(
-        resolve_in(Benchmark::Mbpp, Some(data.path()), Some(cache.path())).unwrap(),
+        resolve_in(Benchmark::MBPP, Some(data.path()), Some(cache.path())).unwrap(),
         in_cache
     );
     let in_data = data.path().join("mbpp/mbpp.jsonl");
     std::fs::create_dir_all(in_data.parent().unwrap()).unwrap();
     std::fs::write(&in_data, "").unwrap();
     assert_eq!(
-        resolve_in(Benchmark::Mbpp, Some(data.path()), Some(cache.path())).unwrap(),
+        resolve_in(Benchmark::MBPP, Some(data.path()), Some(cache.path())).unwrap(),
         in_data
     );
     assert_eq!(
-        resolve_in(Benchmark::Mbpp, Some(&test_data_dir()), None).unwrap(),
-        shared(Benchmark::Mbpp)
+        resolve_in(Benchmark::MBPP, Some(&test_data_dir()), None).unwrap(),
+        shared(Benchmark::MBPP)
     );
 
     let err = resolve_in(
-        Benchmark::HumanEval,
+        Benchmark::HUMANEVAL,
         Some(Path::new("/d")),
         Some(Path::new("/c")),
     )

@@ -79,17 +79,14 @@
 //! score when a task has no samples (`"Missing problems in samples"`).
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
-use verdict_exec::Language;
-
+pub use crate::benchmarks::{Benchmark, UnknownBenchmark};
+use crate::benchmarks::{Ids, Mode, Rows};
 use crate::mbpp_inputs;
-use crate::multiple;
 use crate::pyvalue::{self, PyValue};
 use crate::samples::{SampleCode, TaskId};
 
@@ -130,110 +127,7 @@ pub enum SpecialOracle {
     FindZero,
 }
 
-impl SpecialOracle {
-    /// The special oracle EvalPlus applies to `entry_point` in `benchmark`, if any.
-    pub fn for_task(benchmark: Benchmark, entry_point: &str) -> Option<SpecialOracle> {
-        match benchmark {
-            Benchmark::MbppPlus => match entry_point {
-                "are_equivalent" => Some(Self::AlwaysPass),
-                "sum_div" => Some(Self::ExactOrZero),
-                "surface_Area" => Some(Self::SurfaceArea),
-                "digit_distance_nums" => Some(Self::DigitDistance),
-                e if MBPP_OUTPUT_SET_EQ_TASKS.contains(&e) => Some(Self::SetEq),
-                e if MBPP_OUTPUT_NOT_NONE_TASKS.contains(&e) => Some(Self::NotNone),
-                _ => None,
-            },
-            Benchmark::HumanEvalPlus if entry_point == "find_zero" => Some(Self::FindZero),
-            _ => None,
-        }
-    }
-}
-
-/// A benchmark verdict knows how to load and judge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Benchmark {
-    /// OpenAI HumanEval (164 tasks, `check()` tests).
-    HumanEval,
-    /// MBPP, the full 974-task file (assert tests).
-    Mbpp,
-    /// EvalPlus HumanEval+ v0.1.10 (input/output tests).
-    HumanEvalPlus,
-    /// EvalPlus MBPP+ v0.1.0 (input/output tests).
-    MbppPlus,
-    /// stdin/stdout problems from a problems file (`--problems`), in
-    /// verdict's format or APPS, CodeContests or LiveCodeBench rows; each
-    /// sample names its `language`.
-    Stdio,
-    /// MultiPL-E's HumanEval in another language (the program is
-    /// `prompt + completion + "\n" + tests`; a clean exit passes).
-    MultiplE(Language),
-}
-
-/// A benchmark name that verdict does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown benchmark `{0}` (expected humaneval, mbpp, humaneval-plus, mbpp-plus, stdio or multipl-e-<code> with code one of {codes}){why}", codes = multiple::CODES.join(", "), why = multiple::unsupported_reason(.0).map(|r| format!("; {r}")).unwrap_or_default())]
-pub struct UnknownBenchmark(pub String);
-
 impl Benchmark {
-    /// Every benchmark, in display order.
-    pub const ALL: [Benchmark; 14] = [
-        Self::HumanEval,
-        Self::Mbpp,
-        Self::HumanEvalPlus,
-        Self::MbppPlus,
-        Self::MultiplE(Language::Cpp),
-        Self::MultiplE(Language::Java),
-        Self::MultiplE(Language::JavaScript),
-        Self::MultiplE(Language::TypeScript),
-        Self::MultiplE(Language::Rust),
-        Self::MultiplE(Language::Go),
-        Self::MultiplE(Language::Bash),
-        Self::MultiplE(Language::Ruby),
-        Self::MultiplE(Language::Php),
-        Self::MultiplE(Language::Perl),
-    ];
-
-    /// The name used on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::HumanEval => "humaneval",
-            Self::Mbpp => "mbpp",
-            Self::HumanEvalPlus => "humaneval-plus",
-            Self::MbppPlus => "mbpp-plus",
-            Self::MultiplE(language) => multiple::benchmark_name(language),
-            Self::Stdio => "stdio",
-        }
-    }
-
-    /// The file name of the official problems file.
-    pub fn default_file_name(self) -> &'static str {
-        match self {
-            Self::HumanEval => "HumanEval.jsonl.gz",
-            Self::Mbpp => "mbpp.jsonl",
-            Self::HumanEvalPlus => "HumanEvalPlus.jsonl.gz",
-            Self::MbppPlus => "MbppPlus-v0.1.0.jsonl",
-            Self::MultiplE(language) => multiple::file_name(language),
-            Self::Stdio => "problems.jsonl",
-        }
-    }
-
-    /// Where the problems file sits inside a data directory (`humaneval/HumanEval.jsonl.gz`).
-    pub fn data_path(self) -> &'static str {
-        match self {
-            Self::HumanEval => "humaneval/HumanEval.jsonl.gz",
-            Self::Mbpp => "mbpp/mbpp.jsonl",
-            Self::HumanEvalPlus => "humanevalplus/HumanEvalPlus.jsonl.gz",
-            Self::MbppPlus => "mbppplus/MbppPlus-v0.1.0.jsonl",
-            Self::MultiplE(language) => multiple::data_path(language),
-            Self::Stdio => "stdio/problems.jsonl",
-        }
-    }
-
-    /// Whether tasks are judged by EvalPlus base and plus inputs.
-    pub fn is_plus(self) -> bool {
-        matches!(self, Self::HumanEvalPlus | Self::MbppPlus)
-    }
-
     /// The task id a sample's `task_id` refers to in this benchmark.
     ///
     /// MBPP accepts `N`, `"N"` and `"Mbpp/N"` (all mean task `"N"`); MBPP+ accepts the
@@ -244,10 +138,11 @@ impl Benchmark {
             TaskId::Int(n) => n.to_string(),
             TaskId::Str(s) => s.clone(),
         };
-        let number = match self {
-            Self::MultiplE(_) | Self::Stdio => return text,
-            Self::Mbpp | Self::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
-            Self::HumanEval | Self::HumanEvalPlus => match id {
+        let ids = self.spec().ids;
+        let number = match ids {
+            Ids::Verbatim => return text,
+            Ids::Mbpp | Ids::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
+            Ids::HumanEval => match id {
                 TaskId::Int(_) => &text,
                 TaskId::Str(_) => return text,
             },
@@ -255,11 +150,11 @@ impl Benchmark {
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return text;
         }
-        match self {
-            Self::Mbpp => number.to_string(),
-            Self::MbppPlus => format!("Mbpp/{number}"),
-            Self::HumanEval | Self::HumanEvalPlus => format!("HumanEval/{number}"),
-            Self::MultiplE(_) | Self::Stdio => text,
+        match ids {
+            Ids::Mbpp => number.to_string(),
+            Ids::MbppPlus => format!("Mbpp/{number}"),
+            Ids::HumanEval => format!("HumanEval/{number}"),
+            Ids::Verbatim => text,
         }
     }
 
@@ -269,7 +164,7 @@ impl Benchmark {
             SampleCode::Solution(s) => s.to_string(),
             SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
         };
-        if self == Self::Stdio {
+        if self.mode() == Mode::Stdio {
             return CheckProgram {
                 program,
                 test: String::new(),
@@ -277,38 +172,15 @@ impl Benchmark {
                 check_call: None,
             };
         }
-        let check_call = match self {
-            Self::Mbpp | Self::MbppPlus | Self::MultiplE(_) | Self::Stdio => None,
-            Self::HumanEval | Self::HumanEvalPlus => Some(format!("check({})", task.entry_point)),
+        let check_call = match self.mode() {
+            Mode::Check { check_call: true } => Some(format!("check({})", task.entry_point)),
+            _ => None,
         };
         CheckProgram {
             program,
             test: task.test.clone(),
             entry_point: task.entry_point.clone(),
             check_call,
-        }
-    }
-}
-
-impl fmt::Display for Benchmark {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Benchmark {
-    type Err = UnknownBenchmark;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "humaneval" | "human-eval" => Ok(Self::HumanEval),
-            "mbpp" => Ok(Self::Mbpp),
-            "humaneval-plus" | "humaneval+" | "humanevalplus" => Ok(Self::HumanEvalPlus),
-            "mbpp-plus" | "mbpp+" | "mbppplus" => Ok(Self::MbppPlus),
-            "stdio" | "stdin-stdout" => Ok(Self::Stdio),
-            other => multiple::parse_benchmark(other)
-                .map(Self::MultiplE)
-                .ok_or_else(|| UnknownBenchmark(s.to_string())),
         }
     }
 }
@@ -372,7 +244,7 @@ pub struct Task {
     /// EvalPlus inputs, for HumanEval+ and MBPP+ (shared with the judging of
     /// every sample of the task).
     pub plus: Option<Arc<PlusTests>>,
-    /// The stdin/stdout problem, for [`Benchmark::Stdio`].
+    /// The stdin/stdout problem, for [`Mode::Stdio`] benchmarks.
     pub stdio: Option<Arc<crate::stdio::Problem>>,
     /// The row exactly as it appears in the file.
     pub raw: String,
@@ -526,7 +398,7 @@ impl TaskSet {
 
 /// Reads every task of `path` in the format of `benchmark`, in file order.
 pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, DatasetError> {
-    if benchmark == Benchmark::Stdio {
+    if benchmark.spec().rows == Rows::Stdio {
         let set = crate::stdio::load_problems(path)?;
         return Ok(set
             .problems
@@ -632,33 +504,34 @@ impl Row<'_> {
         if !matches!(value, PyValue::Dict(_)) {
             return Err(self.bad("(row)", "a json object"));
         }
-        match benchmark {
-            Benchmark::Mbpp => self.mbpp_task(&value),
-            Benchmark::MultiplE(_) => self.multiple_task(&value),
-            _ => self.prompt_task(benchmark, &value),
+        match benchmark.spec().rows {
+            Rows::Mbpp => self.mbpp_task(&value),
+            Rows::MultiplE => self.multiple_task(&value),
+            Rows::HumanEval => self.prompt_task(None, &value),
+            Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
+            Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
         }
     }
 
-    fn prompt_task(&self, benchmark: Benchmark, value: &PyValue) -> Result<Task, DatasetError> {
+    /// A human-eval row; `plus`: an EvalPlus row, with MBPP+'s input
+    /// deserialization if `Some(true)`.
+    fn prompt_task(&self, plus: Option<bool>, value: &PyValue) -> Result<Task, DatasetError> {
         let task_id = self.string(value, "task_id")?;
         let prompt = self.string(value, "prompt")?;
         let entry_point = self.string(value, "entry_point")?;
         let canonical_solution = self.string(value, "canonical_solution")?;
         // EvalPlus judges on the inputs alone and never reads the original
         // tests, which HumanEvalPlus-Mini does not carry.
-        let test = match benchmark {
-            Benchmark::MbppPlus | Benchmark::HumanEvalPlus
-                if value.get("assertion").is_none() && value.get("test").is_none() =>
-            {
+        let test = match plus {
+            Some(_) if value.get("assertion").is_none() && value.get("test").is_none() => {
                 String::new()
             }
-            Benchmark::MbppPlus => self.string(value, "assertion")?,
+            Some(true) => self.string(value, "assertion")?,
             _ => self.string(value, "test")?,
         };
-        let plus = if benchmark.is_plus() {
-            Some(Arc::new(self.plus_tests(benchmark, &task_id, value)?))
-        } else {
-            None
+        let plus = match plus {
+            Some(mbpp_inputs) => Some(Arc::new(self.plus_tests(mbpp_inputs, &task_id, value)?)),
+            None => None,
         };
         Ok(Task {
             prompt,
@@ -676,7 +549,7 @@ impl Row<'_> {
 
     fn plus_tests(
         &self,
-        benchmark: Benchmark,
+        mbpp: bool,
         task_id: &str,
         value: &PyValue,
     ) -> Result<PlusTests, DatasetError> {
@@ -691,7 +564,7 @@ impl Row<'_> {
                 PyValue::Dict(items) if items.is_empty() => &[],
                 _ => return Err(self.bad(field, "a list of argument lists")),
             };
-            if benchmark != Benchmark::MbppPlus {
+            if !mbpp {
                 return Ok(list.to_vec());
             }
             let number =

@@ -8,14 +8,14 @@ fn load(benchmark: Benchmark) -> TaskSet {
 
 #[test]
 fn human_eval_loads_and_builds_the_official_check_program() {
-    let set = load(Benchmark::HumanEval);
+    let set = load(Benchmark::HUMANEVAL);
     assert_eq!(set.tasks().len(), 164);
     let task = set.get(&TaskId::Str("HumanEval/0".into())).unwrap();
     assert_eq!(task.entry_point, "has_close_elements");
     assert_eq!(task.line, 1);
     assert!(task.raw.starts_with("{\"task_id\": \"HumanEval/0\""));
     assert!(set.get(&TaskId::Int(163)).is_some());
-    let p = Benchmark::HumanEval.check_program(task, SampleCode::Completion("    return True\n"));
+    let p = Benchmark::HUMANEVAL.check_program(task, SampleCode::Completion("    return True\n"));
     assert_eq!(p.program, format!("{}    return True\n", task.prompt));
     assert_eq!(p.check_call.as_deref(), Some("check(has_close_elements)"));
     assert_eq!(
@@ -25,16 +25,16 @@ fn human_eval_loads_and_builds_the_official_check_program() {
             task.prompt, task.test
         )
     );
-    let s = Benchmark::HumanEval.check_program(task, SampleCode::Solution("def f(): pass"));
+    let s = Benchmark::HUMANEVAL.check_program(task, SampleCode::Solution("def f(): pass"));
     assert_eq!(s.program, "def f(): pass");
 }
 
 #[test]
 fn human_eval_example_problem() {
     let path = test_data_dir().join("humaneval/example_problem.jsonl");
-    let set = TaskSet::load(Benchmark::HumanEval, &path).unwrap();
+    let set = TaskSet::load(Benchmark::HUMANEVAL, &path).unwrap();
     let task = set.get_key("test/0").unwrap();
-    let p = Benchmark::HumanEval.check_program(task, SampleCode::Completion("    return 1"));
+    let p = Benchmark::HUMANEVAL.check_program(task, SampleCode::Completion("    return 1"));
     assert_eq!(
         p.full_source(),
         "def return1():\n    return 1\ndef check(candidate):\n    assert candidate() == 1\ncheck(return1)"
@@ -43,7 +43,7 @@ fn human_eval_example_problem() {
 
 #[test]
 fn mbpp_full_file() {
-    let set = load(Benchmark::Mbpp);
+    let set = load(Benchmark::MBPP);
     assert_eq!(set.tasks().len(), 974);
     let task = set.get(&TaskId::Int(2)).unwrap();
     assert_eq!(task.task_id, "2");
@@ -63,7 +63,7 @@ fn mbpp_full_file() {
     for id in [TaskId::Str("2".into()), TaskId::Str("Mbpp/2".into())] {
         assert_eq!(set.get(&id).unwrap().task_id, "2");
     }
-    let p = Benchmark::Mbpp.check_program(
+    let p = Benchmark::MBPP.check_program(
         task,
         SampleCode::Completion("def similar_elements(a, b): ..."),
     );
@@ -93,12 +93,12 @@ fn mbpp_full_file() {
 
 #[test]
 fn human_eval_plus() {
-    let set = load(Benchmark::HumanEvalPlus);
+    let set = load(Benchmark::HUMANEVAL_PLUS);
     assert_eq!(set.tasks().len(), 164);
     let task = set.get_key("HumanEval/32").unwrap();
     assert_eq!(task.entry_point, "find_zero");
     assert_eq!(
-        SpecialOracle::for_task(Benchmark::HumanEvalPlus, &task.entry_point),
+        Benchmark::HUMANEVAL_PLUS.oracle(&task.entry_point),
         Some(SpecialOracle::FindZero)
     );
     let plus = task.plus.as_ref().unwrap();
@@ -124,13 +124,13 @@ fn human_eval_plus() {
         .filter(|inp| has_wide_int(inp))
         .count();
     assert!(wide > 100, "{wide}");
-    let p = Benchmark::HumanEvalPlus.check_program(task, SampleCode::Completion("    pass\n"));
+    let p = Benchmark::HUMANEVAL_PLUS.check_program(task, SampleCode::Completion("    pass\n"));
     assert_eq!(p.program, format!("{}    pass\n", task.prompt));
 }
 
 #[test]
 fn mbpp_plus_with_deserialized_inputs() {
-    let set = load(Benchmark::MbppPlus);
+    let set = load(Benchmark::MBPP_PLUS);
     assert_eq!(set.tasks().len(), 399);
     let task = set.get(&TaskId::Int(2)).unwrap();
     assert_eq!(task.task_id, "Mbpp/2");
@@ -144,7 +144,7 @@ fn mbpp_plus_with_deserialized_inputs() {
         "[(3, 4, 5, 6), (5, 7, 4, 10)]"
     );
     assert_eq!(
-        SpecialOracle::for_task(Benchmark::MbppPlus, "similar_elements"),
+        Benchmark::MBPP_PLUS.oracle("similar_elements"),
         Some(SpecialOracle::SetEq)
     );
 
@@ -180,19 +180,19 @@ fn mbpp_plus_with_deserialized_inputs() {
 
 #[test]
 fn benchmark_names_and_task_keys() {
-    for b in Benchmark::ALL {
+    for b in Benchmark::all() {
         assert_eq!(b.name().parse::<Benchmark>().unwrap(), b);
         assert_eq!(b.to_string(), b.name());
     }
-    assert_eq!("MBPP+".parse::<Benchmark>().unwrap(), Benchmark::MbppPlus);
-    assert_eq!("stdio".parse::<Benchmark>().unwrap(), Benchmark::Stdio);
+    assert_eq!("MBPP+".parse::<Benchmark>().unwrap(), Benchmark::MBPP_PLUS);
+    assert_eq!("stdio".parse::<Benchmark>().unwrap(), Benchmark::STDIO);
     assert_eq!(
         "multiple-rs".parse::<Benchmark>().unwrap(),
-        Benchmark::MultiplE(verdict_exec::Language::Rust)
+        Benchmark::multiple(verdict_exec::Language::Rust).unwrap()
     );
     let unknown = "apps".parse::<Benchmark>().unwrap_err().to_string();
     assert!(
-        unknown.starts_with("unknown benchmark `apps` (expected humaneval, mbpp, humaneval-plus, mbpp-plus, stdio or multipl-e-<code>"),
+        unknown.starts_with("unknown benchmark `apps` (known: humaneval, mbpp, humaneval-plus, mbpp-plus, multipl-e-cpp,"),
         "{unknown}"
     );
     let lua = "multipl-e-lua"
@@ -201,19 +201,19 @@ fn benchmark_names_and_task_keys() {
         .to_string();
     assert!(lua.contains("luaunit"), "{lua}");
     assert_eq!(
-        Benchmark::MbppPlus.task_key(&TaskId::Str("7".into())),
+        Benchmark::MBPP_PLUS.task_key(&TaskId::Str("7".into())),
         "Mbpp/7"
     );
     assert_eq!(
-        Benchmark::HumanEval.task_key(&TaskId::Int(3)),
+        Benchmark::HUMANEVAL.task_key(&TaskId::Int(3)),
         "HumanEval/3"
     );
     assert_eq!(
-        Benchmark::HumanEval.task_key(&TaskId::Str("test/0".into())),
+        Benchmark::HUMANEVAL.task_key(&TaskId::Str("test/0".into())),
         "test/0"
     );
     assert_eq!(
-        Benchmark::Mbpp.task_key(&TaskId::Str("Mbpp/x".into())),
+        Benchmark::MBPP.task_key(&TaskId::Str("Mbpp/x".into())),
         "Mbpp/x"
     );
 }
@@ -231,42 +231,42 @@ fn problems_file_errors_name_file_line_and_field() {
     let good = r#"{"task_id": "t/0", "prompt": "", "entry_point": "f", "canonical_solution": "", "test": ""}"#;
     assert_eq!(
         problems_error(
-            Benchmark::HumanEval,
+            Benchmark::HUMANEVAL,
             &format!("{good}\n\n{{\"task_id\": \"t/1\"}}\n")
         ),
         "problems file `FILE` line 3: missing field `prompt`"
     );
     assert_eq!(
-        problems_error(Benchmark::HumanEval, &format!("{good}\n{good}\n")),
+        problems_error(Benchmark::HUMANEVAL, &format!("{good}\n{good}\n")),
         "problems file `FILE` line 2: duplicate task id `t/0`"
     );
     assert_eq!(
-        problems_error(Benchmark::HumanEval, "{\"task_id\": 5}\n"),
+        problems_error(Benchmark::HUMANEVAL, "{\"task_id\": 5}\n"),
         "problems file `FILE` line 1: field `task_id`: expected a string"
     );
     assert_eq!(
-        problems_error(Benchmark::HumanEval, "{\"task_id\": \n"),
+        problems_error(Benchmark::HUMANEVAL, "{\"task_id\": \n"),
         "problems file `FILE` line 1: invalid json: expected a value, found the end at byte 12"
     );
     assert_eq!(
-        problems_error(Benchmark::HumanEval, "\n"),
+        problems_error(Benchmark::HUMANEVAL, "\n"),
         "problems file `FILE` has no tasks"
     );
     let plus = r#"{"task_id": "Mbpp/2", "prompt": "", "entry_point": "f", "canonical_solution": "", "assertion": "", "contract": "", "atol": 0, "base_input": [[1]], "plus_input": []}"#;
     assert_eq!(
-        problems_error(Benchmark::MbppPlus, plus),
+        problems_error(Benchmark::MBPP_PLUS, plus),
         "problems file `FILE` line 1: field `base_input`: input 0: 'int' object is not iterable"
     );
     assert_eq!(
         problems_error(
-            Benchmark::Mbpp,
+            Benchmark::MBPP,
             r#"{"task_id": 1, "text": "", "code": "", "test_list": [1]}"#
         ),
         "problems file `FILE` line 1: field `test_list`: expected a list of strings"
     );
-    let missing = problems_error(Benchmark::HumanEval, "");
+    let missing = problems_error(Benchmark::HUMANEVAL, "");
     assert_eq!(missing, "problems file `FILE` has no tasks");
-    let err = TaskSet::load(Benchmark::HumanEval, Path::new("/nonexistent/p.jsonl")).unwrap_err();
+    let err = TaskSet::load(Benchmark::HUMANEVAL, Path::new("/nonexistent/p.jsonl")).unwrap_err();
     assert_eq!(
         err.to_string(),
         "opening problems file `/nonexistent/p.jsonl`"

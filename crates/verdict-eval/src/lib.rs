@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod benchmarks;
 pub mod compare;
 pub mod data;
 pub mod dataset;

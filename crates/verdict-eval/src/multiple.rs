@@ -26,6 +26,7 @@
 use serde_json::{Map, Value, json};
 use verdict_exec::{Limits, Outcome, Pool, Recipe, Status, compile_limits, language::toolchains};
 
+use crate::judge::EvalLimits;
 use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
 
 pub use verdict_exec::Language;
@@ -228,22 +229,20 @@ pub fn recipe(language: Language) -> Recipe {
     }
 }
 
-/// Time limit of a MultiPL-E program's run (MultiPL-E: 5 to 15 s of wall
-/// clock depending on the language).
-pub const RUN_CPU_MS: u64 = 15_000;
-
-/// Judges one MultiPL-E program (`prompt + completion + "\n" + tests`).
+/// Judges one MultiPL-E program (`prompt + completion + "\n" + tests`):
+/// its run gets `limits.check_cpu_ms` of CPU time (by default 15 s, the
+/// most MultiPL-E gives any language) and `limits.memory_bytes`.
 pub fn judge(
     pool: &Pool,
     language: Language,
     source: &str,
-    memory_bytes: u64,
+    limits: &EvalLimits,
     fields: Map<String, Value>,
 ) -> ResultRow {
     let limits = Limits {
-        cpu_ms: RUN_CPU_MS,
-        active_ms: RUN_CPU_MS,
-        memory_bytes,
+        cpu_ms: limits.check_cpu_ms,
+        active_ms: limits.check_cpu_ms,
+        memory_bytes: limits.memory_bytes,
         ..Limits::default()
     };
     match pool.prepare(&recipe(language), source, &compile_limits()) {

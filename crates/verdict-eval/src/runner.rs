@@ -574,7 +574,7 @@ fn write_evalplus(
         let tests = task.plus.as_ref().map(|plus| {
             let set = |inputs| evalplus_results::TestSet {
                 task_id: &task.task_id,
-                mbpp: benchmark == Benchmark::MbppPlus,
+                mbpp: benchmark.spec().rows == crate::benchmarks::Rows::Plus { mbpp_inputs: true },
                 inputs,
             };
             (set(&plus.base_input[..]), set(&plus.plus_input[..]))

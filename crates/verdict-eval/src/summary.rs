@@ -253,13 +253,13 @@ mod tests {
 
     fn example() -> Summary {
         let he = BenchmarkSummary::compute(
-            Benchmark::HumanEval,
+            Benchmark::HUMANEVAL,
             &[counts("test/0", 6, 3, None)],
             vec![],
             &[1, 10],
         );
         let plus = BenchmarkSummary::compute(
-            Benchmark::MbppPlus,
+            Benchmark::MBPP_PLUS,
             &[
                 counts("Mbpp/2", 10, 4, Some(2)),
                 counts("Mbpp/3", 10, 10, Some(9)),
@@ -301,6 +301,7 @@ benchmark  tests  samples  tasks  missing              pass@1  pass@10
 humaneval  all          6      1        0  0.4999999999999999        -
 mbpp-plus  base        20      2        1                 0.7        1
 mbpp-plus  plus        20      2        1                0.55        1
+humaneval: pass@10 not computed: 1 scored task(s) have fewer than 10 samples (the fewest: 6); pass@k needs at least k samples in every task
 ";
         assert_eq!(example().to_text(), expected);
     }
@@ -312,7 +313,8 @@ mbpp-plus  plus        20      2        1                0.55        1
             json,
             serde_json::json!({"benchmarks": [
                 {"benchmark": "humaneval", "samples": 6, "tasks_scored": 1, "tasks_missing": [],
-                 "pass_at_k": {"pass@1": 0.4999999999999999}},
+                 "pass_at_k": {"pass@1": 0.4999999999999999},
+                 "skipped_k": [{"k": 10, "tasks_with_fewer_samples": 1, "fewest_samples": 6}]},
                 {"benchmark": "mbpp-plus", "samples": 20, "tasks_scored": 2, "tasks_missing": ["Mbpp/4"],
                  "pass_at_k": {"pass@1": 0.7, "pass@10": 1.0},
                  "plus_pass_at_k": {"pass@1": 0.55, "pass@10": 1.0}}

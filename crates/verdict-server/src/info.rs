@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
-use verdict_eval::dataset::Benchmark;
+use verdict_eval::benchmarks::{Benchmark, Mode};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -28,20 +28,36 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// The built-in benchmarks and whether this server has their files.
+/// The built-in benchmarks (the registry's) and whether this server has
+/// their files.
 pub async fn benchmarks(State(state): State<AppState>) -> Json<Value> {
-    let list: Vec<Value> = Benchmark::ALL
-        .iter()
-        .map(|&benchmark| {
+    let list: Vec<Value> = Benchmark::all()
+        .map(|benchmark| {
+            let spec = benchmark.spec();
             let found = verdict_eval::data::resolve(benchmark, state.config().data_dir.as_deref());
             json!({
-                "name": benchmark.name(),
-                "judged_by": if benchmark.is_plus() { "evalplus inputs and expected outputs" } else { "check() / asserts" },
+                "name": spec.name,
+                "title": spec.title,
+                "tasks": spec.tasks,
+                "official_evaluator": spec.evaluator,
+                "judged_by": judged_by(benchmark.mode()),
                 "available": found.is_ok(),
             })
         })
         .collect();
     Json(json!({ "benchmarks": list }))
+}
+
+/// How a mode judges, in a few words.
+pub fn judged_by(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Check { .. } => "test code in the candidate's process (check() or asserts)",
+        Mode::Calls => {
+            "calls on EvalPlus's base and plus inputs, outputs compared outside the sandbox"
+        }
+        Mode::Stdio => "stdin/stdout cases",
+        Mode::ExitCode(_) => "a whole program's exit status",
+    }
 }
 
 /// Prometheus text.
@@ -52,9 +68,22 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
+/// Where `/v1/evaluate`'s benchmark names sit in [`OPENAPI`].
+const BENCHMARK_ENUM: &str = "/paths/~1v1~1evaluate/post/requestBody/content/application~1json/schema/properties/benchmark/enum";
+
+/// The OpenAPI document: [`OPENAPI`] with `/v1/evaluate`'s benchmark names
+/// taken from the registry.
+pub fn openapi_document() -> Value {
+    let mut document: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+    if let Some(names) = document.pointer_mut(BENCHMARK_ENUM) {
+        *names = json!(verdict_eval::benchmarks::names());
+    }
+    document
+}
+
 /// The OpenAPI document.
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+pub async fn openapi() -> Json<Value> {
+    Json(openapi_document())
 }
 
 /// Any other path.

@@ -38,7 +38,7 @@ use axum::routing::{get, post};
 
 pub use error::ApiError;
 pub use fusion::{RunCodeResponse, response_of as fusion_response};
-pub use info::OPENAPI;
+pub use info::{OPENAPI, openapi_document};
 
 pub use state::{AppState, Config, Ticket};
 

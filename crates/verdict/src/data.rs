@@ -11,7 +11,9 @@ pub fn data(command: DataCommand) -> Result<i32> {
     match command {
         DataCommand::Fetch { name } => {
             let benchmarks: Vec<Benchmark> = if name == "all" {
-                Benchmark::ALL.to_vec()
+                Benchmark::all()
+                    .filter(|b| b.data_file().is_some())
+                    .collect()
             } else {
                 vec![name.parse()?]
             };
@@ -33,7 +35,7 @@ pub fn data(command: DataCommand) -> Result<i32> {
             Ok(exit::OK)
         }
         DataCommand::Path { data_dir } => {
-            for benchmark in Benchmark::ALL {
+            for benchmark in Benchmark::all() {
                 match resolve(benchmark, data_dir.as_deref()) {
                     Ok(path) => println!("{benchmark}: {}", path.display()),
                     Err(e) => println!("{benchmark}: {e}"),

