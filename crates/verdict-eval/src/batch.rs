@@ -184,13 +184,11 @@ impl Batch {
         let mut counts: BTreeMap<&str, TaskCounts> = BTreeMap::new();
         for ((_, key), row) in self.samples.iter().zip(rows) {
             let Some(row) = row else { continue };
-            let entry = counts.entry(key).or_insert_with(|| TaskCounts {
-                task_id: key.clone(),
-                n: 0,
-                base_correct: 0,
-                plus_correct: plus.then_some(0),
-            });
+            let entry = counts
+                .entry(key)
+                .or_insert_with(|| TaskCounts::new(key, plus));
             entry.n += 1;
+            entry.skipped += u64::from(row.status == "skipped");
             let base_passed = if plus {
                 row.fields.get("base_status").and_then(Value::as_str) == Some("pass")
             } else {

@@ -160,9 +160,12 @@ impl Benchmark {
 
     /// The program to run for `code` on `task`, as the official harness builds it.
     pub fn check_program(self, task: &Task, code: SampleCode<'_>) -> CheckProgram {
-        let program = match code {
-            SampleCode::Solution(s) => s.to_string(),
-            SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
+        // A CRUXEval generation is an expression, never a whole program.
+        let program = match (code, self.spec().rows) {
+            (SampleCode::Solution(s), Rows::Cruxeval { .. }) | (SampleCode::Completion(s), _) => {
+                format!("{}{}", task.prompt, s)
+            }
+            (SampleCode::Solution(s), _) => s.to_string(),
         };
         if self.mode() == Mode::Stdio {
             return CheckProgram {
@@ -231,7 +234,8 @@ pub struct Task {
     pub task_id: String,
     /// Code prepended to a `completion` (empty for MBPP).
     pub prompt: String,
-    /// The natural-language task statement, where the file keeps it apart (MBPP `text`).
+    /// The natural-language task statement, where the file keeps it apart (MBPP `text`);
+    /// for CRUXEval, the sample's input.
     pub description: Option<String>,
     /// The function under test.
     pub entry_point: String,
@@ -510,6 +514,7 @@ impl Row<'_> {
             Rows::HumanEval => self.prompt_task(None, &value),
             Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
             Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
+            Rows::Cruxeval { input_mode } => self.cruxeval_task(input_mode, &value),
         }
     }
 
@@ -581,6 +586,32 @@ impl Row<'_> {
             plus_input: inputs("plus_input")?,
             atol,
             contract: self.string(value, "contract")?,
+        })
+    }
+
+    /// A CRUXEval row: the program a generation completes is
+    /// `code + "\nassert " + output + " == "` (its `prompt`), the sample's
+    /// input is kept as `description` (for the anti-cheat rule), and the
+    /// canonical generation is the output literal, or `f(input)`.
+    fn cruxeval_task(&self, input_mode: bool, value: &PyValue) -> Result<Task, DatasetError> {
+        let code = self.string(value, "code")?;
+        let input = self.string(value, "input")?;
+        let output = self.string(value, "output")?;
+        Ok(Task {
+            task_id: self.string(value, "id")?,
+            prompt: format!("{code}\nassert {output} == "),
+            description: Some(input.clone()),
+            entry_point: "f".into(),
+            canonical_solution: if input_mode {
+                format!("f({input})")
+            } else {
+                output
+            },
+            test: String::new(),
+            plus: None,
+            stdio: None,
+            raw: self.raw.to_string(),
+            line: self.line,
         })
     }
 

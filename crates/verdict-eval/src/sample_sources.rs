@@ -9,7 +9,10 @@
 //!   row gets `_path`, the file it came from;
 //! - bigcode-evaluation-harness's `generations.json`: a JSON array holding,
 //!   for each task in the dataset's order, the list of its generations
-//!   (whole programs, prompt included, so each is a `solution`).
+//!   (whole programs, prompt included, so each is a `solution`);
+//! - CRUXEval's generations file (`.json`): an object from sample id to the
+//!   list of its generations, each a `completion` with its
+//!   `generation_index`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
@@ -43,6 +46,16 @@ pub fn open(path: &Path, task_ids: &[&str]) -> Result<AnyReader, SampleError> {
     let json_name = path.extension().is_some_and(|e| e == "json");
     if json_name && first == Some(b'[') {
         let rows = generation_rows(path, file, task_ids)?;
+        return Ok(SampleReader::from_reader(path, Box::new(Cursor::new(rows))));
+    }
+    if json_name && first == Some(b'{') {
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).map_err(open_error)?;
+        let rows = match serde_json::from_slice::<Value>(&text) {
+            // A one-line JSONL file named `.json` is read as JSONL.
+            Ok(Value::Object(map)) if !is_sample_row(&map) => keyed_rows(path, &map)?,
+            _ => text,
+        };
         return Ok(SampleReader::from_reader(path, Box::new(Cursor::new(rows))));
     }
     Ok(SampleReader::from_reader(path, Box::new(file)))
@@ -90,6 +103,38 @@ fn folder_rows(dir: &Path) -> Result<Vec<u8>, SampleError> {
                 "solution": code,
                 "_path": file.display().to_string(),
             });
+            out.extend_from_slice(row.to_string().as_bytes());
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a JSON object is one sample row rather than a map of them.
+fn is_sample_row(map: &serde_json::Map<String, Value>) -> bool {
+    map.contains_key("task_id")
+}
+
+/// JSONL rows for CRUXEval's generations file: an object from sample id to
+/// its list of generations, each generation a `completion` row with its
+/// `generation_index`, in the file's order.
+fn keyed_rows(path: &Path, map: &serde_json::Map<String, Value>) -> Result<Vec<u8>, SampleError> {
+    let mut out = Vec::new();
+    for (task_id, generations) in map {
+        let Value::Array(generations) = generations else {
+            return Err(SampleError::Generations {
+                path: path.to_path_buf(),
+                message: format!("key `{task_id}`: expected a list of generations (strings)"),
+            });
+        };
+        for (n, code) in generations.iter().enumerate() {
+            let Value::String(code) = code else {
+                return Err(SampleError::Generations {
+                    path: path.to_path_buf(),
+                    message: format!("key `{task_id}`, generation {n}: expected a string"),
+                });
+            };
+            let row = json!({ "task_id": task_id, "completion": code, "generation_index": n });
             out.extend_from_slice(row.to_string().as_bytes());
             out.push(b'\n');
         }

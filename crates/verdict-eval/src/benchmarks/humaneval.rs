@@ -3,7 +3,7 @@
 //! `prompt + completion + "\n" + test + "\n" + f"check({entry_point})"`
 //! with a 3 s limit.
 
-use super::{DataFile, Defaults, Demo, Ids, Mode, Rows, Spec, no_oracle};
+use super::{DataFile, Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// HumanEval.
 pub static SPEC: Spec = Spec {
@@ -32,4 +32,7 @@ pub static SPEC: Spec = Spec {
         samples_name: "samples.jsonl",
         samples: crate::demo::SAMPLES,
     }),
+    skip: no_skip,
+    scoring: Scoring::HumanEval,
+    ks: &[1, 10, 100],
 };

@@ -3,7 +3,7 @@
 //! canonical solution's, as evalplus 0.3.1 compares them (see
 //! `crate::dataset`'s module docs).
 
-use super::{DataFile, Defaults, Ids, Mode, Rows, Spec};
+use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
 use crate::dataset::SpecialOracle;
 
 /// HumanEval+.
@@ -28,6 +28,9 @@ pub static SPEC: Spec = Spec {
     },
     oracle,
     demo: None,
+    skip: no_skip,
+    scoring: Scoring::HumanEval,
+    ks: &[1, 10, 100],
 };
 
 /// HumanEval/32 `find_zero` is judged by `abs(_poly(*inp, out)) <= atol`.

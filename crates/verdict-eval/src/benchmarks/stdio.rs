@@ -2,7 +2,7 @@
 //! or APPS, CodeContests and LiveCodeBench rows; docs/stdio-format.md): each
 //! sample names its `language`, and runs on every case.
 
-use super::{Defaults, Demo, Ids, Mode, Rows, Spec, no_oracle};
+use super::{Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// stdin/stdout problems.
 pub static SPEC: Spec = Spec {
@@ -26,4 +26,7 @@ pub static SPEC: Spec = Spec {
         samples_name: "stdio-solutions.jsonl",
         samples: crate::stdio::DEMO_SOLUTIONS,
     }),
+    skip: no_skip,
+    scoring: Scoring::HumanEval,
+    ks: &[1, 10, 100],
 };

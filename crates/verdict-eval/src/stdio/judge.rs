@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use verdict_exec::{Language, Limits, Outcome, Pool, Program, Recipe, Status, compile_limits};
 
 use super::{Checker, CompareMode, Problem, checker_verdict, compare};
-use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
+use crate::results::{
+    RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed, status_of_stdio_verdict,
+};
 
 /// How a program is judged.
 #[derive(Debug, Clone, Copy)]
@@ -138,7 +140,7 @@ impl StdioVerdict {
             status: if self.accepted() {
                 "passed".into()
             } else {
-                self.verdict.clone()
+                status_of_stdio_verdict(&self.verdict).into()
             },
             details: Some(self.to_json()),
         }

@@ -1,0 +1,213 @@
+//! CRUXEval end to end, with the real binary, sandbox and benchmark file:
+//! every sample's own answer passes in both modes, the anti-cheat skip
+//! rules in both their versions, CRUXEval's pass@k (its pass@5 of 1.0 with
+//! fewer than five generations) and scored-results file, and bad
+//! generations files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn data_dir() -> PathBuf {
+    match std::env::var_os("VERDICT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+fn ready() -> bool {
+    let ok = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .arg("doctor")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
+    }
+    let data = data_dir().join("cruxeval/cruxeval.jsonl").is_file();
+    if ok && !data {
+        eprintln!(
+            "SKIPPED: CRUXEval data not found under {}",
+            data_dir().display()
+        );
+    }
+    ok && data
+}
+
+fn verdict(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .current_dir(dir)
+        .args(args)
+        .env("VERDICT_DATA_DIR", data_dir())
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .output()
+        .unwrap()
+}
+
+fn samples() -> Vec<Value> {
+    std::fs::read_to_string(data_dir().join("cruxeval/cruxeval.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Judges `generations` (CRUXEval's `{id: [g, ...]}`) and returns the
+/// rows, the printed summary and the scored-results file.
+fn judge(benchmark: &str, generations: &Value, extra: &[&str]) -> (Vec<Value>, String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gen.json"), generations.to_string()).unwrap();
+    let mut args = vec![
+        "eval",
+        "--benchmark",
+        benchmark,
+        "--samples",
+        "gen.json",
+        "--format",
+        "cruxeval",
+        "--no-progress-bar",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let output = verdict(dir.path(), &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = std::fs::read_to_string(dir.path().join("gen_results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let scored =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("gen_scored.json")).unwrap())
+            .unwrap();
+    (
+        rows,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        scored,
+    )
+}
+
+#[test]
+fn every_samples_own_answer_passes_in_both_modes() {
+    if !ready() {
+        return;
+    }
+    let all = samples();
+    assert_eq!(all.len(), 800);
+    let outputs: serde_json::Map<String, Value> = all
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap().to_string(), json!([s["output"]])))
+        .collect();
+    let (rows, _, scored) = judge("cruxeval-o", &Value::Object(outputs), &[]);
+    let failing: Vec<&Value> = rows.iter().filter(|r| r["passed"] != true).collect();
+    assert!(failing.is_empty(), "{failing:?}");
+    assert_eq!(scored["pass_at_1"], 100.0);
+    let inputs: serde_json::Map<String, Value> = all
+        .iter()
+        .map(|s| {
+            let call = format!("f({})", s["input"].as_str().unwrap());
+            (s["id"].as_str().unwrap().to_string(), json!([call]))
+        })
+        .collect();
+    let (rows, _, _) = judge("cruxeval-i", &Value::Object(inputs), &[]);
+    let failing: Vec<&Value> = rows.iter().filter(|r| r["passed"] != true).collect();
+    assert!(failing.is_empty(), "{failing:?}");
+}
+
+#[test]
+fn skipped_generations_are_scored_by_either_rule() {
+    if !ready() {
+        return;
+    }
+    let all = samples();
+    let (s0, s1) = (&all[0], &all[1]);
+    let output = |s: &Value| s["output"].as_str().unwrap().to_string();
+    let own_call = |s: &Value| format!("f({})", s["input"].as_str().unwrap());
+    // sample_0: a pass and a skipped call of f on its own input;
+    // sample_1: a skipped call, a wrong answer and a raising one.
+    let generations = json!({
+        "sample_0": [output(s0), own_call(s0)],
+        "sample_1": [own_call(s1), "None", "1 / 0"],
+    });
+    let (rows, stdout, scored) = judge("cruxeval-o", &generations, &[]);
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["passed", "skipped", "skipped", "failed", "failed"]
+    );
+    assert!(
+        rows[1]["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped: the generation calls f(")
+    );
+    // Current rule: sample_0 is [True] (its skipped one left out), sample_1
+    // [False, False, False] (none passed: all of them, False).
+    assert_eq!(
+        scored["raw_scored_generations"],
+        json!({"sample_0": [true], "sample_1": [false, false, false]})
+    );
+    assert_eq!(scored["pass_at_1"], 50.0);
+    // n - c < 5 gives pass@5 = 1.0 for both samples, even sample_1 with no pass.
+    assert_eq!(scored["pass_at_5"], 100.0);
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        summary["benchmarks"][0]["pass_at_k"],
+        json!({"pass@1": 0.5, "pass@5": 1.0})
+    );
+
+    // The rule before cruxeval 0a800bd: a skipped generation is a False.
+    let (_, stdout, scored) = judge("cruxeval-o", &generations, &["--cruxeval-legacy-skip"]);
+    assert_eq!(
+        scored["raw_scored_generations"],
+        json!({"sample_0": [true, false], "sample_1": [false, false, false]})
+    );
+    assert_eq!(scored["pass_at_1"], 25.0);
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["benchmarks"][0]["pass_at_k"]["pass@1"], 0.25);
+
+    // Input mode: a generation that does not call f is skipped.
+    let generations = json!({ "sample_0": [s0["input"], own_call(s0)] });
+    let (rows, _, _) = judge("cruxeval-i", &generations, &[]);
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["skipped", "passed"]);
+}
+
+#[test]
+fn bad_generations_files_are_refused_before_anything_runs() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (text, expected) in [
+        (
+            r#"{"sample_0": ["1"], "sample_0x": ["2"]}"#,
+            "unknown task `sample_0x`",
+        ),
+        (
+            r#"{"sample_0": "[1]"}"#,
+            "key `sample_0`: expected a list of generations (strings)",
+        ),
+        (
+            r#"{"sample_0": [1]}"#,
+            "key `sample_0`, generation 0: expected a string",
+        ),
+        (r#"{"sample_0": ["1", "#, "gen.json"),
+    ] {
+        std::fs::write(dir.path().join("gen.json"), text).unwrap();
+        let output = verdict(
+            dir.path(),
+            &["eval", "--benchmark", "cruxeval-o", "--samples", "gen.json"],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{text}: {stderr}");
+        assert!(
+            stderr.contains(expected) && stderr.contains("gen.json"),
+            "{text}: {stderr}"
+        );
+        assert!(!dir.path().join("gen_results.jsonl").exists(), "{text}");
+    }
+}
