@@ -415,7 +415,9 @@ pub fn evaluate_with(
         )?;
     }
     if let Some(path) = &options.cruxeval_json {
-        let text = cruxeval_scored(&tasks, &work, &rows, options.legacy_skip);
+        let judged = judged_generations(&work, &rows);
+        let text =
+            crate::benchmarks::cruxeval::scored_results(&tasks, &judged, options.legacy_skip);
         std::fs::write(path, text).map_err(|source| EvalError::Io {
             op: "writing",
             path: path.clone(),
@@ -564,65 +566,29 @@ fn summarize(
     }
 }
 
-/// CRUXEval's scored-results file (`evaluate_generations.py
-/// --scored_results_path`): `{"raw_generations": {id: [g, ...]},
-/// "raw_scored_generations": {id: [bool, ...]}, "pass_at_1", "pass_at_5"}`,
-/// the lists as its `evaluate_score` leaves them (skipped generations left
-/// out, or all `false` if none passed; with `legacy` each skipped one
-/// `false` in place) and the scores as percentages, samples in the
-/// dataset's order.
-fn cruxeval_scored(
-    tasks: &TaskSet,
-    work: &[Work<'_>],
+/// Each judged sample's task, generation, and whether it passed or was
+/// skipped, for [`crate::benchmarks::cruxeval::scored_results`].
+fn judged_generations<'a>(
+    work: &'a [Work<'_>],
     rows: &[Map<String, Value>],
-    legacy: bool,
-) -> String {
-    let mut by_task: HashMap<&str, (Vec<Value>, Vec<(bool, bool)>)> = HashMap::new();
-    for (row, item) in rows.iter().zip(work) {
-        let Work::Judge(sample, task) = item else {
-            continue;
-        };
-        let generation = match sample.code() {
-            SampleCode::Solution(s) | SampleCode::Completion(s) => s.to_string(),
-        };
-        let passed = row.get("passed") == Some(&Value::Bool(true));
-        let skipped = row.get("status").and_then(Value::as_str) == Some("skipped");
-        let entry = by_task.entry(task.task_id.as_str()).or_default();
-        entry.0.push(json!(generation));
-        entry.1.push((passed, skipped));
-    }
-    let mut generations = Map::new();
-    let mut scored = Map::new();
-    let (mut at_1, mut at_5) = (Vec::new(), Vec::new());
-    for task in tasks.tasks() {
-        let Some((texts, results)) = by_task.remove(task.task_id.as_str()) else {
-            continue;
-        };
-        let mut list: Vec<bool> = results
-            .iter()
-            .filter(|(_, skipped)| legacy || !skipped)
-            .map(|(passed, _)| *passed)
-            .collect();
-        if !list.contains(&true) {
-            list = vec![false; results.len()];
-        }
-        let (n, c) = (
-            list.len() as u64,
-            list.iter().filter(|p| **p).count() as u64,
-        );
-        at_1.push(crate::passk::estimate(n, c, 1));
-        at_5.push(crate::passk::estimate(n, c, 5));
-        generations.insert(task.task_id.clone(), Value::Array(texts));
-        scored.insert(task.task_id.clone(), json!(list));
-    }
-    let percent = |values: &[f64]| crate::passk::mean(values) * 100.0;
-    json!({
-        "raw_generations": generations,
-        "raw_scored_generations": scored,
-        "pass_at_1": percent(&at_1),
-        "pass_at_5": percent(&at_5),
-    })
-    .to_string()
+) -> Vec<crate::benchmarks::cruxeval::Judged<'a>> {
+    rows.iter()
+        .zip(work)
+        .filter_map(|(row, item)| {
+            let Work::Judge(sample, task) = item else {
+                return None;
+            };
+            let generation = match sample.code() {
+                SampleCode::Solution(s) | SampleCode::Completion(s) => s,
+            };
+            Some(crate::benchmarks::cruxeval::Judged {
+                task_id: &task.task_id,
+                generation,
+                passed: row.get("passed") == Some(&Value::Bool(true)),
+                skipped: row.get("status").and_then(Value::as_str) == Some("skipped"),
+            })
+        })
+        .collect()
 }
 
 /// EvalPlus's results file (see [`evalplus_results`]) from the rows, each

@@ -22,8 +22,13 @@
 //! fewer than five generations has pass@5 = 1.0 even with no pass. verdict
 //! reproduces that, and says so in docs/benchmarks.md.
 
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle};
-use crate::dataset::Task;
+use crate::dataset::{Task, TaskSet};
+use crate::passk;
 
 macro_rules! cruxeval {
     ($static:ident, $name:literal, $alias:literal, $title:literal, $input_mode:literal, $skip:ident) => {
@@ -87,4 +92,64 @@ fn skip_output(task: &Task, generation: &str) -> Option<String> {
 /// Input mode: a generation without a call of `f` is not run.
 fn skip_input(_task: &Task, generation: &str) -> Option<String> {
     (!generation.contains("f(")).then(|| "the generation does not call f(".to_string())
+}
+
+/// One judged generation.
+pub struct Judged<'a> {
+    /// Its sample id.
+    pub task_id: &'a str,
+    /// The generation.
+    pub generation: &'a str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Whether it was skipped (not run).
+    pub skipped: bool,
+}
+
+/// CRUXEval's scored-results file (`evaluate_generations.py
+/// --scored_results_path`): `{"raw_generations": {id: [g, ...]},
+/// "raw_scored_generations": {id: [bool, ...]}, "pass_at_1", "pass_at_5"}`,
+/// the lists as its `evaluate_score` leaves them (skipped generations left
+/// out, or all `false` if none passed; with `legacy` each skipped one
+/// `false` in place) and the scores as percentages, samples in the
+/// dataset's order.
+pub fn scored_results(tasks: &TaskSet, judged: &[Judged<'_>], legacy: bool) -> String {
+    let mut by_task: HashMap<&str, Vec<&Judged<'_>>> = HashMap::new();
+    for generation in judged {
+        by_task
+            .entry(generation.task_id)
+            .or_default()
+            .push(generation);
+    }
+    let mut generations = Map::new();
+    let mut scored = Map::new();
+    let (mut at_1, mut at_5) = (Vec::new(), Vec::new());
+    for task in tasks.tasks() {
+        let Some(list) = by_task.remove(task.task_id.as_str()) else {
+            continue;
+        };
+        let mut results: Vec<bool> = list
+            .iter()
+            .filter(|g| legacy || !g.skipped)
+            .map(|g| g.passed)
+            .collect();
+        if !results.contains(&true) {
+            results = vec![false; list.len()];
+        }
+        let n = results.len() as u64;
+        let c = results.iter().filter(|p| **p).count() as u64;
+        at_1.push(passk::estimate(n, c, 1));
+        at_5.push(passk::estimate(n, c, 5));
+        let texts = list.iter().map(|g| json!(g.generation)).collect();
+        generations.insert(task.task_id.clone(), Value::Array(texts));
+        scored.insert(task.task_id.clone(), json!(results));
+    }
+    let percent = |values: &[f64]| passk::mean(values) * 100.0;
+    json!({
+        "raw_generations": generations,
+        "raw_scored_generations": scored,
+        "pass_at_1": percent(&at_1),
+        "pass_at_5": percent(&at_5),
+    })
+    .to_string()
 }

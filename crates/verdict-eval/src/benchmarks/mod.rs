@@ -22,7 +22,7 @@ use verdict_exec::Language;
 
 use crate::dataset::{SpecialOracle, Task};
 
-mod cruxeval;
+pub mod cruxeval;
 mod humaneval;
 mod humaneval_plus;
 mod mbpp;
