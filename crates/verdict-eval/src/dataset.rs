@@ -160,13 +160,7 @@ impl Benchmark {
 
     /// The program to run for `code` on `task`, as the official harness builds it.
     pub fn check_program(self, task: &Task, code: SampleCode<'_>) -> CheckProgram {
-        // A CRUXEval generation is an expression, never a whole program.
-        let program = match (code, self.spec().rows) {
-            (SampleCode::Solution(s), Rows::Cruxeval { .. }) | (SampleCode::Completion(s), _) => {
-                format!("{}{}", task.prompt, s)
-            }
-            (SampleCode::Solution(s), _) => s.to_string(),
-        };
+        let program = (self.spec().program)(task, code);
         if self.mode() == Mode::Stdio {
             return CheckProgram {
                 program,
@@ -421,6 +415,9 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
             })
             .collect());
     }
+    if benchmark.spec().rows == Rows::CodeEvalPro {
+        return load_json_array(path);
+    }
     let open_err = |source| DatasetError::Open {
         path: path.to_path_buf(),
         source,
@@ -461,6 +458,69 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
         };
         tasks.push(row.task(benchmark)?);
     }
+}
+
+/// The tasks of a CodeEval-Pro file: one JSON array of objects with `id`,
+/// `raw_problem`, `raw_solution`, `new_problem`, `new_solution` and
+/// `test_code` (errors name the item as its "line", 1-based). The prompt is
+/// `raw_problem`, the tests `test_code`, the ground truth `raw_solution +
+/// new_problem + new_solution` (CodeEval-Pro's own self-check).
+fn load_json_array(path: &Path) -> Result<Vec<Task>, DatasetError> {
+    let open_err = |source| DatasetError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut text = String::new();
+    File::open(path)
+        .map_err(open_err)?
+        .read_to_string(&mut text)
+        .map_err(open_err)?;
+    let value = pyvalue::parse_json(&text).map_err(|source| DatasetError::Json {
+        path: path.to_path_buf(),
+        line: 1,
+        source,
+    })?;
+    let PyValue::List(items) = value else {
+        return Err(DatasetError::BadField {
+            path: path.to_path_buf(),
+            line: 1,
+            field: "(file)",
+            expected: "a json array of tasks",
+        });
+    };
+    let mut tasks = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let raw = item.to_python();
+        let row = Row {
+            path,
+            line: index + 1,
+            raw: &raw,
+        };
+        let task_id = match row.field(item, "id")? {
+            PyValue::Int(n) => n.clone(),
+            PyValue::Str(s) => s.clone(),
+            _ => return Err(row.bad("id", "an integer or a string")),
+        };
+        let part = |field| row.string(item, field);
+        tasks.push(Task {
+            task_id,
+            prompt: part("raw_problem")?,
+            description: None,
+            entry_point: String::new(),
+            canonical_solution: format!(
+                "{}{}{}",
+                part("raw_solution")?,
+                part("new_problem")?,
+                part("new_solution")?
+            ),
+            test: part("test_code")?,
+            plus: None,
+            stdio: None,
+            raw: String::new(),
+            line: index + 1,
+        });
+    }
+    Ok(tasks)
 }
 
 /// One row being turned into a [`Task`]; carries what error messages need.
@@ -515,6 +575,7 @@ impl Row<'_> {
             Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
             Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
             Rows::Cruxeval { input_mode } => self.cruxeval_task(input_mode, &value),
+            Rows::CodeEvalPro => Err(self.bad("(row)", "a json array of tasks")),
         }
     }
 

@@ -441,7 +441,8 @@ pub fn evaluate_with(
 
 fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {
     let task_ids: Vec<&str> = tasks.tasks().iter().map(|t| t.task_id.as_str()).collect();
-    let reader = crate::sample_sources::open(&options.samples, &task_ids)?
+    let line_order = options.benchmark.spec().line_order;
+    let reader = crate::sample_sources::open(&options.samples, &task_ids, line_order)?
         .skip_bad_lines(options.skip_bad_lines);
     let mut work = Vec::new();
     for row in reader {

@@ -27,7 +27,10 @@ pub type AnyReader = SampleReader<Box<dyn BufRead + Send>>;
 
 /// Opens the samples at `path`; `task_ids` is the benchmark's tasks in the
 /// dataset's order (for `generations.json`, whose rows are unnamed).
-pub fn open(path: &Path, task_ids: &[&str]) -> Result<AnyReader, SampleError> {
+/// `line_order`: JSONL rows without a `task_id` answer the tasks in order,
+/// and a list-valued `completion` or `solution` is one sample per item (the
+/// CodeEval-Pro harness's `results.jsonl`).
+pub fn open(path: &Path, task_ids: &[&str], line_order: bool) -> Result<AnyReader, SampleError> {
     let open_error = |source| SampleError::Open {
         path: path.to_path_buf(),
         source,
@@ -58,7 +61,65 @@ pub fn open(path: &Path, task_ids: &[&str]) -> Result<AnyReader, SampleError> {
         };
         return Ok(SampleReader::from_reader(path, Box::new(Cursor::new(rows))));
     }
+    if line_order {
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).map_err(open_error)?;
+        let rows = ordered_rows(path, &text, task_ids)?;
+        return Ok(SampleReader::from_reader(path, Box::new(Cursor::new(rows))));
+    }
     Ok(SampleReader::from_reader(path, Box::new(file)))
+}
+
+/// JSONL rows with each id-less row given the task of its line (the n-th
+/// non-blank line answers the n-th task) and list-valued code split into
+/// one row per item, with its `generation_index`. Lines that are not JSON
+/// objects are passed on for the reader to report.
+fn ordered_rows(path: &Path, text: &[u8], task_ids: &[&str]) -> Result<Vec<u8>, SampleError> {
+    let mut out = Vec::new();
+    let lines = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    for (index, line) in lines.enumerate() {
+        let Ok(Value::Object(mut row)) = serde_json::from_slice::<Value>(line) else {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+            continue;
+        };
+        if !row.contains_key("task_id") {
+            let Some(task_id) = task_ids.get(index) else {
+                return Err(SampleError::Generations {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "row {} has no `task_id` and the benchmark has only {} tasks",
+                        index + 1,
+                        task_ids.len()
+                    ),
+                });
+            };
+            row.insert("task_id".into(), json!(task_id));
+        }
+        let listed = ["solution", "completion"]
+            .into_iter()
+            .find(|field| row.get(*field).is_some_and(Value::is_array));
+        let items = match listed.and_then(|field| row.remove(field).map(|v| (field, v))) {
+            Some((field, Value::Array(items))) => items
+                .into_iter()
+                .enumerate()
+                .map(|(n, item)| {
+                    let mut copy = row.clone();
+                    copy.insert(field.into(), item);
+                    copy.insert("generation_index".into(), json!(n));
+                    copy
+                })
+                .collect(),
+            _ => vec![row],
+        };
+        for item in items {
+            out.extend_from_slice(Value::Object(item).to_string().as_bytes());
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
 }
 
 /// The results path beside a samples path: its name without `.jsonl`,
@@ -212,7 +273,7 @@ fn generation_rows(
 /// Every sample of a source (for the tests).
 #[cfg(test)]
 fn rows(path: &Path, task_ids: &[&str]) -> Vec<crate::samples::Sample> {
-    open(path, task_ids)
+    open(path, task_ids, false)
         .unwrap()
         .map(|row| match row.unwrap() {
             crate::samples::SampleRow::Valid(sample) => sample,
@@ -295,7 +356,9 @@ mod tests {
             ]
         );
         std::fs::write(&path, r#"[["a"], [1]]"#).unwrap();
-        let error = open(&path, &["HumanEval/0", "HumanEval/1"]).err().unwrap();
+        let error = open(&path, &["HumanEval/0", "HumanEval/1"], false)
+            .err()
+            .unwrap();
         assert_eq!(
             error.to_string(),
             format!(
@@ -304,7 +367,7 @@ mod tests {
             )
         );
         std::fs::write(&path, r#"[["a"], ["b"]]"#).unwrap();
-        let error = open(&path, &["HumanEval/0"]).err().unwrap();
+        let error = open(&path, &["HumanEval/0"], false).err().unwrap();
         assert!(
             error
                 .to_string()

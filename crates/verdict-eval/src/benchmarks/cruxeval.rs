@@ -29,6 +29,7 @@ use serde_json::{Map, Value, json};
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle};
 use crate::dataset::{Task, TaskSet};
 use crate::passk;
+use crate::samples::SampleCode;
 
 macro_rules! cruxeval {
     ($static:ident, $name:literal, $alias:literal, $title:literal, $input_mode:literal, $skip:ident) => {
@@ -59,6 +60,8 @@ macro_rules! cruxeval {
             skip: $skip,
             scoring: Scoring::Cruxeval,
             ks: &[1, 5],
+            program: generation_after_prompt,
+            line_order: false,
         };
     };
 }
@@ -79,6 +82,14 @@ cruxeval!(
     true,
     skip_input
 );
+
+/// A generation is an expression after `assert output == `, never a whole
+/// program, whichever field holds it.
+fn generation_after_prompt(task: &Task, code: SampleCode<'_>) -> String {
+    match code {
+        SampleCode::Solution(g) | SampleCode::Completion(g) => format!("{}{g}", task.prompt),
+    }
+}
 
 /// Output mode: a generation that calls `f` on the sample's own input is
 /// not run.

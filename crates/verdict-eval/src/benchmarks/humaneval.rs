@@ -3,6 +3,7 @@
 //! `prompt + completion + "\n" + test + "\n" + f"check({entry_point})"`
 //! with a 3 s limit.
 
+use super::prompt_then_code;
 use super::{DataFile, Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// HumanEval.
@@ -35,4 +36,6 @@ pub static SPEC: Spec = Spec {
     skip: no_skip,
     scoring: Scoring::HumanEval,
     ks: &[1, 10, 100],
+    program: prompt_then_code,
+    line_order: false,
 };

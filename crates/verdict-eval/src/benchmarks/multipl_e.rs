@@ -6,6 +6,7 @@
 
 use verdict_exec::Language;
 
+use super::prompt_then_code;
 use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 macro_rules! multipl_e {
@@ -41,6 +42,8 @@ macro_rules! multipl_e {
             skip: no_skip,
             scoring: Scoring::HumanEval,
             ks: &[1, 10, 100],
+            program: prompt_then_code,
+            line_order: false,
         };
     };
 }

@@ -2,6 +2,7 @@
 //! or APPS, CodeContests and LiveCodeBench rows; docs/stdio-format.md): each
 //! sample names its `language`, and runs on every case.
 
+use super::prompt_then_code;
 use super::{Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// stdin/stdout problems.
@@ -29,4 +30,6 @@ pub static SPEC: Spec = Spec {
     skip: no_skip,
     scoring: Scoring::HumanEval,
     ks: &[1, 10, 100],
+    program: prompt_then_code,
+    line_order: false,
 };
