@@ -16,7 +16,8 @@ with `task_id`, `passed`, `status`).
 Compared per sample: `passed` (official: code_eval's "passed"; BCB: exit status 0;
 EvoEval: base_status == "pass", the status its headline pass@k counts), and the outcome
 class (passed / failed / timed_out: code_eval "timed out", BCB "Timeout", EvoEval
-"timeout"), and, when verdict's row has them, EvoEval's base_status and plus_status
+"timeout"; on verdict's side read from its `result` string / base_status when the row has
+one, else from its `status`), and, when verdict's row has them, EvoEval's base_status and plus_status
 verbatim. Prints the agreement, every disagreement, both scores side by side and
 official_time / verdict_time. Exit 0 only if everything agrees; 1 if something differs;
 2 if verdict does not know the benchmark (after printing the official side).
@@ -66,9 +67,16 @@ def official_passed(benchmark, r) -> bool:
     return r["base_status"] == "pass" if benchmark in EVO else bool(r["passed"])
 
 
-def verdict_class(v) -> str:
+def verdict_class(benchmark, v) -> str:
+    """The outcome class of verdict's row: from the official-style field verdict writes
+    when it has one (EvoEval base_status; code_eval's / BCB's `result` string), else from
+    verdict's own `status`."""
     if v.get("passed"):
         return "passed"
+    if benchmark in EVO and v.get("base_status"):
+        return {"pass": "passed", "timeout": "timed_out"}.get(v["base_status"], "failed")
+    if benchmark in PRO and isinstance(v.get("result"), str):
+        return "timed_out" if v["result"] in ("timed out", "Timeout") else "failed"
     st = str(v.get("status", ""))
     return "timed_out" if st in ("timed_out", "timeout", "time_limit") else "failed"
 
@@ -178,7 +186,7 @@ def main(argv=None) -> int:
         if not verdict.exists():
             print(f"verdict: no binary at {verdict} (cargo build --release -p verdict)")
             return 2
-        ver = run_verdict(verdict, args.benchmark, samples, args.data_dir, workdir)
+        ver = run_verdict(verdict, args.benchmark, samples, data_dir, workdir)
         print(f"verdict:   {' '.join(ver['cmd'])}")
         print(f"           {ver['wall_s']:.2f} s, exit {ver['exit']}")
         if unknown_benchmark(ver, args.benchmark):
@@ -198,7 +206,7 @@ def main(argv=None) -> int:
             op, vp = official_passed(args.benchmark, o), bool(v.get("passed"))
             if op != vp:
                 why.append(f"passed {op} vs {vp}")
-            oc, vc = official_class(args.benchmark, o), verdict_class(v)
+            oc, vc = official_class(args.benchmark, o), verdict_class(args.benchmark, v)
             if oc != vc:
                 why.append(f"outcome {oc} vs {vc}")
             if args.benchmark in EVO and "base_status" in v:
