@@ -47,8 +47,8 @@ pub struct EvalOptions {
     pub limits: EvalLimits,
     /// Also write EvalPlus's results file.
     pub evalplus: Option<EvalPlusOutput>,
-    /// Also write CRUXEval's scored-results file here.
-    pub cruxeval_json: Option<PathBuf>,
+    /// Also write CRUXEval's scored-results file.
+    pub cruxeval_json: Option<EvalPlusOutput>,
     /// Score skipped generations as CRUXEval did before its commit 0a800bd
     /// (2024-04-15): as failures.
     pub legacy_skip: bool,
@@ -56,8 +56,8 @@ pub struct EvalOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Where EvalPlus's results file goes, and whether an existing one that
-/// verdict did not write may be replaced.
+/// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
+/// and whether an existing one that verdict did not write may be replaced.
 #[derive(Debug, Clone)]
 pub struct EvalPlusOutput {
     /// The file (see [`evalplus_results::results_path`]).
@@ -314,8 +314,8 @@ pub fn evaluate_with(
         Some(path) => path.clone(),
         None => data::resolve(options.benchmark, options.data_dir.as_deref())?,
     };
-    if let Some(output) = &options.evalplus {
-        // Before any judging, so that a refusal costs nothing.
+    // Before any judging, so that a refusal costs nothing.
+    for output in options.evalplus.iter().chain(&options.cruxeval_json) {
         evalplus_results::check_overwrite(
             &output.path,
             output.force,
@@ -414,15 +414,17 @@ pub fn evaluate_with(
             },
         )?;
     }
-    if let Some(path) = &options.cruxeval_json {
+    if let Some(output) = &options.cruxeval_json {
         let judged = judged_generations(&work, &rows);
         let text =
             crate::benchmarks::cruxeval::scored_results(&tasks, &judged, options.legacy_skip);
-        std::fs::write(path, text).map_err(|source| EvalError::Io {
-            op: "writing",
-            path: path.clone(),
-            source,
-        })?;
+        evalplus_results::write(&output.path, &text, output.ledger_dir.as_deref()).map_err(
+            |source| EvalError::Io {
+                op: "writing",
+                path: output.path.clone(),
+                source,
+            },
+        )?;
     }
     let invalid = work
         .iter()

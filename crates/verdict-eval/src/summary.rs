@@ -135,7 +135,7 @@ impl BenchmarkSummary {
         if scoring == Scoring::Cruxeval {
             let pass_at = |k: u64| {
                 let values: Vec<f64> = base.iter().map(|t| passk::estimate(t.n, t.c, k)).collect();
-                (k, passk::mean(&values))
+                (k, crate::benchmarks::cruxeval::python_mean(&values))
             };
             return BenchmarkSummary {
                 skipped_k: Vec::new(),

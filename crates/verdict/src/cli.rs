@@ -87,8 +87,8 @@ pub struct EvalArgs {
     /// before its commit 0a800bd (2024-04-15), instead of leaving it out.
     #[arg(long)]
     pub cruxeval_legacy_skip: bool,
-    /// With `--format evalplus`: replace an existing results file even if
-    /// verdict did not write it.
+    /// With `--format evalplus` or `cruxeval`: replace an existing results
+    /// file even if verdict did not write it.
     #[arg(long)]
     pub force: bool,
     /// Time per check()-style sample, MultiPL-E program or stdin/stdout

@@ -61,8 +61,11 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     if args.format == "cruxeval" && spec.scoring != Scoring::Cruxeval {
         bail!("--format cruxeval is for the CRUXEval benchmarks (cruxeval-o, cruxeval-i)");
     }
-    let cruxeval_json =
-        (args.format == "cruxeval").then(|| sample_sources::beside(&samples, "_scored.json"));
+    let cruxeval_json = (args.format == "cruxeval").then(|| EvalPlusOutput {
+        path: sample_sources::beside(&samples, "_scored.json"),
+        force: args.force,
+        ledger_dir: cache.as_ref().map(|c| c.join("written")),
+    });
     let options = EvalOptions {
         benchmark,
         samples,
@@ -129,8 +132,8 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     if let Some(output) = &options.evalplus {
         eprintln!("EvalPlus results file: {}", output.path.display());
     }
-    if let Some(path) = &options.cruxeval_json {
-        eprintln!("CRUXEval scored results: {}", path.display());
+    if let Some(output) = &options.cruxeval_json {
+        eprintln!("CRUXEval scored results: {}", output.path.display());
     }
     if args.json {
         println!("{}", report.summary.to_json());

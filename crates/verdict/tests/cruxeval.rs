@@ -210,4 +210,25 @@ fn bad_generations_files_are_refused_before_anything_runs() {
         );
         assert!(!dir.path().join("gen_results.jsonl").exists(), "{text}");
     }
+    // An existing scored-results file verdict did not write stays as it is.
+    std::fs::write(dir.path().join("gen.json"), r#"{"sample_0": ["1"]}"#).unwrap();
+    std::fs::write(dir.path().join("gen_scored.json"), "official").unwrap();
+    let args = [
+        "eval",
+        "--benchmark",
+        "cruxeval-o",
+        "--samples",
+        "gen.json",
+        "--format",
+        "cruxeval",
+    ];
+    let output = verdict(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("gen_scored.json")).unwrap(),
+        "official"
+    );
+    let output = verdict(dir.path(), &[&args[..], &["--force"]].concat());
+    assert!(output.status.success());
 }

@@ -155,7 +155,7 @@ pub fn scored_results(tasks: &TaskSet, judged: &[Judged<'_>], legacy: bool) -> S
         generations.insert(task.task_id.clone(), Value::Array(texts));
         scored.insert(task.task_id.clone(), json!(results));
     }
-    let percent = |values: &[f64]| passk::mean(values) * 100.0;
+    let percent = |values: &[f64]| python_mean(values) * 100.0;
     json!({
         "raw_generations": generations,
         "raw_scored_generations": scored,
@@ -163,4 +163,13 @@ pub fn scored_results(tasks: &TaskSet, judged: &[Judged<'_>], legacy: bool) -> S
         "pass_at_5": percent(&at_5),
     })
     .to_string()
+}
+
+/// `sum(values) / len(values)` as CRUXEval computes its totals: a plain
+/// left-to-right sum (not numpy's pairwise one), so the last digit agrees.
+pub fn python_mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.iter().fold(0.0, |sum, v| sum + v) / values.len() as f64
 }
