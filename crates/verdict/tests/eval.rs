@@ -723,6 +723,12 @@ fn candidates_see_the_official_harnesses_streams_and_modules() {
             "fail",
         ),
         ("raise Exception('\\udcff')\n", "failed: \u{fffd}", "fail"),
+        // A candidate's rebound builtins do not reach the worker's report.
+        (
+            "import builtins\nbuiltins.isinstance = lambda o, c: True\nbuiltins.len = None\nraise ValueError('v')\n",
+            "failed: v",
+            "fail",
+        ),
     ];
     let rows: Vec<Value> = cases
         .iter()

