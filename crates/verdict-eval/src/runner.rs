@@ -46,9 +46,9 @@ pub struct EvalOptions {
     /// Limits.
     pub limits: EvalLimits,
     /// Also write EvalPlus's results file.
-    pub evalplus: Option<EvalPlusOutput>,
+    pub evalplus: Option<OfficialFile>,
     /// Also write CRUXEval's scored-results file.
-    pub cruxeval_json: Option<EvalPlusOutput>,
+    pub cruxeval_json: Option<OfficialFile>,
     /// Score skipped generations as CRUXEval did before its commit 0a800bd
     /// (2024-04-15): as failures.
     pub legacy_skip: bool,
@@ -59,7 +59,7 @@ pub struct EvalOptions {
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
 /// and whether an existing one that verdict did not write may be replaced.
 #[derive(Debug, Clone)]
-pub struct EvalPlusOutput {
+pub struct OfficialFile {
     /// The file (see [`evalplus_results::results_path`]).
     pub path: PathBuf,
     /// Replace the file even if verdict did not write it.
@@ -597,7 +597,7 @@ fn judged_generations<'a>(
 /// EvalPlus's results file (see [`evalplus_results`]) from the rows, each
 /// beside the sample and task it came from; tasks in the dataset's order.
 fn write_evalplus(
-    output: &EvalPlusOutput,
+    output: &OfficialFile,
     benchmark: Benchmark,
     tasks: &TaskSet,
     problems: &Path,

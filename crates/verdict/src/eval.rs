@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use verdict_eval::benchmarks::{Benchmark, Demo, Scoring};
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
-use verdict_eval::runner::{EvalOptions, EvalPlusOutput, Progress, evaluate, evaluate_with};
+use verdict_eval::runner::{EvalOptions, OfficialFile, Progress, evaluate, evaluate_with};
 use verdict_eval::{evalplus_results, sample_sources};
 use verdict_exec::{Language, Pool};
 
@@ -53,7 +53,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     let cache = verdict_eval::data::default_cache_dir()
         .ok()
         .and_then(|d| d.parent().map(Path::to_path_buf));
-    let evalplus = (args.format == "evalplus").then(|| EvalPlusOutput {
+    let evalplus = (args.format == "evalplus").then(|| OfficialFile {
         path: evalplus_results::results_path(&samples),
         force: args.force,
         ledger_dir: cache.as_ref().map(|c| c.join("written")),
@@ -61,7 +61,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     if args.format == "cruxeval" && spec.scoring != Scoring::Cruxeval {
         bail!("--format cruxeval is for the CRUXEval benchmarks (cruxeval-o, cruxeval-i)");
     }
-    let cruxeval_json = (args.format == "cruxeval").then(|| EvalPlusOutput {
+    let cruxeval_json = (args.format == "cruxeval").then(|| OfficialFile {
         path: sample_sources::beside(&samples, "_scored.json"),
         force: args.force,
         ledger_dir: cache.as_ref().map(|c| c.join("written")),
