@@ -4,34 +4,16 @@
 //! fewer than five generations) and scored-results file, and bad
 //! generations files.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-
-fn data_dir() -> PathBuf {
-    match std::env::var_os("VERDICT_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => dir.into(),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
+use support::data_dir;
 
 fn ready() -> bool {
-    let ok = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .arg("doctor")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
-    }
-    let data = data_dir().join("cruxeval/cruxeval.jsonl").is_file();
-    if ok && !data {
-        eprintln!(
-            "SKIPPED: CRUXEval data not found under {}",
-            data_dir().display()
-        );
-    }
-    ok && data
+    support::benchmark_ready("cruxeval/cruxeval.jsonl")
 }
 
 fn verdict(dir: &Path, args: &[&str]) -> Output {

@@ -9,37 +9,17 @@
 //! of the sandbox). Each case is the failing one found, with the real
 //! binary, sandbox, toolchains and benchmark files.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-
-fn data_dir() -> PathBuf {
-    match std::env::var_os("VERDICT_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => dir.into(),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
+use support::data_dir;
 
 fn ready() -> bool {
-    let ok = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .arg("doctor")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
-    }
-    let data = data_dir()
-        .join("humanevalplus/HumanEvalPlus.jsonl.gz")
-        .is_file();
-    if ok && !data {
-        eprintln!(
-            "SKIPPED: benchmark data not found under {}",
-            data_dir().display()
-        );
-    }
-    ok && data
+    support::benchmark_ready("humanevalplus/HumanEvalPlus.jsonl.gz")
 }
 
 fn verdict(args: &[&str], dir: &Path) -> Output {

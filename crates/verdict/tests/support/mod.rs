@@ -46,6 +46,34 @@ pub const STATUSES: &[&str] = &[
     "sandbox_error",
 ];
 
+/// The benchmark data the tests read: `$VERDICT_DATA_DIR`, else the shared
+/// data beside the repository (`../shared/data`).
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os("VERDICT_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => dir.into(),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+/// Whether a benchmark test can run here: `verdict doctor` says the default
+/// isolation works and `file` (a path under [`data_dir`]) is present. Says
+/// loudly why not.
+pub fn benchmark_ready(file: &str) -> bool {
+    let ok = Command::new(verdict_bin())
+        .arg("doctor")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: `verdict doctor` says namespace isolation is unavailable here");
+        return false;
+    }
+    let present = data_dir().join(file).is_file();
+    if !present {
+        eprintln!("SKIPPED: {file} not found under {}", data_dir().display());
+    }
+    present
+}
+
 /// The path of the binary under test.
 pub fn verdict_bin() -> &'static str {
     env!("CARGO_BIN_EXE_verdict")
