@@ -82,7 +82,7 @@ def run_verdict(verdict: Path, benchmark: str, gens: Path, workdir: Path, data_d
     shutil.copyfile(gens, copy)
     out = d / "results.jsonl"
     cmd = [str(verdict), "eval", "--benchmark", benchmark, "--samples", str(copy),
-           "--out", str(out), "-k", "1,5", "--json"]
+           "--out", str(out), "-k", "1,5", "--json", "--format", "cruxeval"]
     if data_dir:
         cmd += ["--data-dir", str(data_dir)]
     if jobs:
@@ -92,8 +92,11 @@ def run_verdict(verdict: Path, benchmark: str, gens: Path, workdir: Path, data_d
     r = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     (d / "stderr.txt").write_text(r.stderr)
+    scored_path = d / (copy.name[:-len(".json")] + "_scored.json"
+                       if copy.name.endswith(".json") else copy.name + "_scored.json")
+    scored = json.loads(scored_path.read_text()) if scored_path.exists() else None
     return {"cmd": cmd, "wall_s": wall, "exit": r.returncode, "stdout": r.stdout,
-            "stderr": r.stderr, "out": out}
+            "stderr": r.stderr, "out": out, "scored": scored}
 
 
 def bench_summary(summary: dict, benchmark: str) -> dict:
@@ -248,14 +251,23 @@ def main(argv=None) -> int:
             print("disagreements: none")
 
         pk = summary.get("pass_at_k") or {}
-        print("pass@k:")
-        print(f"  {'':<8}{'official (x100)':<26}{'verdict':<26}")
+        scored = ver.get("scored") or {}
+        print("pass@k (official scorer's file against verdict's --format cruxeval file; "
+              "verdict's summary fraction beside):")
+        print(f"  {'':<8}{'official':<26}{'verdict (file)':<26}{'':<12}{'verdict (summary)'}")
         pk_ok = True
-        for k, o in (("pass@1", off["pass_at_1"]), ("pass@5", off["pass_at_5"])):
-            v = pk.get(k)
-            ok, how = same_number(o, v, a.tolerance)
-            pk_ok &= ok
-            print(f"  {k:<8}{o!r:<26}{('-' if v is None else repr(v)):<26}{how}")
+        for k, field, o in (("pass@1", "pass_at_1", off["pass_at_1"]),
+                            ("pass@5", "pass_at_5", off["pass_at_5"])):
+            v = scored.get(field)
+            ok = v is not None and (v == o or (a.tolerance and abs(v - o) <= a.tolerance))
+            pk_ok &= bool(ok)
+            print(f"  {k:<8}{o!r:<26}{('-' if v is None else repr(v)):<26}"
+                  f"{'equal' if ok else 'DIFFERENT':<12}{pk.get(k)!r}")
+        if scored:
+            official_lists = {sid: v["scored"] for sid, v in off["per_sample"].items()}
+            lists_ok = scored.get("raw_scored_generations") == official_lists
+            print("  raw_scored_generations: " + ("equal" if lists_ok else "DIFFERENT"))
+            pk_ok &= lists_ok
         if summary.get("skipped_k"):
             print(f"  verdict left out: {summary['skipped_k']} "
                   "(the official code scores pass@5 for every sample, 1.0 when n - c < 5)")
