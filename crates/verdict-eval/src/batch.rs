@@ -180,7 +180,7 @@ impl Batch {
     /// pass@k for each of `ks` over `rows`, the finished rows of this batch
     /// by sample index (a missing row, from a batch cut short, is left out).
     pub fn summary(&self, rows: &[Option<ResultRow>], ks: &[u64]) -> BenchmarkSummary {
-        let plus = self.tasks.benchmark.is_plus();
+        let plus = self.tasks.benchmark.scores_plus();
         let mut counts: BTreeMap<&str, TaskCounts> = BTreeMap::new();
         for ((_, key), row) in self.samples.iter().zip(rows) {
             let Some(row) = row else { continue };

@@ -125,6 +125,43 @@ pub enum SpecialOracle {
     NotNone,
     /// HumanEval/32 `find_zero`: `abs(_poly(*inp, out)) <= atol`.
     FindZero,
+    /// EvoEval_difficult/10 `_check_insensitive_palindrome(out, string,
+    /// exp)`: as long as `exp`, starts with `string`, a palindrome ignoring
+    /// case.
+    EvoPalindrome,
+    /// EvoEval_difficult/32 `_check_difficult_poly(xs, interval, out, exp)`:
+    /// `None` if `exp` is, else within the interval with `abs(_poly(xs,
+    /// out)) <= 2e-2`.
+    EvoIntervalZero,
+    /// EvoEval_creative/26 `_check_maze(maze, start, end, out, exp)`: the
+    /// moves lead from `start` to `end` through no wall (`[]` if `exp` is
+    /// empty).
+    EvoMaze,
+    /// EvoEval_creative/30 `_check_path(maze, start, end, out, exp)`: the
+    /// cells go from `start` to `end` by adjacent open cells.
+    EvoPath,
+    /// EvoEval_creative/69 `_check_product(arr, target, out, exp)`: a tuple
+    /// `(i, j)`, `0 <= i < j < len(arr)`, `arr[i] * arr[j] == target`.
+    EvoProduct,
+    /// EvoEval_subtle/32 `_check_poly(xs, out)`: a zero of the polynomial
+    /// with a zero coefficient put between each of `xs[2:]`, within 1e-6.
+    EvoSparsePoly,
+}
+
+impl SpecialOracle {
+    /// Whether the oracle reads the arguments as the candidate's call left
+    /// them (EvoEval's run after the call, on inputs it did not copy).
+    pub fn reads_args(self) -> bool {
+        matches!(
+            self,
+            SpecialOracle::EvoPalindrome
+                | SpecialOracle::EvoIntervalZero
+                | SpecialOracle::EvoMaze
+                | SpecialOracle::EvoPath
+                | SpecialOracle::EvoProduct
+                | SpecialOracle::EvoSparsePoly
+        )
+    }
 }
 
 impl Benchmark {
@@ -211,6 +248,8 @@ impl CheckProgram {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlusTests {
     /// The original benchmark's test inputs: one argument list per test.
+    /// An EvoEval row's inputs are kept as their Python source text, each a
+    /// `PyValue::Str` (see [`PlusTests::python_sources`]).
     pub base_input: Vec<PyValue>,
     /// The inputs EvalPlus added. (Mbpp/793 stores `{}` here, which EvalPlus iterates
     /// as no inputs; it is read as an empty list.)
@@ -219,6 +258,21 @@ pub struct PlusTests {
     pub atol: f64,
     /// Input-validity asserts (used by EvalPlus for input generation only).
     pub contract: String,
+}
+
+impl PlusTests {
+    /// The Python source text of each of `inputs` if they are EvoEval's
+    /// (every input a string: an argument list read from JSON is a list),
+    /// to be evaluated in the job as `eval("[" + text + "]")`.
+    pub fn python_sources(inputs: &[PyValue]) -> Option<Vec<String>> {
+        if inputs.is_empty() {
+            return None;
+        }
+        inputs
+            .iter()
+            .map(|input| input.as_str().map(str::to_string))
+            .collect()
+    }
 }
 
 /// One benchmark task.
@@ -572,6 +626,7 @@ impl Row<'_> {
             Rows::Mbpp => self.mbpp_task(&value),
             Rows::MultiplE => self.multiple_task(&value),
             Rows::HumanEval => self.prompt_task(None, &value),
+            Rows::EvoEval => self.evoeval_task(&value),
             Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
             Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
             Rows::Cruxeval { input_mode } => self.cruxeval_task(input_mode, &value),
@@ -647,6 +702,39 @@ impl Row<'_> {
             plus_input: inputs("plus_input")?,
             atol,
             contract: self.string(value, "contract")?,
+        })
+    }
+
+    /// An EvoEval row of the sets with one list of inputs: `inputs` holds
+    /// each argument list's Python source, kept as text for the job to
+    /// evaluate (EvoEval's `eval(f"[{i}]")`); there is no plus list.
+    fn evoeval_task(&self, value: &PyValue) -> Result<Task, DatasetError> {
+        let inputs = self
+            .field(value, "inputs")?
+            .as_seq()
+            .filter(|items| items.iter().all(|i| i.as_str().is_some()))
+            .ok_or_else(|| self.bad("inputs", "a list of strings"))?
+            .to_vec();
+        let contract = match value.get("contract") {
+            Some(PyValue::Str(text)) => text.clone(),
+            _ => String::new(),
+        };
+        Ok(Task {
+            task_id: self.string(value, "task_id")?,
+            prompt: self.string(value, "prompt")?,
+            description: None,
+            entry_point: self.string(value, "entry_point")?,
+            canonical_solution: self.string(value, "canonical_solution")?,
+            test: String::new(),
+            plus: Some(Arc::new(PlusTests {
+                base_input: inputs,
+                plus_input: Vec::new(),
+                atol: 0.0,
+                contract,
+            })),
+            stdio: None,
+            raw: self.raw.to_string(),
+            line: self.line,
         })
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use verdict_exec::{Job, JobKind, Limits, Pool};
 
 use crate::compare::{Out, parse_out};
-use crate::dataset::{Benchmark, SpecialOracle, Task};
+use crate::dataset::{Benchmark, PlusTests, SpecialOracle, Task};
 use crate::parallel::for_each_parallel;
 use crate::pyvalue::PyValue;
 
@@ -143,13 +143,21 @@ fn write_cache(path: &Path, cache: &CacheFile) -> std::io::Result<()> {
 }
 
 fn compute_task(benchmark: Benchmark, task: &Task, pool: &Pool) -> TaskExpected {
-    let reference = format!("{}{}", task.prompt, task.canonical_solution);
+    let rules = benchmark.spec().calls;
+    let reference = format!(
+        "{}{}{}",
+        task.prompt, rules.reference_separator, task.canonical_solution
+    );
     let plus = task.plus.as_ref();
     let empty = Vec::new();
     let run = |inputs: &Vec<PyValue>| run_reference(benchmark, task, &reference, inputs, pool);
     TaskExpected {
         base: run(plus.map_or(&empty, |p| &p.base_input)),
-        plus: run(plus.map_or(&empty, |p| &p.plus_input)),
+        plus: if rules.plus_list {
+            run(plus.map_or(&empty, |p| &p.plus_input))
+        } else {
+            ListExpected::given(Vec::new())
+        },
     }
 }
 
@@ -160,14 +168,21 @@ fn run_reference(
     inputs: &[PyValue],
     pool: &Pool,
 ) -> ListExpected {
+    let inputs_python = PlusTests::python_sources(inputs);
+    let inputs_json = match inputs_python {
+        Some(_) => "[]".to_string(),
+        None => PyValue::List(inputs.to_vec()).to_tagged_json(),
+    };
     let job = Job {
         code: reference.to_string(),
         kind: JobKind::Calls {
             entry_point: task.entry_point.clone(),
-            inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
+            inputs_json,
             input_cpu_ms: Vec::new(),
             guard: None,
             set_outputs: false,
+            inputs_python,
+            return_args: false,
         },
         stdin: None,
         limits: Limits {
@@ -177,7 +192,7 @@ fn run_reference(
         },
     };
     let outcome = pool.run(job);
-    let not_none = benchmark.oracle(&task.entry_point) == Some(SpecialOracle::NotNone);
+    let not_none = benchmark.task_oracle(task) == Some(SpecialOracle::NotNone);
     let records = crate::judge::records_of(&outcome);
     let mut expected = ListExpected {
         outputs: Vec::new(),

@@ -125,7 +125,8 @@ impl Judge<'_> {
                 format!("no expected outputs for {}", task.task_id),
             );
         };
-        let oracle = self.benchmark.oracle(&task.entry_point);
+        let oracle = self.benchmark.task_oracle(task);
+        let rules = self.benchmark.spec().calls;
         let run = |list: InputList| -> ListVerdict {
             let (inputs, exp) = list.of(tests, expected);
             if let Some(error) = &exp.error {
@@ -141,14 +142,21 @@ impl Judge<'_> {
                 })
                 .collect();
             let total: u64 = limits.iter().sum::<u64>().min(60_000) + 1_000;
+            let inputs_python = PlusTests::python_sources(inputs);
+            let inputs_json = match inputs_python {
+                Some(_) => "[]".to_string(),
+                None => PyValue::List(inputs.to_vec()).to_tagged_json(),
+            };
             let job = Job {
                 code: program.to_string(),
                 kind: JobKind::Calls {
                     entry_point: task.entry_point.clone(),
-                    inputs_json: PyValue::List(inputs.to_vec()).to_tagged_json(),
+                    inputs_json,
                     input_cpu_ms: limits,
                     guard: Some(Guard::EvalPlus),
                     set_outputs: oracle == Some(SpecialOracle::SetEq),
+                    inputs_python,
+                    return_args: oracle.is_some_and(SpecialOracle::reads_args),
                 },
                 stdin: None,
                 limits: Limits {
@@ -157,8 +165,10 @@ impl Judge<'_> {
                     ..Limits::default()
                 },
             };
-            let verified = Arc::new(Mutex::new(Verified::none(Comparator::new(
-                tests.atol, oracle,
+            let verified = Arc::new(Mutex::new(Verified::none(Comparator::with(
+                rules.comparison,
+                tests.atol,
+                oracle,
             ))));
             let watch = stop_at_first_mismatch(tests, expected, list, Arc::clone(&verified));
             let outcome = pool.run_watched(job, watch);
@@ -166,6 +176,9 @@ impl Judge<'_> {
             judge_list(&outcome, inputs, exp, verified)
         };
         let base = run(InputList::Base);
+        if !rules.plus_list {
+            return base_row(sample.fields.clone(), base);
+        }
         let plus = run(InputList::Plus);
         plus_row(sample.fields.clone(), base, plus)
     }
@@ -240,8 +253,9 @@ fn check_record(
     let Ok(out) = decode(out) else {
         return Some((index, true));
     };
+    let args = record.get("args").map(decode).and_then(Result::ok);
     let wrong = comparator
-        .check(input.as_seq().unwrap_or(&[]), &out, wanted)
+        .check_call(input.as_seq().unwrap_or(&[]), args.as_ref(), &out, wanted)
         .is_err();
     Some((index, wrong))
 }
@@ -381,7 +395,9 @@ pub fn judge_list(
                 );
             }
         };
-        if let Err(reason) = comparator.check(args, &out, &expected[index]) {
+        let returned = record.get("args").map(decode).and_then(Result::ok);
+        if let Err(reason) = comparator.check_call(args, returned.as_ref(), &out, &expected[index])
+        {
             return verdict(
                 "fail",
                 json!({
@@ -554,6 +570,17 @@ pub fn plus_row(mut fields: Map<String, Value>, base: ListVerdict, plus: ListVer
         status: status.into(),
         details: Some(details),
     }
+}
+
+/// The row of a sample of a benchmark with one input list (EvoEval's five
+/// sets): its `base_status`, and `plus_status` null as EvoEval writes it.
+pub fn base_row(fields: Map<String, Value>, base: ListVerdict) -> ResultRow {
+    let mut row = plus_row(fields, base.clone(), base);
+    row.fields.insert("plus_status".into(), Value::Null);
+    if let Some(Value::Object(details)) = &mut row.details {
+        details.remove("plus");
+    }
+    row
 }
 
 /// The row of a sample verdict could not judge at all.

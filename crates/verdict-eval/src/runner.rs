@@ -522,7 +522,7 @@ fn summarize(
     rows: &[Map<String, Value>],
 ) -> Summary {
     let mut counts: BTreeMap<String, TaskCounts> = BTreeMap::new();
-    let plus = options.benchmark.is_plus();
+    let plus = options.benchmark.scores_plus();
     for (row, item) in rows.iter().zip(work) {
         let Work::Judge(_, task) = item else { continue };
         let entry = counts

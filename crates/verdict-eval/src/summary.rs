@@ -151,7 +151,7 @@ impl BenchmarkSummary {
                 plus_pass_at_k: None,
             };
         }
-        let plus_pass_at_k = benchmark.is_plus().then(|| {
+        let plus_pass_at_k = benchmark.scores_plus().then(|| {
             let plus: Vec<TaskCount> = scored
                 .iter()
                 .map(|t| TaskCount {

@@ -99,6 +99,13 @@ pub enum JobKind {
         /// a `map`, ...) is made a set in the job, as `set(out)` consumes it
         /// there; containers go as they are.
         set_outputs: bool,
+        /// EvoEval's inputs: each argument list as Python source text,
+        /// evaluated in the job as `eval("[" + text + "]")` before the
+        /// candidate runs (`inputs_json` is then not read).
+        inputs_python: Option<Vec<String>>,
+        /// Each output's record also carries the arguments as the call left
+        /// them (`"args"`), for oracles that read them after the call.
+        return_args: bool,
     },
     /// Any other program: write `files` into the work directory and exec
     /// `argv` there with exactly `env`. The job's `code` is not used.

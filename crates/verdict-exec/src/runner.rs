@@ -324,10 +324,18 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             input_cpu_ms,
             guard,
             set_outputs,
+            inputs_python,
+            return_args,
         } => {
             frame["mode"] = json!("calls");
             if *set_outputs {
                 frame["set_outputs"] = json!(true);
+            }
+            if let Some(sources) = inputs_python {
+                frame["inputs_python"] = json!(sources);
+            }
+            if *return_args {
+                frame["return_args"] = json!(true);
             }
             frame["guard"] = json!(Guard::wire_name(*guard));
             frame["entry_point"] = json!(entry_point);

@@ -503,6 +503,8 @@ async fn judge_calls(
             input_cpu_ms: vec![limits.cpu_ms; count as usize],
             guard: None,
             set_outputs: false,
+            inputs_python: None,
+            return_args: false,
         },
         stdin: None,
         limits: Limits {

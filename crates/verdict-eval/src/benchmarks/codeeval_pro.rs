@@ -18,7 +18,8 @@
 use verdict_exec::Language;
 
 use super::{
-    DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip, prompt_then_code,
+    CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip,
+    prompt_then_code,
 };
 use crate::dataset::Task;
 use crate::samples::SampleCode;
@@ -56,6 +57,7 @@ macro_rules! pro {
             ks: &[1, 5, 10],
             program: $program,
             line_order: true,
+            calls: CallsRules::EVALPLUS,
         };
     };
 }

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle};
+use super::{CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle};
 use crate::dataset::{Task, TaskSet};
 use crate::passk;
 use crate::samples::SampleCode;
@@ -62,6 +62,7 @@ macro_rules! cruxeval {
             ks: &[1, 5],
             program: generation_after_prompt,
             line_order: false,
+            calls: CallsRules::EVALPLUS,
         };
     };
 }

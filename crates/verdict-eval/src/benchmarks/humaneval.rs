@@ -4,7 +4,9 @@
 //! with a 3 s limit.
 
 use super::prompt_then_code;
-use super::{DataFile, Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
+use super::{
+    CallsRules, DataFile, Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip,
+};
 
 /// HumanEval.
 pub static SPEC: Spec = Spec {
@@ -38,4 +40,5 @@ pub static SPEC: Spec = Spec {
     ks: &[1, 10, 100],
     program: prompt_then_code,
     line_order: false,
+    calls: CallsRules::EVALPLUS,
 };

@@ -4,7 +4,7 @@
 //! `crate::dataset`'s module docs).
 
 use super::prompt_then_code;
-use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
+use super::{CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
 use crate::dataset::SpecialOracle;
 
 /// HumanEval+.
@@ -34,6 +34,7 @@ pub static SPEC: Spec = Spec {
     ks: &[1, 10, 100],
     program: prompt_then_code,
     line_order: false,
+    calls: CallsRules::EVALPLUS,
 };
 
 /// HumanEval/32 `find_zero` is judged by `abs(_poly(*inp, out)) <= atol`.

@@ -2,7 +2,7 @@
 //! task's `test_setup_code` and `test_list` asserts, in one process.
 
 use super::prompt_then_code;
-use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
+use super::{CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// MBPP.
 pub static SPEC: Spec = Spec {
@@ -32,4 +32,5 @@ pub static SPEC: Spec = Spec {
     ks: &[1, 10, 100],
     program: prompt_then_code,
     line_order: false,
+    calls: CallsRules::EVALPLUS,
 };

@@ -2,7 +2,7 @@
 //! input deserialization and its MBPP special oracles.
 
 use super::prompt_then_code;
-use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
+use super::{CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_skip};
 use crate::dataset::{MBPP_OUTPUT_NOT_NONE_TASKS, MBPP_OUTPUT_SET_EQ_TASKS, SpecialOracle};
 
 /// MBPP+.
@@ -32,6 +32,7 @@ pub static SPEC: Spec = Spec {
     ks: &[1, 10, 100],
     program: prompt_then_code,
     line_order: false,
+    calls: CallsRules::EVALPLUS,
 };
 
 /// `evalplus/eval/_special_oracle.py`, by entry point.

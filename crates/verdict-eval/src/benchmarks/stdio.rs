@@ -3,7 +3,7 @@
 //! sample names its `language`, and runs on every case.
 
 use super::prompt_then_code;
-use super::{Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
+use super::{CallsRules, Defaults, Demo, Ids, Mode, Rows, Scoring, Spec, no_oracle, no_skip};
 
 /// stdin/stdout problems.
 pub static SPEC: Spec = Spec {
@@ -32,4 +32,5 @@ pub static SPEC: Spec = Spec {
     ks: &[1, 10, 100],
     program: prompt_then_code,
     line_order: false,
+    calls: CallsRules::EVALPLUS,
 };

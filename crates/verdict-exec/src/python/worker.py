@@ -834,7 +834,9 @@ def run_calls(job, result_fd):
     dumps = json.dumps
     limits_ms = job.get("input_cpu_ms") or []
     inputs_source = job.get("inputs_json") or "[]"
+    inputs_python = job.get("inputs_python")
     set_outputs = job.get("set_outputs")
+    return_args = job.get("return_args")
 
     def emit(record, out_text=None):
         line = dumps(record)
@@ -849,7 +851,12 @@ def run_calls(job, result_fd):
 
     try:
         sys.set_int_max_str_digits(0)
-        inputs = json.loads(inputs_source, object_hook=decode_tagged)
+        if inputs_python is None:
+            inputs = json.loads(inputs_source, object_hook=decode_tagged)
+        else:
+            # EvoEval's `eval(f"[{i}]")` of each input's source text, before
+            # the candidate runs and outside its namespace.
+            inputs = [eval("[" + source + "]", {}) for source in inputs_python]
         sys.set_int_max_str_digits(4300)
         enter_harness(job)
         exec(compile(program, "<string>", "exec"), namespace)
@@ -904,6 +911,17 @@ def run_calls(job, result_fd):
             restore_builtins()
             emit({"i": index, "exc": "UnencodableOutput", "message": message, "ms": elapsed})
             return 1
+        if return_args:
+            # The arguments as the call left them, for an oracle that reads
+            # them after the call (EvoEval's do, uncopied).
+            try:
+                args_text = encode_output(list(args))
+            except BaseException as exc:
+                message = safe_str(exc)[:200]
+                restore_builtins()
+                emit({"i": index, "exc": "UnencodableOutput", "message": message, "ms": elapsed})
+                return 1
+            out_text = out_text + ', "args": ' + args_text
         # The common record, formatted directly (`ms` is a finite float,
         # whose repr is its JSON text).
         write(result_fd, ('%s{"i": %d, "ms": %r, "out": %s}\n' % (nonce, index, elapsed, out_text)).encode(
