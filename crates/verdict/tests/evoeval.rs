@@ -205,3 +205,47 @@ fn is_equal_and_the_oracles_decide() {
         assert_eq!(row["base_status"], status, "{task} `{wrapper}`");
     }
 }
+
+/// Creative's oracles: EvoEval/26 checks the returned moves against the
+/// maze as the call left it (a candidate that walls the maze in fails,
+/// though its moves are the expected ones), EvoEval/69 wants a tuple of
+/// indices in order.
+#[test]
+fn oracles_see_the_arguments_as_the_call_left_them() {
+    if !support::benchmark_ready(&file("creative")) {
+        return;
+    }
+    let rows = problems("creative");
+    let cases = [
+        ("EvoEval/26", "return out", true),
+        (
+            "EvoEval/26",
+            "for row in args[0]:\n        row[:] = [1] * len(row)\n    return out",
+            false,
+        ),
+        ("EvoEval/69", "return out", true),
+        (
+            "EvoEval/69",
+            "return list(out) if isinstance(out, tuple) else out",
+            false,
+        ),
+        (
+            "EvoEval/69",
+            "return (out[1], out[0]) if isinstance(out, tuple) else out",
+            false,
+        ),
+    ];
+    let samples: Vec<Value> = cases
+        .iter()
+        .map(|(task, wrapper, _)| rebound(&rows, task, wrapper))
+        .collect();
+    let (results, _) = judge("creative", &samples);
+    for ((task, wrapper, passes), row) in cases.iter().zip(&results) {
+        assert_eq!(
+            row["passed"] == true,
+            *passes,
+            "{task} `{wrapper}`: {}",
+            row["result"]
+        );
+    }
+}
