@@ -302,6 +302,18 @@ fn an_evalplus_results_file_verdict_did_not_write_is_left_alone() {
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
+/// Each row's task id and whether it passed.
+fn task_and_passed(rows: &[Value]) -> Vec<(&str, bool)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["task_id"].as_str().unwrap(),
+                r["passed"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// Judges `samples` on HumanEval+ and returns the rows.
 fn judge_plus(dir: &Path, samples: &str, extra: &[&str]) -> Vec<Value> {
     let mut args = vec![
@@ -352,17 +364,8 @@ fn samples_are_read_in_the_shapes_other_tools_write() {
         std::fs::write(task_dir.join(format!("{n}.py")), code).unwrap();
     }
     let rows = judge_plus(dir.path(), "folder", &[]);
-    let got: Vec<(&str, bool)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["task_id"].as_str().unwrap(),
-                r["passed"].as_bool().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        task_and_passed(&rows),
         [
             ("HumanEval/0", true),
             ("HumanEval/0", false),
@@ -409,17 +412,8 @@ fn samples_are_read_in_the_shapes_other_tools_write() {
     )
     .unwrap();
     let rows = judge_plus(dir.path(), "generations.json", &[]);
-    let got: Vec<(&str, bool)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["task_id"].as_str().unwrap(),
-                r["passed"].as_bool().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        task_and_passed(&rows),
         [
             ("HumanEval/0", true),
             ("HumanEval/0", false),
