@@ -54,6 +54,10 @@ pub struct EvalOptions {
     pub legacy_skip: bool,
     /// Where expected outputs are cached (`None`: not cached).
     pub cache_dir: Option<PathBuf>,
+    /// Judge every sample, even one whose task and code another sample of
+    /// the run already has (by default such copies are judged once, and each
+    /// copy's row carries that verdict; see [`judged_once`]).
+    pub judge_copies: bool,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -343,6 +347,11 @@ pub fn evaluate_with(
             Work::Invalid(..) => None,
         })
         .collect();
+    let (pending, copies) = if options.judge_copies {
+        (pending, HashMap::new())
+    } else {
+        judged_once(pending)
+    };
     let mut needed: Vec<&Task> = Vec::new();
     for item in &pending {
         if !needed.iter().any(|t| t.task_id == item.task.task_id) {
@@ -374,8 +383,21 @@ pub fn evaluate_with(
     let mut written = 0;
     let mut first_error = None;
     let judged_all = std::thread::scope(|scope| {
+        let (work, copies) = (&work, &copies);
         let judging = scope.spawn(move || {
-            let send = |index, row| {
+            let send = |index, row: ResultRow| {
+                for &copy in copies.get(&index).into_iter().flatten() {
+                    if let Work::Judge(sample, _) = &work[copy] {
+                        let fields = sample.fields.clone();
+                        let _ = rows_tx.send((
+                            copy,
+                            ResultRow {
+                                fields,
+                                ..row.clone()
+                            },
+                        ));
+                    }
+                }
                 let _ = rows_tx.send((index, row));
             };
             judging.judge(&pending, stop, &send)
@@ -439,6 +461,37 @@ pub fn evaluate_with(
         interrupted,
         elapsed,
     })
+}
+
+/// The samples to run, one per distinct (task, code, language), and for
+/// each of them the indexes of the other samples with the same three: those
+/// copies are not run, and their rows take the first one's verdict.
+///
+/// Sampled generations repeat (CRUXEval's CodeLlama-7B file at temperature
+/// 0.2 has 1,677 distinct generations among 8,000), and a program that reads
+/// no clock or random source gets the same verdict every time it runs. A
+/// program that does (or that runs at a time limit's edge) gets one verdict
+/// for all its copies where the official harness, running each copy, could
+/// give them different ones; `--judge-copies` runs every copy.
+pub fn judged_once(pending: Vec<Pending<'_>>) -> (Vec<Pending<'_>>, HashMap<usize, Vec<usize>>) {
+    let mut first: HashMap<(&str, SampleCode<'_>, Option<&str>), usize> = HashMap::new();
+    let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut unique = Vec::new();
+    for item in pending {
+        let key = (
+            item.task.task_id.as_str(),
+            item.sample.code(),
+            item.sample.fields.get("language").and_then(Value::as_str),
+        );
+        match first.get(&key) {
+            Some(&index) => copies.entry(index).or_default().push(item.index),
+            None => {
+                first.insert(key, item.index);
+                unique.push(item);
+            }
+        }
+    }
+    (unique, copies)
 }
 
 fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {

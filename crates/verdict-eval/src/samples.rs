@@ -57,7 +57,7 @@ impl std::fmt::Display for TaskId {
 }
 
 /// The code a sample provides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SampleCode<'a> {
     /// A complete program (`solution`), run as is.
     Solution(&'a str),

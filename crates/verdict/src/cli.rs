@@ -87,6 +87,12 @@ pub struct EvalArgs {
     /// before its commit 0a800bd (2024-04-15), instead of leaving it out.
     #[arg(long)]
     pub cruxeval_legacy_skip: bool,
+    /// Run every sample, even one with the same task and code as another
+    /// sample of the file. By default such copies run once and each copy's
+    /// row gets that verdict (the same for any program that reads no clock
+    /// or random source).
+    #[arg(long)]
+    pub judge_copies: bool,
     /// With `--format evalplus` or `cruxeval`: replace an existing results
     /// file even if verdict did not write it.
     #[arg(long)]

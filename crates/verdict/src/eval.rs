@@ -88,6 +88,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         cruxeval_json,
         legacy_skip: args.cruxeval_legacy_skip,
         cache_dir: cache.map(|c| c.join("expected")),
+        judge_copies: args.judge_copies,
     };
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());

@@ -276,3 +276,35 @@ fn resume_keeps_what_was_judged() {
     assert_eq!(verdicts(&after), verdicts(&rows));
     assert_eq!(first.stdout, resumed.stdout);
 }
+
+#[test]
+fn copies_of_a_generation_run_once_unless_asked() {
+    if !ready() {
+        return;
+    }
+    let all = samples();
+    // Right half the time: one verdict for all 30 copies, unless each runs.
+    let coin = format!(
+        "({} if __import__('random').random() < 0.5 else None)",
+        all[0]["output"].as_str().unwrap()
+    );
+    let generations = json!({ "sample_0": vec![coin; 30], "sample_1": ["None"] });
+    let verdicts = |rows: &[Value]| -> Vec<bool> {
+        rows.iter()
+            .filter(|r| r["task_id"] == "sample_0")
+            .map(|r| r["passed"] == true)
+            .collect()
+    };
+    let (rows, _, scored) = judge("cruxeval-o", &generations, &[]);
+    let indexes: Vec<&Value> = rows.iter().map(|r| &r["generation_index"]).collect();
+    let expected: Vec<Value> = (0..30).chain(0..1).map(|i| json!(i)).collect();
+    assert_eq!(indexes, expected.iter().collect::<Vec<_>>());
+    let once = verdicts(&rows);
+    assert!(once.iter().all(|v| *v == once[0]), "{once:?}");
+    assert_eq!(scored["raw_scored_generations"]["sample_1"], json!([false]));
+    let (rows, _, _) = judge("cruxeval-o", &generations, &["--judge-copies"]);
+    let each = verdicts(&rows);
+    assert_eq!(each.len(), 30);
+    // Both outcomes, but for a chance of 2^-29.
+    assert!(each.contains(&true) && each.contains(&false), "{each:?}");
+}
