@@ -117,6 +117,37 @@ fn fetch_decompresses_mbpp_plus() {
 }
 
 #[test]
+fn every_benchmark_file_fetches_to_where_it_is_read() {
+    for (benchmark, file) in files() {
+        let stored = std::fs::read(shared(benchmark)).unwrap();
+        let body = if file.gunzip {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&stored).unwrap();
+            gz.finish().unwrap()
+        } else {
+            stored.clone()
+        };
+        let (base, _) = serve("200 OK", body, 1);
+        let cache = tempfile::tempdir().unwrap();
+        let target = cache.path().join(file.rel_path());
+        assert_eq!(
+            Fetcher::new(cache.path())
+                .base_url(&base)
+                .fetch(benchmark)
+                .unwrap(),
+            Fetched::Downloaded(target.clone()),
+            "{benchmark}"
+        );
+        assert!(std::fs::read(&target).unwrap() == stored, "{benchmark}");
+        assert_eq!(
+            resolve_in(benchmark, None, Some(cache.path())).unwrap(),
+            target,
+            "{benchmark}"
+        );
+    }
+}
+
+#[test]
 fn checksum_mismatch_keeps_nothing() {
     let (base, _) = serve("200 OK", b"not the file".to_vec(), 1);
     let cache = tempfile::tempdir().unwrap();

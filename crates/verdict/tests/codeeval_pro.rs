@@ -136,3 +136,37 @@ fn the_harness_line_order_file_is_read_in_order() {
     let results = judge("humaneval-pro", &[only_new]);
     assert_eq!(results[0]["passed"], false, "{}", results[0]);
 }
+
+#[test]
+fn resume_keeps_what_was_judged() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Per task a right and a wrong solution.
+    let rows: String = tasks("mbpp_pro.json")[..12]
+        .iter()
+        .flat_map(|t| {
+            let id = &t["id"];
+            [
+                json!({"task_id": id, "completion": ground_truth(t)}),
+                json!({"task_id": id, "solution": "def nothing():\n    pass\n"}),
+            ]
+        })
+        .map(|r| format!("{r}\n"))
+        .collect();
+    std::fs::write(dir.path().join("s.jsonl"), rows).unwrap();
+    let args = [
+        "eval",
+        "--benchmark",
+        "mbpp-pro",
+        "--samples",
+        "s.jsonl",
+        "--json",
+    ];
+    let stderr = support::check_resume(dir.path(), &args, "s_results.jsonl", 9);
+    assert!(
+        stderr.contains("resuming: 9 of 24 samples already judged"),
+        "{stderr}"
+    );
+}

@@ -244,37 +244,11 @@ fn resume_keeps_what_was_judged() {
         "gen.json",
         "--json",
     ];
-    let first = verdict(dir.path(), &args);
-    assert!(first.status.success());
-    let rows = std::fs::read_to_string(dir.path().join("gen_results.jsonl")).unwrap();
-    // Cut the results file short, as an interrupted run leaves it.
-    let kept: Vec<&str> = rows.lines().take(15).collect();
-    std::fs::write(dir.path().join("gen_results.jsonl"), kept.join("\n") + "\n").unwrap();
-    let resumed = verdict(dir.path(), &[&args[..], &["--resume"]].concat());
-    let stderr = String::from_utf8_lossy(&resumed.stderr);
-    assert!(resumed.status.success(), "{stderr}");
+    let stderr = support::check_resume(dir.path(), &args, "gen_results.jsonl", 15);
     assert!(
         stderr.contains("resuming: 15 of 40 samples already judged"),
         "{stderr}"
     );
-    // The 15 kept rows stay as they were; the rest are judged again, alike.
-    let verdicts = |text: &str| -> Vec<(Value, Value, Value, Value)> {
-        text.lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .map(|r| {
-                (
-                    r["task_id"].clone(),
-                    r["generation_index"].clone(),
-                    r["status"].clone(),
-                    r["result"].clone(),
-                )
-            })
-            .collect()
-    };
-    let after = std::fs::read_to_string(dir.path().join("gen_results.jsonl")).unwrap();
-    assert_eq!(after.lines().take(15).collect::<Vec<_>>(), kept);
-    assert_eq!(verdicts(&after), verdicts(&rows));
-    assert_eq!(first.stdout, resumed.stdout);
 }
 
 #[test]

@@ -249,3 +249,37 @@ fn oracles_see_the_arguments_as_the_call_left_them() {
         );
     }
 }
+
+#[test]
+fn resume_keeps_what_was_judged() {
+    if !support::benchmark_ready(&file("difficult")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Per task the canonical solution and a wrong one.
+    let rows: String = problems("difficult")[..8]
+        .iter()
+        .flat_map(|p| {
+            let id = &p["task_id"];
+            [
+                json!({"task_id": id, "solution": canonical(p)}),
+                json!({"task_id": id, "solution": "def nothing():\n    pass\n"}),
+            ]
+        })
+        .map(|r| format!("{r}\n"))
+        .collect();
+    std::fs::write(dir.path().join("s.jsonl"), rows).unwrap();
+    let args = [
+        "eval",
+        "--benchmark",
+        "evoeval-difficult",
+        "--samples",
+        "s.jsonl",
+        "--json",
+    ];
+    let stderr = support::check_resume(dir.path(), &args, "s_results.jsonl", 5);
+    assert!(
+        stderr.contains("resuming: 5 of 16 samples already judged"),
+        "{stderr}"
+    );
+}

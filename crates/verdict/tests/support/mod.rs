@@ -74,6 +74,51 @@ pub fn benchmark_ready(file: &str) -> bool {
     present
 }
 
+/// Judges with `verdict eval ARGS` in `dir` (where the samples are), cuts
+/// the results file `results` to its first `keep` rows as an interrupted run
+/// leaves it, and judges again with `--resume`. Checks that the kept rows
+/// stay as they were, that every row's task, status and result are the
+/// first run's, and that the printed summaries are equal. Returns the
+/// resumed run's stderr.
+pub fn check_resume(dir: &Path, args: &[&str], results: &str, keep: usize) -> String {
+    let run = |extra: &[&str]| {
+        let output = Command::new(verdict_bin())
+            .current_dir(dir)
+            .args(args)
+            .args(extra)
+            .env("VERDICT_DATA_DIR", data_dir())
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.code().is_some_and(|c| c <= 1), "{stderr}");
+        (output.stdout, stderr)
+    };
+    let (first, _) = run(&[]);
+    let rows = std::fs::read_to_string(dir.join(results)).unwrap();
+    let kept: Vec<&str> = rows.lines().take(keep).collect();
+    assert_eq!(kept.len(), keep, "the first run wrote fewer rows");
+    std::fs::write(dir.join(results), kept.join("\n") + "\n").unwrap();
+    let (second, stderr) = run(&["--resume"]);
+    let verdicts = |text: &str| -> Vec<[Value; 3]> {
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|r| {
+                [
+                    r["task_id"].clone(),
+                    r["status"].clone(),
+                    r["result"].clone(),
+                ]
+            })
+            .collect()
+    };
+    let after = std::fs::read_to_string(dir.join(results)).unwrap();
+    assert_eq!(after.lines().take(keep).collect::<Vec<_>>(), kept);
+    assert_eq!(verdicts(&after), verdicts(&rows));
+    assert_eq!(first, second);
+    stderr
+}
+
 /// The path of the binary under test.
 pub fn verdict_bin() -> &'static str {
     env!("CARGO_BIN_EXE_verdict")
