@@ -387,15 +387,10 @@ pub fn evaluate_with(
         let judging = scope.spawn(move || {
             let send = |index, row: ResultRow| {
                 for &copy in copies.get(&index).into_iter().flatten() {
-                    if let Work::Judge(sample, _) = &work[copy] {
-                        let fields = sample.fields.clone();
-                        let _ = rows_tx.send((
-                            copy,
-                            ResultRow {
-                                fields,
-                                ..row.clone()
-                            },
-                        ));
+                    if let (Work::Judge(judged, _), Work::Judge(sample, _)) =
+                        (&work[index], &work[copy])
+                    {
+                        let _ = rows_tx.send((copy, copy_row(&row, judged, sample)));
                     }
                 }
                 let _ = rows_tx.send((index, row));
@@ -492,6 +487,22 @@ pub fn judged_once(pending: Vec<Pending<'_>>) -> (Vec<Pending<'_>>, HashMap<usiz
         }
     }
     (unique, copies)
+}
+
+/// The row of `copy`, a sample with the same task and code as `judged`,
+/// whose `row` it shares: the copy's own input fields, with every field the
+/// judge added to or changed in `judged`'s (EvalPlus's `base_status`, …).
+fn copy_row(row: &ResultRow, judged: &Sample, copy: &Sample) -> ResultRow {
+    let mut fields = copy.fields.clone();
+    for (key, value) in &row.fields {
+        if judged.fields.get(key) != Some(value) {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    ResultRow {
+        fields,
+        ..row.clone()
+    }
 }
 
 fn read_work<'a>(options: &EvalOptions, tasks: &'a TaskSet) -> Result<Vec<Work<'a>>, EvalError> {

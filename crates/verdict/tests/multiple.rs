@@ -56,6 +56,9 @@ fn judge(code: &str, cases: &[Case]) -> Vec<Value> {
             "--benchmark",
             &format!("multipl-e-{code}"),
             "--json",
+            // A repeated program runs again (by default copies share one
+            // run), so the build cache is exercised.
+            "--judge-copies",
         ])
         .arg("--samples")
         .arg(&samples)

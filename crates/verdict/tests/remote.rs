@@ -51,7 +51,8 @@ fn write_samples(dir: &Path, tasks: &[(String, String)], count: usize, sleep: f6
         } else {
             solution
         };
-        let completion = format!("{body}\nimport time\ntime.sleep({sleep})\n");
+        // Each completion distinct (`# n`), so none is a copy judged once.
+        let completion = format!("{body}\nimport time\ntime.sleep({sleep})  # {n}\n");
         let row = json!({"task_id": task_id, "completion": completion, "n": n});
         text.push_str(&format!("{row}\n"));
     }
