@@ -173,6 +173,7 @@ impl Batch {
             benchmark: self.tasks.benchmark,
             expected: self.expected.as_deref(),
             limits: self.limits,
+            calibrated: true,
         };
         judge.judge(pool, task, sample)
     }

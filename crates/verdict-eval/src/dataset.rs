@@ -298,6 +298,8 @@ pub struct Task {
     pub plus: Option<Arc<PlusTests>>,
     /// The stdin/stdout problem, for [`Mode::Stdio`] benchmarks.
     pub stdio: Option<Arc<crate::stdio::Problem>>,
+    /// What a unittest-judged task (BigCodeBench, ClassEval) carries beside.
+    pub unittest: Option<Arc<crate::unittest_tasks::UnittestTask>>,
     /// The row exactly as it appears in the file.
     pub raw: String,
     /// 1-based line of the row in the file.
@@ -466,11 +468,15 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
                 raw: String::new(),
                 line: problem.line,
                 stdio: Some(Arc::new(problem)),
+                unittest: None,
             })
             .collect());
     }
-    if benchmark.spec().rows == Rows::CodeEvalPro {
-        return load_json_array(path);
+    match benchmark.spec().rows {
+        Rows::CodeEvalPro => return load_json_array(path),
+        Rows::BigCodeBench => return crate::unittest_tasks::load_bigcodebench(path),
+        Rows::ClassEval => return crate::unittest_tasks::load_classeval(path),
+        _ => {}
     }
     let open_err = |source| DatasetError::Open {
         path: path.to_path_buf(),
@@ -570,6 +576,7 @@ fn load_json_array(path: &Path) -> Result<Vec<Task>, DatasetError> {
             test: part("test_code")?,
             plus: None,
             stdio: None,
+            unittest: None,
             raw: String::new(),
             line: index + 1,
         });
@@ -630,7 +637,9 @@ impl Row<'_> {
             Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
             Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
             Rows::Cruxeval { input_mode } => self.cruxeval_task(input_mode, &value),
-            Rows::CodeEvalPro => Err(self.bad("(row)", "a json array of tasks")),
+            Rows::CodeEvalPro | Rows::BigCodeBench | Rows::ClassEval => {
+                Err(self.bad("(row)", "a json array of tasks"))
+            }
         }
     }
 
@@ -662,6 +671,7 @@ impl Row<'_> {
             test,
             plus,
             stdio: None,
+            unittest: None,
             raw: self.raw.to_string(),
             line: self.line,
             task_id,
@@ -733,6 +743,7 @@ impl Row<'_> {
                 contract,
             })),
             stdio: None,
+            unittest: None,
             raw: self.raw.to_string(),
             line: self.line,
         })
@@ -759,6 +770,7 @@ impl Row<'_> {
             test: String::new(),
             plus: None,
             stdio: None,
+            unittest: None,
             raw: self.raw.to_string(),
             line: self.line,
         })
@@ -776,6 +788,7 @@ impl Row<'_> {
             test: self.string(value, "tests")?,
             plus: None,
             stdio: None,
+            unittest: None,
             raw: self.raw.to_string(),
             line: self.line,
         })
@@ -816,6 +829,7 @@ impl Row<'_> {
             test: format!("{}\n{}", setup, asserts.join("\n")),
             plus: None,
             stdio: None,
+            unittest: None,
             raw: self.raw.to_string(),
             line: self.line,
         })

@@ -53,6 +53,9 @@ pub struct Judge<'a> {
     pub expected: Option<&'a ExpectedOutputs>,
     /// Limits.
     pub limits: EvalLimits,
+    /// BigCodeBench: put `code_prompt + "\n    pass\n"` before the sample
+    /// (the official default).
+    pub calibrated: bool,
 }
 
 impl Judge<'_> {
@@ -90,6 +93,28 @@ impl Judge<'_> {
                 pool,
                 language,
                 &program.full_source(),
+                &self.limits,
+                sample.fields.clone(),
+            );
+        }
+        if let Some(rules) = self.benchmark.unittest() {
+            let program = match rules.harness {
+                verdict_exec::UnittestHarness::BigCodeBench => {
+                    crate::unittest_judge::bigcodebench_program(
+                        task,
+                        &program.program,
+                        self.calibrated,
+                    )
+                }
+                verdict_exec::UnittestHarness::ClassEval => {
+                    crate::classeval::program(task, &program.program)
+                }
+            };
+            return crate::unittest_judge::judge(
+                pool,
+                task,
+                program,
+                rules,
                 &self.limits,
                 sample.fields.clone(),
             );

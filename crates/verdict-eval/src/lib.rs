@@ -12,10 +12,12 @@
 
 pub mod batch;
 pub mod benchmarks;
+pub mod classeval;
 pub mod compare;
 pub mod data;
 pub mod dataset;
 pub mod demo;
+pub mod envs;
 pub mod evalplus_results;
 pub mod expected;
 pub mod judge;
@@ -31,6 +33,8 @@ pub mod sample_sources;
 pub mod samples;
 pub mod stdio;
 pub mod summary;
+pub mod unittest_judge;
+pub mod unittest_tasks;
 
 /// The shared benchmark data used by tests: `$VERDICT_DATA_DIR`, else `../shared/data`
 /// beside the repository.

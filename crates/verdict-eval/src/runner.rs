@@ -58,6 +58,9 @@ pub struct EvalOptions {
     /// the run already has (by default such copies are judged once, and each
     /// copy's row carries that verdict; see [`judged_once`]).
     pub judge_copies: bool,
+    /// BigCodeBench: calibrate samples (`code_prompt + "\n    pass\n"`
+    /// first), the official default.
+    pub calibrated: bool,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -219,6 +222,7 @@ pub struct PoolJudging<'a> {
     limits: EvalLimits,
     cache_dir: Option<PathBuf>,
     expected: OnceLock<ExpectedOutputs>,
+    calibrated: bool,
 }
 
 impl<'a> PoolJudging<'a> {
@@ -231,6 +235,7 @@ impl<'a> PoolJudging<'a> {
             limits: options.limits,
             cache_dir: options.cache_dir.clone(),
             expected: OnceLock::new(),
+            calibrated: options.calibrated,
         }
     }
 }
@@ -273,6 +278,7 @@ impl Judging for PoolJudging<'_> {
             benchmark: self.benchmark,
             expected: self.expected.get(),
             limits: self.limits,
+            calibrated: self.calibrated,
         };
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {

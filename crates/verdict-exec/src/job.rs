@@ -107,6 +107,24 @@ pub enum JobKind {
         /// them (`"args"`), for oracles that read them after the call.
         return_args: bool,
     },
+    /// unittest style: `code + "\n" + test` run as one module, then its
+    /// unittest TestCase classes, as an official evaluator runs them
+    /// (`harness`); the report (see the worker's unittests.py) comes back
+    /// in [`Outcome::harness`], or nothing if the job died first.
+    Unittest {
+        /// The test module's source (its TestCase classes).
+        test: String,
+        /// Whose way of running the tests.
+        harness: UnittestHarness,
+        /// The TestCase classes to run, each on its own (ClassEval); empty:
+        /// the harness's own choice (BigCodeBench: `TestCases`).
+        classes: Vec<String>,
+        /// The CPU time a suite (BigCodeBench) or a class (ClassEval) may
+        /// take before the timer raises in its running test, milliseconds.
+        suite_ms: u64,
+        /// The stack limit the official guard sets (0: the job's default).
+        stack_bytes: u64,
+    },
     /// Any other program: write `files` into the work directory and exec
     /// `argv` there with exactly `env`. The job's `code` is not used.
     Exec {
@@ -147,6 +165,27 @@ impl Guard {
     /// The name the worker knows the guard by.
     pub fn wire_name(guard: Option<Guard>) -> Option<&'static str> {
         guard.map(Guard::name)
+    }
+}
+
+/// Whose way of running unittest classes a [`JobKind::Unittest`] job
+/// follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnittestHarness {
+    /// BigCodeBench's `unsafe_execute`: its safe environment, guard and
+    /// swallowed I/O, one `TestCases` suite.
+    BigCodeBench,
+    /// ClassEval's pipeline: each test class on its own.
+    ClassEval,
+}
+
+impl UnittestHarness {
+    /// The name the worker knows the harness by.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            UnittestHarness::BigCodeBench => "bigcodebench",
+            UnittestHarness::ClassEval => "classeval",
+        }
     }
 }
 

@@ -21,6 +21,10 @@ pub const PYTHON_WORKER: &str = include_str!("python/worker.py");
 /// the compiler's freed memory is not left in the warm worker's heap.
 pub const PYTHON_BOOT: &str = include_str!("python/boot.py");
 
+/// The worker's unittest harness (BigCodeBench's and ClassEval's way of
+/// running TestCase classes), loaded by the worker when a job needs it.
+pub const PYTHON_UNITTESTS: &str = include_str!("python/unittests.py");
+
 /// Where the pool's build cache appears inside a namespaced slot.
 pub const BUILD_MOUNT: &str = "/.build";
 
@@ -534,6 +538,22 @@ pub struct SlotSettings {
     pub job_processes: u64,
     /// Size of `/work` and of `/tmp`.
     pub scratch_bytes: u64,
+    /// A Python environment the slots run in, with its libraries loaded
+    /// ahead (`None`: the plain interpreter).
+    pub environment: Option<SlotEnvironment>,
+}
+
+/// A Python environment (a virtualenv of the sandbox's interpreter) shown
+/// read-only in a slot at the path it has on the host, whose worker imports
+/// `preload` before its first job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotEnvironment {
+    /// The environment's directory (its `bin/python3` runs the worker).
+    pub dir: PathBuf,
+    /// Modules the worker imports once, at start.
+    pub preload: Vec<String>,
+    /// Environment variables of the slot, set before anything is imported.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for SlotSettings {
@@ -544,6 +564,7 @@ impl Default for SlotSettings {
             job_memory_bytes: 1 << 30,
             job_processes: 64,
             scratch_bytes: 64 << 20,
+            environment: None,
         }
     }
 }
@@ -575,6 +596,10 @@ pub fn slot_spec(
         PYTHON_WORKER.as_bytes().to_vec(),
     ));
     files.push((".verdict/boot.py".into(), PYTHON_BOOT.as_bytes().to_vec()));
+    files.push((
+        ".verdict/unittests.py".into(),
+        PYTHON_UNITTESTS.as_bytes().to_vec(),
+    ));
     let mut binds = SandboxSpec::default_binds();
     binds.extend(toolchains().binds.iter().cloned());
     if let Some(dir) = build_dir {
@@ -584,6 +609,23 @@ pub fn slot_spec(
             optional: false,
         });
     }
+    let mut env = vec![
+        ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
+        ("LANG".into(), "C.UTF-8".into()),
+        ("LC_ALL".into(), "C.UTF-8".into()),
+    ];
+    let mut python = settings.python.display().to_string();
+    if let Some(environment) = &settings.environment {
+        binds.push(Bind {
+            source: environment.dir.clone(),
+            target: environment.dir.clone(),
+            optional: false,
+        });
+        python = environment.dir.join("bin/python3").display().to_string();
+        env[0].1 = format!("{}:{}", environment.dir.join("bin").display(), env[0].1);
+        env.extend(environment.env.iter().cloned());
+        env.push(("VERDICT_PRELOAD".into(), environment.preload.join(",")));
+    }
     SandboxSpec {
         isolation: settings.isolation,
         slot,
@@ -592,16 +634,12 @@ pub fn slot_spec(
         work_bytes: settings.scratch_bytes,
         tmp_bytes: settings.scratch_bytes,
         argv: vec![
-            settings.python.display().to_string(),
+            python,
             "-I".into(),
             "-B".into(),
             "{root}/.verdict/boot.py".into(),
         ],
-        env: vec![
-            ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("LC_ALL".into(), "C.UTF-8".into()),
-        ],
+        env,
         max_open_files: 1024,
         cgroup: Some(CgroupLimits {
             memory_bytes: settings.job_memory_bytes + WORKER_MEMORY_BYTES,

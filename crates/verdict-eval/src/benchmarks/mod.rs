@@ -23,6 +23,7 @@ use verdict_exec::Language;
 use crate::dataset::{SpecialOracle, Task};
 use crate::samples::SampleCode;
 
+mod bigcodebench;
 mod codeeval_pro;
 pub mod cruxeval;
 mod evoeval;
@@ -61,6 +62,8 @@ pub static REGISTRY: &[&Spec] = &[
     &evoeval::TOOL_USE,
     &evoeval::VERBOSE,
     &evoeval::CONCISE,
+    &bigcodebench::HARD,
+    &bigcodebench::FULL,
     &stdio::SPEC,
 ];
 
@@ -203,6 +206,13 @@ pub enum Rows {
     /// A JSON array of CodeEval-Pro objects: `id`, `raw_problem`,
     /// `raw_solution`, `new_problem`, `new_solution`, `test_code`.
     CodeEvalPro,
+    /// BigCodeBench rows (`task_id`, `complete_prompt`, `code_prompt`,
+    /// `canonical_solution`, `test`, …): JSON lines, or one JSON object
+    /// keyed by task id.
+    BigCodeBench,
+    /// ClassEval's JSON array (`task_id`, `skeleton`, `solution_code`,
+    /// `test`, `test_classes`, `import_statement`, …).
+    ClassEval,
     /// CRUXEval rows: `id`, `code`, `input`, `output`; `input_mode`: the
     /// generations predict inputs.
     Cruxeval {
@@ -240,6 +250,18 @@ pub enum Mode {
     Stdio,
     /// A whole program in `Language`; a clean exit passes.
     ExitCode(Language),
+    /// The program and the task's unittest TestCase classes in one module,
+    /// run as an official evaluator runs them.
+    Unittest(UnittestRules),
+}
+
+/// How a [`Mode::Unittest`] benchmark runs and scores its tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnittestRules {
+    /// Whose way of running the tests.
+    pub harness: verdict_exec::UnittestHarness,
+    /// The Python environment its tasks need, if any.
+    pub environment: Option<&'static crate::envs::EnvSpec>,
 }
 
 /// A benchmark's default limits.
@@ -360,6 +382,14 @@ impl Benchmark {
         match self.0.calls.oracle_key {
             OracleKey::EntryPoint => self.oracle(&task.entry_point),
             OracleKey::TaskId => self.oracle(&task.task_id),
+        }
+    }
+
+    /// The rules of a unittest-judged benchmark.
+    pub fn unittest(self) -> Option<UnittestRules> {
+        match self.0.mode {
+            Mode::Unittest(rules) => Some(rules),
+            _ => None,
         }
     }
 
