@@ -25,6 +25,9 @@ default DEFAULT_MIRROR below, or $CLASSEVAL_OFFICIAL_GIT, or --mirror) with `git
 COMMIT:path` into a fresh directory under --runs-dir (never the caller's cwd), and deleted
 afterwards unless --keep. The official code is never part of this project.
 
+Like the official pipeline, this runs the samples' code unsandboxed, as the calling user:
+use it on bench samples, not on code you do not trust.
+
 --isolate none (default) is the official way: one evaluator process for the whole file.
 ClassEval runs every sample in that one process (importlib, no subprocess), so a sample
 that calls os._exit ends the run (no results at all) and a sample that deletes files in the
@@ -36,6 +39,10 @@ the merge with the official AutoTest.evaluate and AutoTest.cal_metrics_pass_at_k
 another fresh copy. A chunk whose process died without writing its class result
 ("crashed") is entered in the merge as {errors:0, failures:0, testsRun:0} for each test
 class, which is what the official test() records for a test class that raised.
+
+Environment: the official process inherits this one (less PYTHONPATH); set NLTK_DATA for
+ClassEval_52 (see PACKAGES). Outcomes that depend on the machine: ClassEval_17 (date),
+35 (speed, 5 s limit), 48 (hostname), 50 (fails as root), 58 (unseeded random).
 
 --greedy: evaluation.py's flag. auto = 1 when every task has exactly one sample, else 0.
 Official metrics: greedy 1 -> pass_1_greedy = cal_metrics_pass_at_k(m, 1, 1); greedy 0 ->
@@ -49,6 +56,7 @@ Report (JSON):
   wall_s (whole script), runs: [{chunk, tasks, samples, returncode, wall_s, crashed,
   killed, stderr_tail}], official_sleep_s (5 s per official run, included in wall_s),
   official_printed (batch mode: evaluation.py's pass_at_k_result.json entry for NAME),
+  official_matches_printed (batch mode: it equals metrics.official),
   metrics: {"official": {...}, "by_n": {...}} each {pass_k: {fun_success, fun_partial_success,
   class_success, class_partial_success}},
   counts: {outcome: n over (sample, test class)}, class_counts: {class outcome: n},
@@ -91,6 +99,10 @@ OFFICIAL_FILES = [
 # pandas~=1.4.2, pillow~=9.1.1 and gensim~=4.2.0 have none). lxml and python-docx are not
 # in requirements.txt but ClassEval_44 (BeautifulSoup(..., 'lxml')) and ClassEval_32
 # (docx) need them. torch/openai/transformers/jsonlines/levenshtein/tqdm are generation-only.
+# NLTK data (punkt, averaged_perceptron_tagger, wordnet for ClassEval_52) is not on any
+# registry: bench/bigcodebench_nltk_data.py builds punkt and the tagger,
+# bench/classeval_nltk_data.py builds wordnet; export NLTK_DATA=<that dir>:<this dir> before
+# `run` (the environment is passed through to the official process).
 PACKAGES = [
     "func_timeout==4.3.5",
     "scipy==1.10.1",
@@ -105,8 +117,14 @@ PACKAGES = [
     "nltk==3.8.1",
     "openpyxl==3.0.10",
     "python-docx==0.8.11",
+    # not imported by the data, but by released model outputs (GPT-4-Turbo_class_H_greedy:
+    # jwt in ClassEval_0, netifaces in ClassEval_48, sklearn in ClassEval_51); the published
+    # numbers are reproduced only with them. netifaces is built from its sdist (needs gcc).
+    "pyjwt==2.8.0",
+    "scikit-learn==1.3.2",
+    "netifaces==0.11.0",
 ]
-SDIST_ONLY = "func_timeout,python-docx"
+SDIST_ONLY = "func_timeout,python-docx,netifaces"
 
 # Runs in the venv, cwd = <copy>/classeval_evaluation: the official scorer on a class result.
 METRICS_SCRIPT = r'''
@@ -173,8 +191,9 @@ def setup(args):
                     f"--no-binary={SDIST_ONLY}", *PACKAGES], check=True)
     print("installed into", venv)
     print("note: ClassEval_52 (Lemmatization) also needs the NLTK data punkt, "
-          "averaged_perceptron_tagger and wordnet in an nltk_data directory; the registries "
-          "do not serve them.", file=sys.stderr)
+          "averaged_perceptron_tagger (bench/bigcodebench_nltk_data.py) and wordnet "
+          "(bench/classeval_nltk_data.py), given to `run` as NLTK_DATA=DIR1:DIR2.",
+          file=sys.stderr)
 
 
 def load_samples(path):
@@ -415,6 +434,9 @@ def main():
         "official_sleep_s": 5 * sum(1 for r in runs if not r["crashed"]),
         "runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
         "official_printed": runs[0]["_printed"] if len(runs) == 1 else None,
+        # batch mode: evaluation.py's own numbers equal the re-scoring of its class result
+        "official_matches_printed": (runs[0]["_printed"] == scored["official"])
+        if len(runs) == 1 and runs[0]["_printed"] is not None else None,
         "metrics": {"official": scored["official"], "by_n": scored["by_n"]},
         "counts": dict(counts),
         "class_counts": dict(class_counts),

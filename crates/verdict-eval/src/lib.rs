@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod benchmarks;
+pub mod bigcodebench_results;
 pub mod classeval;
 pub mod compare;
 pub mod data;

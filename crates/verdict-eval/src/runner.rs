@@ -568,7 +568,8 @@ fn invalid_row(line: usize, message: &str) -> ResultRow {
     }
 }
 
-fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {
+/// The rows of a results file (lines that are not JSON objects left out).
+pub fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>, EvalError> {
     let io_error = |source| EvalError::Io {
         op: "reading results",
         path: path.to_path_buf(),
@@ -629,13 +630,24 @@ fn summarize(
         .map(|t| t.task_id.clone())
         .collect();
     let counts: Vec<TaskCounts> = counts.into_values().collect();
+    let mut summary = BenchmarkSummary::compute(options.benchmark, &counts, missing, &options.ks);
+    if options.benchmark.spec().scoring == crate::benchmarks::Scoring::ClassEval {
+        let judged = rows
+            .iter()
+            .zip(work)
+            .filter(|(_, item)| matches!(item, Work::Judge(..)))
+            .map(|(row, _)| row);
+        let tallies = crate::classeval::tally(judged);
+        summary.classeval = crate::summary::ClassEvalScores(
+            options
+                .ks
+                .iter()
+                .filter_map(|&k| Some((k, crate::classeval::scores(&tallies, k)?)))
+                .collect(),
+        );
+    }
     Summary {
-        benchmarks: vec![BenchmarkSummary::compute(
-            options.benchmark,
-            &counts,
-            missing,
-            &options.ks,
-        )],
+        benchmarks: vec![summary],
     }
 }
 

@@ -12,6 +12,9 @@
 //!   (whole programs, prompt included, so each is a `solution`);
 //! - CRUXEval's generations file (`.json`): an object from sample id to the
 //!   list of its generations, each a `completion` with its
+//!   `generation_index`;
+//! - ClassEval's model-output file (`.json`): an array of `{"task_id",
+//!   "predict": [responses]}`, each response a `completion` with its
 //!   `generation_index`.
 
 use std::fs::File;
@@ -218,6 +221,36 @@ fn natural_key(path: &Path) -> (String, u64, String) {
 }
 
 /// JSONL rows for a `generations.json`.
+/// ClassEval's model-output file: a JSON array of tasks, each with its
+/// `task_id` and `predict` (the raw responses, one per sample), read as one
+/// `completion` row per response with its `generation_index`. The other
+/// fields the official files carry are not read, as there.
+fn predict_rows(tasks: &[Value]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for (index, task) in tasks.iter().enumerate() {
+        let task_id = task
+            .get("task_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("item {index}: field `task_id`: expected a string"))?;
+        let Some(Value::Array(predicts)) = task.get("predict") else {
+            return Err(format!(
+                "item {index} ({task_id}): field `predict`: expected a list of strings"
+            ));
+        };
+        for (n, response) in predicts.iter().enumerate() {
+            let Value::String(response) = response else {
+                return Err(format!(
+                    "item {index} ({task_id}), predict {n}: expected a string"
+                ));
+            };
+            let row = json!({"task_id": task_id, "completion": response, "generation_index": n});
+            out.extend_from_slice(row.to_string().as_bytes());
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
+}
+
 fn generation_rows(
     path: &Path,
     mut file: impl Read,
@@ -242,6 +275,9 @@ fn generation_rows(
     let Value::Array(tasks) = value else {
         return Err(bad("expected a json array".into()));
     };
+    if tasks.first().is_some_and(|t| t.get("predict").is_some()) {
+        return predict_rows(&tasks).map_err(bad);
+    }
     if tasks.len() > task_ids.len() {
         return Err(bad(format!(
             "{} lists of generations, but the benchmark has {} tasks",

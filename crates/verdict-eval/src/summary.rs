@@ -83,6 +83,32 @@ pub struct BenchmarkSummary {
     /// The requested `k`s that were not computed, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_k: Vec<SkippedK>,
+    /// ClassEval: its four scores for each `k` (class level as
+    /// `pass_at_k`, method level over every test class).
+    #[serde(skip_serializing_if = "ClassEvalScores::is_empty")]
+    pub classeval: ClassEvalScores,
+}
+
+/// ClassEval's scores per `k`; serializes as `{"pass@1": {"fun_success",
+/// "fun_partial_success", "class_success", "class_partial_success"}, ...}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassEvalScores(pub Vec<(u64, crate::classeval::Scores)>);
+
+impl ClassEvalScores {
+    /// Whether there are none (every benchmark but ClassEval).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for ClassEvalScores {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, scores) in &self.0 {
+            map.serialize_entry(&format!("pass@{k}"), scores)?;
+        }
+        map.end()
+    }
 }
 
 /// A requested `k` left out of pass@k: some scored task has fewer than `k`
@@ -149,6 +175,7 @@ impl BenchmarkSummary {
                     ks.iter().map(|&k| pass_at(k)).collect()
                 }),
                 plus_pass_at_k: None,
+                classeval: ClassEvalScores::default(),
             };
         }
         let plus_pass_at_k = benchmark.scores_plus().then(|| {
@@ -179,6 +206,7 @@ impl BenchmarkSummary {
             tasks_missing,
             pass_at_k: PassAtK(passk::pass_at_ks(&base, ks)),
             plus_pass_at_k,
+            classeval: ClassEvalScores::default(),
         }
     }
 }
@@ -273,6 +301,17 @@ impl fmt::Display for Summary {
             writeln!(f, "{}", cells.join("  ").trim_end())?;
         }
         for b in &self.benchmarks {
+            for (k, scores) in &b.classeval.0 {
+                writeln!(
+                    f,
+                    "{}: pass@{k}: class {} (partial {}), method {} (partial {})",
+                    b.benchmark,
+                    scores.class_success,
+                    scores.class_partial_success,
+                    scores.fun_success,
+                    scores.fun_partial_success
+                )?;
+            }
             for skipped in &b.skipped_k {
                 writeln!(f, "{}: {skipped}", b.benchmark)?;
             }

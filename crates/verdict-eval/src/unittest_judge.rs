@@ -36,17 +36,17 @@ pub fn judge(
     fields: Map<String, Value>,
 ) -> ResultRow {
     let suite_ms = limits.check_cpu_ms;
+    let task_classes = task
+        .unittest
+        .as_ref()
+        .map(|u| u.classes.clone())
+        .unwrap_or_default();
     let (classes, stack_bytes, job_ms) = match rules.harness {
         // The official join deadline is a second past the suite's timer.
         UnittestHarness::BigCodeBench => (Vec::new(), BIGCODEBENCH_STACK_BYTES, suite_ms + 1_000),
         UnittestHarness::ClassEval => {
-            let classes = task
-                .unittest
-                .as_ref()
-                .map(|u| u.classes.clone())
-                .unwrap_or_default();
-            let count = classes.len().max(1) as u64;
-            (classes, 0, suite_ms * count + 1_000)
+            let count = task_classes.len().max(1) as u64;
+            (task_classes.clone(), 0, suite_ms * count + 1_000)
         }
     };
     let job = Job {
@@ -70,7 +70,7 @@ pub fn judge(
     let outcome = pool.run(job);
     match rules.harness {
         UnittestHarness::BigCodeBench => bigcodebench_row(fields, &outcome, program),
-        UnittestHarness::ClassEval => crate::classeval::row(fields, &outcome),
+        UnittestHarness::ClassEval => crate::classeval::row(fields, &task_classes, &outcome),
     }
 }
 

@@ -554,6 +554,10 @@ pub struct SlotEnvironment {
     pub preload: Vec<String>,
     /// Environment variables of the slot, set before anything is imported.
     pub env: Vec<(String, String)>,
+    /// IP sockets allowed, on the slot's own loopback only (see
+    /// `SandboxSpec::loopback`): tasks that start a local server, or that
+    /// expect a connection elsewhere to fail as on an offline machine.
+    pub loopback: bool,
 }
 
 impl Default for SlotSettings {
@@ -615,6 +619,7 @@ pub fn slot_spec(
         ("LC_ALL".into(), "C.UTF-8".into()),
     ];
     let mut python = settings.python.display().to_string();
+    let mut loopback = false;
     if let Some(environment) = &settings.environment {
         binds.push(Bind {
             source: environment.dir.clone(),
@@ -625,6 +630,7 @@ pub fn slot_spec(
         env[0].1 = format!("{}:{}", environment.dir.join("bin").display(), env[0].1);
         env.extend(environment.env.iter().cloned());
         env.push(("VERDICT_PRELOAD".into(), environment.preload.join(",")));
+        loopback = environment.loopback;
     }
     SandboxSpec {
         isolation: settings.isolation,
@@ -645,6 +651,7 @@ pub fn slot_spec(
             memory_bytes: settings.job_memory_bytes + WORKER_MEMORY_BYTES,
             pids: settings.job_processes.max(COMPILE_PROCESSES) + 16,
         }),
+        loopback,
     }
 }
 

@@ -203,6 +203,9 @@ fn build_namespaced(spec: &DecodedSpec) -> StepResult<Never> {
         std::os::unix::fs::chown(root.join("work"), Some(SANDBOX_UID), Some(SANDBOX_UID)),
     )?;
     step("setting the hostname", sys::sethostname("verdict"))?;
+    if spec.loopback {
+        step("bringing up the slot's loopback", sys::loopback_up())?;
+    }
     pivot_into(root)?;
     step(
         "making / read-only",
@@ -386,7 +389,7 @@ fn drop_privileges(spec: &DecodedSpec, uid: u32, root: &str) -> StepResult<Never
         .collect();
     let argv = step("preparing argv", sys::cstrings(&argv))?;
     let env = step("preparing the environment", sys::cstrings(&spec.env))?;
-    let filter = seccomp::compile(&seccomp::policy());
+    let filter = seccomp::compile(&seccomp::policy_for(spec.loopback));
     step(
         "RLIMIT_NOFILE",
         sys::set_rlimit(libc::RLIMIT_NOFILE, spec.max_open_files),

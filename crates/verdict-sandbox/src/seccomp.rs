@@ -64,6 +64,18 @@ macro_rules! deny {
 }
 
 /// The policy every sandboxed process runs under.
+/// The policy of a slot: [`policy`], less the rule against IP sockets
+/// where the slot's network namespace has its loopback up (`loopback`):
+/// the namespace has no other interface, so the sockets reach nothing
+/// beyond the slot.
+pub fn policy_for(loopback: bool) -> Vec<Rule> {
+    let mut rules = policy();
+    if loopback {
+        rules.retain(|rule| rule.name != "socket");
+    }
+    rules
+}
+
 pub fn policy() -> Vec<Rule> {
     use libc::{EAFNOSUPPORT, ENOSYS, EPERM};
     vec![

@@ -94,6 +94,12 @@ pub struct SandboxSpec {
     pub max_open_files: u64,
     /// Slot-wide cgroup limits (namespaces only).
     pub cgroup: Option<CgroupLimits>,
+    /// Let programs create IP sockets in the slot's network namespace, with
+    /// its loopback interface up (namespaces only). The namespace has no
+    /// other interface, so nothing outside the slot is reachable: a
+    /// connection elsewhere fails at once. Off, any socket but a local
+    /// (`AF_UNIX`) one is refused.
+    pub loopback: bool,
 }
 
 /// The uid and gid programs run as inside a namespaced slot.
@@ -169,6 +175,9 @@ impl SandboxSpec {
             w.field("env", format!("{k}={v}").as_bytes())?;
         }
         w.field("max_open_files", self.max_open_files.to_string().as_bytes())?;
+        if self.loopback {
+            w.field("loopback", b"1")?;
+        }
         for file in procs_files {
             w.field("cgroup_procs", file.display().to_string().as_bytes())?;
         }
@@ -200,6 +209,7 @@ pub(crate) struct DecodedSpec {
     pub env: Vec<String>,
     pub max_open_files: u64,
     pub procs_files: Vec<String>,
+    pub loopback: bool,
 }
 
 pub(crate) fn decode(input: &mut impl Read) -> io::Result<DecodedSpec> {
@@ -246,6 +256,7 @@ pub(crate) fn decode(input: &mut impl Read) -> io::Result<DecodedSpec> {
             "env" => spec.env.push(text()),
             "max_open_files" => spec.max_open_files = number()?,
             "cgroup_procs" => spec.procs_files.push(text()),
+            "loopback" => spec.loopback = value == b"1",
             _ => {}
         }
     }

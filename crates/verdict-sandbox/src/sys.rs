@@ -90,6 +90,37 @@ pub(crate) fn sethostname(name: &str) -> io::Result<()> {
     check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long).map(drop)
 }
 
+/// Sets the `lo` interface of the current network namespace up
+/// (`SIOCGIFFLAGS`, then `SIOCSIFFLAGS` with `IFF_UP`) through a datagram
+/// socket, closed after.
+pub(crate) fn loopback_up() -> io::Result<()> {
+    // SAFETY: plain socket(2) call; the descriptor is closed below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: an all-zero ifreq is a valid value of this plain C struct.
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (slot, byte) in request.ifr_name.iter_mut().zip(b"lo\0") {
+        *slot = *byte as libc::c_char;
+    }
+    // SAFETY: `request` is a valid ifreq naming `lo`; the kernel fills in
+    // its flags.
+    let result =
+        check(unsafe { libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request) } as libc::c_long)
+            .and_then(|_| {
+                // SAFETY: reading and writing the flags member of the union the
+                // kernel just filled in.
+                unsafe {
+                    request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+                }
+                // SAFETY: `request` is a valid ifreq for `lo` with its new flags.
+                check(unsafe { libc::ioctl(fd, libc::SIOCSIFFLAGS, &request) } as libc::c_long)
+            });
+    close(fd);
+    result.map(drop)
+}
+
 /// `setgroups(2)` with an empty list.
 pub(crate) fn clear_groups() -> io::Result<()> {
     // SAFETY: a zero-length list with a null pointer is valid.

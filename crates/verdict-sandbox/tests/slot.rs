@@ -30,6 +30,7 @@ fn spec(script: &str) -> SandboxSpec {
             memory_bytes: 256 << 20,
             pids: 64,
         }),
+        loopback: false,
     }
 }
 

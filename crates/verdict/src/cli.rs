@@ -92,6 +92,10 @@ pub struct EvalArgs {
     /// before its commit 0a800bd (2024-04-15), instead of leaving it out.
     #[arg(long)]
     pub cruxeval_legacy_skip: bool,
+    /// With `--format bigcodebench`: skip the ground-truth check (every
+    /// task's reference solution, run first and kept in the cache).
+    #[arg(long)]
+    pub no_ground_truth: bool,
     /// BigCodeBench: judge samples as they are, without the official
     /// calibration (`code_prompt + "\n    pass\n"` before each).
     #[arg(long)]

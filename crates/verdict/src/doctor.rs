@@ -40,6 +40,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         if let Some(env) = &numpy {
             print_environment(env);
         }
+        print_benchmark_environments();
         if all_ok {
             println!("\nnamespace isolation (the default) is available.");
         } else {
@@ -169,6 +170,55 @@ fn print_environment(env: &Value) {
                     .map_or(String::new(), |v| format!(": {v}"))
             ),
             None => println!("       {name:<18} absent"),
+        }
+    }
+}
+
+/// For each benchmark that runs in an environment: whether it is built and
+/// whether a few of its libraries import with its interpreter.
+fn print_benchmark_environments() {
+    let mut seen = Vec::new();
+    for benchmark in verdict_eval::benchmarks::Benchmark::all() {
+        let Some(spec) = benchmark.unittest().and_then(|rules| rules.environment) else {
+            continue;
+        };
+        if seen.contains(&spec.name) {
+            continue;
+        }
+        seen.push(spec.name);
+        let users: Vec<&str> = verdict_eval::benchmarks::Benchmark::all()
+            .filter(|b| b.unittest().and_then(|r| r.environment) == Some(spec))
+            .map(|b| b.name())
+            .collect();
+        println!(
+            "
+environment `{}` (for {}):",
+            spec.name,
+            users.join(", ")
+        );
+        match verdict_eval::envs::built(spec) {
+            Err(error) => println!("  MISSING {error}"),
+            Ok(env) => {
+                let probe: Vec<String> =
+                    ["numpy", "pandas", "matplotlib.pyplot", "sklearn", "scipy"]
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect();
+                match verdict_eval::envs::import_failures(&env, &probe) {
+                    Ok(failed) if failed.is_empty() => println!(
+                        "  ok      built {} at {}; {} imports",
+                        env.built.get(..10).unwrap_or(&env.built),
+                        env.dir.display(),
+                        probe.join(", ")
+                    ),
+                    Ok(failed) => {
+                        for (module, error) in failed {
+                            println!("  BROKEN  `{module}` does not import: {error}");
+                        }
+                    }
+                    Err(error) => println!("  BROKEN  {error}"),
+                }
+            }
         }
     }
 }

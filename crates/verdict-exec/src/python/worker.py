@@ -120,11 +120,25 @@ def preload_libraries():
     if not names:
         return
     time.tzset()
-    for name in names:
-        try:
-            __import__(name)
-        except BaseException:
-            pass
+    # What the imports print (deprecation warnings, a font cache being
+    # built) is no job's output and no concern of the supervisor's.
+    import warnings
+
+    saved_stderr = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in names:
+                try:
+                    __import__(name)
+                except BaseException:
+                    pass
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(quiet)
     load_unittests()
 
 
