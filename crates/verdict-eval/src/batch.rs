@@ -174,6 +174,7 @@ impl Batch {
             expected: self.expected.as_deref(),
             limits: self.limits,
             calibrated: true,
+            classeval_extract: None,
         };
         judge.judge(pool, task, sample)
     }

@@ -63,6 +63,15 @@ pub static BIGCODEBENCH_SMALL: EnvSpec = EnvSpec {
     env: BIGCODEBENCH_VARS,
 };
 
+/// ClassEval's libraries (its requirements.txt, pins moved for CPython
+/// 3.11, and what its tasks import that the file leaves out).
+pub static CLASSEVAL: EnvSpec = EnvSpec {
+    name: "classeval",
+    title: "ClassEval's libraries (requirements.txt, pins moved for CPython 3.11)",
+    requirements: include_str!("envs/classeval.txt"),
+    env: &[],
+};
+
 /// What BigCodeBench's `reliability_guard` sets before the candidate runs.
 const BIGCODEBENCH_VARS: &[(&str, &str)] = &[
     ("TZ", "UTC"),
@@ -72,7 +81,7 @@ const BIGCODEBENCH_VARS: &[(&str, &str)] = &[
 ];
 
 /// Every environment, in display order.
-pub static ENVS: &[&EnvSpec] = &[&BIGCODEBENCH, &BIGCODEBENCH_SMALL];
+pub static ENVS: &[&EnvSpec] = &[&BIGCODEBENCH, &BIGCODEBENCH_SMALL, &CLASSEVAL];
 
 /// The environment called `name`.
 pub fn find(name: &str) -> Option<&'static EnvSpec> {

@@ -56,6 +56,11 @@ pub struct Judge<'a> {
     /// BigCodeBench: put `code_prompt + "\n    pass\n"` before the sample
     /// (the official default).
     pub calibrated: bool,
+    /// ClassEval: take each sample's code from a raw model response as the
+    /// official pipeline does (`extract_code`, then `add_static_statement`);
+    /// the samples file's path, which the official code reads as the model
+    /// name. `None`: the code as it is.
+    pub classeval_extract: Option<String>,
 }
 
 impl Judge<'_> {
@@ -107,7 +112,13 @@ impl Judge<'_> {
                     )
                 }
                 verdict_exec::UnittestHarness::ClassEval => {
-                    crate::classeval::program(task, &program.program)
+                    let code = match &self.classeval_extract {
+                        Some(source) => crate::classeval::add_static_statement(
+                            &crate::classeval::extract_code(&program.program, source),
+                        ),
+                        None => program.program,
+                    };
+                    crate::classeval::program(task, &code)
                 }
             };
             return crate::unittest_judge::judge(

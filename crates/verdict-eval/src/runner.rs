@@ -61,6 +61,9 @@ pub struct EvalOptions {
     /// BigCodeBench: calibrate samples (`code_prompt + "\n    pass\n"`
     /// first), the official default.
     pub calibrated: bool,
+    /// ClassEval: extract each sample's code from a raw model response as
+    /// the official pipeline does.
+    pub classeval_extract: bool,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -223,6 +226,7 @@ pub struct PoolJudging<'a> {
     cache_dir: Option<PathBuf>,
     expected: OnceLock<ExpectedOutputs>,
     calibrated: bool,
+    classeval_extract: Option<String>,
 }
 
 impl<'a> PoolJudging<'a> {
@@ -236,6 +240,9 @@ impl<'a> PoolJudging<'a> {
             cache_dir: options.cache_dir.clone(),
             expected: OnceLock::new(),
             calibrated: options.calibrated,
+            classeval_extract: options
+                .classeval_extract
+                .then(|| options.samples.display().to_string()),
         }
     }
 }
@@ -279,6 +286,7 @@ impl Judging for PoolJudging<'_> {
             expected: self.expected.get(),
             limits: self.limits,
             calibrated: self.calibrated,
+            classeval_extract: self.classeval_extract.clone(),
         };
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {

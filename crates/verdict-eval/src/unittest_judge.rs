@@ -57,6 +57,10 @@ pub fn judge(
             classes,
             suite_ms,
             stack_bytes,
+            module: match rules.harness {
+                UnittestHarness::BigCodeBench => String::new(),
+                UnittestHarness::ClassEval => format!("{}_0", module_name(&task.task_id)),
+            },
         },
         stdin: None,
         limits: Limits {
@@ -72,6 +76,14 @@ pub fn judge(
         UnittestHarness::BigCodeBench => bigcodebench_row(fields, &outcome, program),
         UnittestHarness::ClassEval => crate::classeval::row(fields, &task_classes, &outcome),
     }
+}
+
+/// `task_id` as a Python module name (ClassEval's ids already are one).
+fn module_name(task_id: &str) -> String {
+    task_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// BigCodeBench's status from the worker's report, as `untrusted_check`

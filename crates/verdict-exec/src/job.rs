@@ -124,6 +124,9 @@ pub enum JobKind {
         suite_ms: u64,
         /// The stack limit the official guard sets (0: the job's default).
         stack_bytes: u64,
+        /// The module's name (ClassEval: `{task_id}_{i}`, the file the
+        /// official pipeline imports); empty: `__test__`.
+        module: String,
     },
     /// Any other program: write `files` into the work directory and exec
     /// `argv` there with exactly `env`. The job's `code` is not used.

@@ -299,8 +299,12 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             classes,
             suite_ms,
             stack_bytes,
+            module,
         } => {
             frame["mode"] = json!("unittest");
+            if !module.is_empty() {
+                frame["module"] = json!(module);
+            }
             frame["test"] = json!(test);
             frame["harness"] = json!(harness.wire_name());
             frame["classes"] = json!(classes);

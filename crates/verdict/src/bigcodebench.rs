@@ -70,6 +70,7 @@ pub fn ground_truth(
         cruxeval_json: None,
         judge_copies: false,
         calibrated: false,
+        classeval_extract: false,
         ..options.clone()
     };
     eprintln!(

@@ -96,6 +96,11 @@ pub struct EvalArgs {
     /// task's reference solution, run first and kept in the cache).
     #[arg(long)]
     pub no_ground_truth: bool,
+    /// ClassEval: take each sample's code from a raw model response as the
+    /// official pipeline does (its `extract_code`, with its quirks, then
+    /// `add_static_statement`), instead of as it is.
+    #[arg(long)]
+    pub classeval_extract: bool,
     /// BigCodeBench: judge samples as they are, without the official
     /// calibration (`code_prompt + "\n    pass\n"` before each).
     #[arg(long)]

@@ -90,6 +90,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         cache_dir: cache.as_ref().map(|c| c.join("expected")),
         judge_copies: args.judge_copies,
         calibrated: !args.uncalibrated,
+        classeval_extract: args.classeval_extract,
     };
     let ledger = cache.as_ref().map(|c| c.join("written"));
     if args.format == "bigcodebench" {

@@ -37,7 +37,7 @@ pub static SPEC: Spec = Spec {
     ids: Ids::Verbatim,
     mode: Mode::Unittest(UnittestRules {
         harness: UnittestHarness::ClassEval,
-        environment: None,
+        environment: Some(&crate::envs::CLASSEVAL),
     }),
     limits: Defaults {
         time_ms: 5_000,
