@@ -26,6 +26,9 @@ use sha2::{Digest, Sha256};
 /// The interpreter environments are built for: the sandbox's.
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// How long NLTK's downloader may take.
+const NLTK_DOWNLOAD_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The marker written when a build finishes.
 const MARKER: &str = "verdict-env.json";
 
@@ -41,6 +44,9 @@ pub struct EnvSpec {
     /// Environment variables the official evaluator sets before a
     /// candidate's imports (set in every slot, before the preloads).
     pub env: &'static [(&'static str, &'static str)],
+    /// NLTK data packages the tasks use, installed into the environment's
+    /// `nltk_data` (where NLTK looks under `sys.prefix`).
+    pub nltk: &'static [&'static str],
 }
 
 /// BigCodeBench's evaluation environment on CPython 3.11: the official
@@ -51,6 +57,13 @@ pub static BIGCODEBENCH: EnvSpec = EnvSpec {
     title: "BigCodeBench's libraries (requirements-eval.txt, pins moved for CPython 3.11)",
     requirements: include_str!("envs/bigcodebench.txt"),
     env: BIGCODEBENCH_VARS,
+    nltk: &[
+        "punkt",
+        "stopwords",
+        "vader_lexicon",
+        "words",
+        "averaged_perceptron_tagger",
+    ],
 };
 
 /// The libraries most BigCodeBench tasks use (numpy, pandas, matplotlib at
@@ -61,6 +74,7 @@ pub static BIGCODEBENCH_SMALL: EnvSpec = EnvSpec {
     title: "numpy, pandas and matplotlib at BigCodeBench's pins (tests, CI)",
     requirements: include_str!("envs/bigcodebench-small.txt"),
     env: BIGCODEBENCH_VARS,
+    nltk: &[],
 };
 
 /// ClassEval's libraries (its requirements.txt, pins moved for CPython
@@ -70,6 +84,7 @@ pub static CLASSEVAL: EnvSpec = EnvSpec {
     title: "ClassEval's libraries (requirements.txt, pins moved for CPython 3.11)",
     requirements: include_str!("envs/classeval.txt"),
     env: &[],
+    nltk: &["punkt", "averaged_perceptron_tagger", "wordnet"],
 };
 
 /// What BigCodeBench's `reliability_guard` sets before the candidate runs.
@@ -222,6 +237,9 @@ pub struct BuiltEnv {
     pub python: String,
     /// `pip freeze` after the build.
     pub freeze: Vec<String>,
+    /// Where its NLTK data came from, or why it is missing (`None`: it
+    /// needs none).
+    pub nltk_data: Option<String>,
 }
 
 /// The built environment of `spec`, or why it cannot be used.
@@ -252,6 +270,7 @@ fn read_marker(dir: &Path) -> Option<BuiltEnv> {
                     .collect()
             })
             .unwrap_or_default(),
+        nltk_data: text_of("nltk_data"),
     })
 }
 
@@ -268,10 +287,27 @@ pub fn list() -> Vec<BuiltEnv> {
 }
 
 /// Builds `spec` (or returns the finished build), telling `progress` what
-/// it is doing. pip's output goes to `build.log` in the directory.
-pub fn build(spec: &EnvSpec, progress: &dyn Fn(&str)) -> Result<BuiltEnv, EnvError> {
+/// it is doing. pip's output goes to `build.log` in the directory. Its NLTK
+/// data is copied from `nltk_source` (a directory laid out as
+/// `nltk.download` leaves one) when given, else downloaded by NLTK's own
+/// downloader, which needs its data server; without either the environment
+/// is built without it, and says so. Given `nltk_source`, an environment
+/// already built gets the data.
+pub fn build(
+    spec: &EnvSpec,
+    nltk_source: Option<&Path>,
+    progress: &dyn Fn(&str),
+) -> Result<BuiltEnv, EnvError> {
     let dir = spec.dir()?;
     if let Some(env) = read_marker(&dir) {
+        if let (Some(source), false) = (nltk_source, spec.nltk.is_empty()) {
+            let note = install_nltk_data(spec, &dir, Some(source), progress)?;
+            update_marker(&dir, &note)?;
+            return read_marker(&dir).ok_or(EnvError::Missing {
+                name: spec.name.to_string(),
+                path: dir,
+            });
+        }
         return Ok(env);
     }
     let io_err = |action, path: &Path| {
@@ -331,6 +367,11 @@ pub fn build(spec: &EnvSpec, progress: &dyn Fn(&str)) -> Result<BuiltEnv, EnvErr
             log,
         });
     }
+    let nltk_note = if spec.nltk.is_empty() {
+        None
+    } else {
+        Some(install_nltk_data(spec, &dir, nltk_source, progress)?)
+    };
     progress("recording pip freeze");
     let freeze = Command::new(&python)
         .args(["-m", "pip", "freeze", "--all"])
@@ -346,6 +387,7 @@ pub fn build(spec: &EnvSpec, progress: &dyn Fn(&str)) -> Result<BuiltEnv, EnvErr
         "python": python_version()?,
         "pins": spec.pins(),
         "freeze": freeze,
+        "nltk_data": nltk_note,
     });
     let path = dir.join(MARKER);
     fs::write(
@@ -357,6 +399,139 @@ pub fn build(spec: &EnvSpec, progress: &dyn Fn(&str)) -> Result<BuiltEnv, EnvErr
         name: spec.name.to_string(),
         path: dir,
     })
+}
+
+/// Puts the NLTK data of `spec` into `<dir>/nltk_data`: a copy of
+/// `source`, or NLTK's downloader. Returns what the marker records: where
+/// it came from, or why it is missing (a failed download is not an error:
+/// the tasks that need the data fail, as under an official harness that
+/// cannot download it).
+fn install_nltk_data(
+    spec: &EnvSpec,
+    dir: &Path,
+    source: Option<&Path>,
+    progress: &dyn Fn(&str),
+) -> Result<String, EnvError> {
+    let target = dir.join("nltk_data");
+    if let Some(source) = source {
+        progress(&format!("copying NLTK data from {}", source.display()));
+        if !source.is_dir() {
+            return Err(EnvError::Io {
+                action: "reading the NLTK data directory",
+                path: source.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::NotFound, "not a directory"),
+            });
+        }
+        copy_tree(source, &target)?;
+        return Ok(format!("copied from {}", source.display()));
+    }
+    progress(&format!(
+        "downloading NLTK data ({}) with nltk.downloader",
+        spec.nltk.join(", ")
+    ));
+    let python = dir.join("bin/python3");
+    let log = dir.join("nltk.log");
+    let log_file = fs::File::create(&log).map_err(|source| EnvError::Io {
+        action: "creating",
+        path: log.clone(),
+        source,
+    })?;
+    let run_err = |source| EnvError::Io {
+        action: "running",
+        path: python.clone(),
+        source,
+    };
+    let mut child = Command::new(&python)
+        .args(["-m", "nltk.downloader", "-q", "-d"])
+        .arg(&target)
+        .args(spec.nltk)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().map_err(run_err)?)
+        .stderr(log_file)
+        .spawn()
+        .map_err(run_err)?;
+    // A network that drops packets would hold the download for ever.
+    let deadline = std::time::Instant::now() + NLTK_DOWNLOAD_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(run_err)? {
+            break Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut text = fs::read_to_string(&log).unwrap_or_default();
+    if status.is_none() {
+        text.push_str("\nno answer from NLTK's data server in time");
+    }
+    let output_ok = status.is_some_and(|s| s.success());
+    let complete = spec.nltk.iter().all(|package| {
+        ["corpora", "tokenizers", "sentiment", "taggers"]
+            .iter()
+            .any(|kind| target.join(kind).join(format!("{package}.zip")).exists())
+    });
+    if output_ok && complete {
+        return Ok("downloaded by nltk.downloader".into());
+    }
+    let reason = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("the download failed")
+        .trim()
+        .to_string();
+    progress(&format!(
+        "warning: the NLTK data could not be downloaded ({reason}); tasks that need it will fail. \
+         Give a prepared directory with `verdict env build {} --nltk-data DIR`",
+        spec.name
+    ));
+    Ok(format!("missing: {reason}"))
+}
+
+/// Copies the directory tree `from` into `to` (created; files replaced).
+fn copy_tree(from: &Path, to: &Path) -> Result<(), EnvError> {
+    let io_err = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| EnvError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    fs::create_dir_all(to).map_err(io_err("creating", to))?;
+    for entry in fs::read_dir(from).map_err(io_err("reading", from))? {
+        let entry = entry.map_err(io_err("reading", from))?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(io_err("reading", &source))?;
+        if kind.is_dir() {
+            copy_tree(&source, &target)?;
+        } else if kind.is_file() {
+            fs::copy(&source, &target).map_err(io_err("copying", &source))?;
+        }
+    }
+    Ok(())
+}
+
+/// Records a new NLTK data note in a built environment's marker.
+fn update_marker(dir: &Path, note: &str) -> Result<(), EnvError> {
+    let path = dir.join(MARKER);
+    let io_err = |source| EnvError::Io {
+        action: "updating",
+        path: path.clone(),
+        source,
+    };
+    let text = fs::read_to_string(&path).map_err(io_err)?;
+    let mut value: Value = serde_json::from_str(&text)
+        .map_err(|e| io_err(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    value["nltk_data"] = json!(note);
+    fs::write(
+        &path,
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n",
+    )
+    .map_err(io_err)
 }
 
 fn run(step: &str, command: &mut Command) -> Result<(), EnvError> {
@@ -474,6 +649,22 @@ mod tests {
         let (package, reason) = pip_failure(output);
         assert_eq!(package, "numpy==1.21.2");
         assert!(reason.contains("Could not find a version"), "{reason}");
+    }
+
+    #[test]
+    fn a_tree_is_copied_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("from");
+        std::fs::create_dir_all(from.join("corpora/stopwords")).unwrap();
+        std::fs::write(from.join("corpora/stopwords/english"), "a\nthe\n").unwrap();
+        std::fs::write(from.join("corpora/stopwords.zip"), "zip").unwrap();
+        let to = dir.path().join("to");
+        copy_tree(&from, &to).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(to.join("corpora/stopwords/english")).unwrap(),
+            "a\nthe\n"
+        );
+        assert!(to.join("corpora/stopwords.zip").is_file());
     }
 
     #[test]

@@ -163,6 +163,11 @@ pub enum EnvCommand {
     Build {
         /// The environment (`verdict env list --all` lists them).
         name: String,
+        /// Copy the NLTK data from this directory (laid out as
+        /// `nltk.download` leaves one) instead of downloading it; on an
+        /// environment already built, installs it there.
+        #[arg(long, value_name = "DIR")]
+        nltk_data: Option<PathBuf>,
     },
     /// List the built environments (`--all`: every known one, built or not).
     List {

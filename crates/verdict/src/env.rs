@@ -13,9 +13,14 @@ use crate::exit;
 
 pub fn env(command: EnvCommand) -> Result<i32> {
     match command {
-        EnvCommand::Build { name } => {
+        EnvCommand::Build { name, nltk_data } => {
             let spec = envs::find(&name).ok_or_else(|| envs::EnvError::Unknown(name.clone()))?;
-            let built = envs::build(spec, &|step| eprintln!("{}: {step}", spec.name))?;
+            let built = envs::build(spec, nltk_data.as_deref(), &|step| {
+                eprintln!("{}: {step}", spec.name)
+            })?;
+            if let Some(note) = &built.nltk_data {
+                eprintln!("{}: NLTK data {note}", spec.name);
+            }
             eprintln!(
                 "{}: built at {} ({} packages; `verdict env list` shows it)",
                 spec.name,
