@@ -1,6 +1,6 @@
 //! `verdict eval --format bigcodebench`: BigCodeBench's ground-truth check
-//! (every task's reference solution, run first, as `bigcodebench.evaluate`
-//! runs it) and its two output files.
+//! (every task's reference solution, as `bigcodebench.evaluate` runs it
+//! before the samples; here beside them) and its two output files.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;

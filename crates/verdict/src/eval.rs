@@ -107,9 +107,13 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     let progress = |event| display.update(event);
     let mut ground_truth = None;
     let report = if args.remote.is_empty() {
-        let slots = args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // A benchmark environment's tasks (BigCodeBench's) spend much of
+        // their time sleeping, serving or waiting on subprocesses: more
+        // slots than cores overlap that, and CPU-time limits keep the load
+        // from turning a sample into a timeout.
+        let per_core = if environment.is_some() { SLOTS_PER_CORE_IN_ENVIRONMENTS } else { 1 };
+        let slots = args.jobs.unwrap_or(cores * per_core);
         let mut config = pool_config(Language::Python, &args.sandbox, slots, memory_bytes)?;
         if let Some(environment) = environment {
             // The worker holds the preloaded libraries in the slot's cgroup.
@@ -125,11 +129,23 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
                         .join(args.env.as_deref().unwrap_or("default"))
                 })
                 .unwrap_or_else(|| std::env::temp_dir().join("verdict-ground-truth"));
-            ground_truth = Some(crate::bigcodebench::ground_truth(
-                &options, &pool, &place, &stop, &progress,
-            )?);
+            // The ground truth decides no sample's verdict: it runs beside
+            // the samples, on the same slots, not before them.
+            let (checked, report) = std::thread::scope(|scope| {
+                let checking = scope.spawn(|| {
+                    crate::bigcodebench::ground_truth(&options, &pool, &place, &stop, &|_| {})
+                });
+                let report = evaluate(&options, &pool, &stop, &progress);
+                let checked = checking
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (checked, report)
+            });
+            ground_truth = Some(checked?);
+            report?
+        } else {
+            evaluate(&options, &pool, &stop, &progress)?
         }
-        evaluate(&options, &pool, &stop, &progress)?
     } else {
         let remote = RemoteJudging::new(benchmark, remote_options(&args)?)
             .with_warnings(|line| eprintln!("warning: {line}"));
@@ -242,6 +258,9 @@ fn write_demo(demo: &Demo) -> Result<(PathBuf, Option<PathBuf>)> {
         .with_context(|| format!("writing `{}`", samples.display()))?;
     Ok((samples, Some(problems)))
 }
+
+/// Slots per core by default for a benchmark that runs in an environment.
+const SLOTS_PER_CORE_IN_ENVIRONMENTS: usize = 4;
 
 /// Room in a slot's memory cgroup for a worker that holds a benchmark
 /// environment's libraries, beyond a job's own limit.

@@ -350,9 +350,9 @@ fn a_missing_environment_is_refused_with_the_command_that_builds_it() {
     assert!(!dir.path().join("s_results.jsonl").exists());
 }
 
-/// `--format bigcodebench` writes BigCodeBench's two files: the ground
-/// truth runs first (a reference that needs a library the environment
-/// lacks fails it), then the samples.
+/// `--format bigcodebench` writes BigCodeBench's two files, with the
+/// ground truth, which runs beside the samples (a reference that needs a
+/// library the environment lacks fails it).
 #[test]
 fn the_official_files_carry_statuses_pass_at_k_and_the_ground_truth() {
     if !ready() {
