@@ -263,6 +263,15 @@ fn evaluate_streams_rows_then_summary() {
     );
     assert_eq!(status, 400);
     assert_eq!(field_of(&body), "benchmark");
+    // A benchmark whose slots need a benchmark environment is refused,
+    // naming it, before anything runs.
+    let (status, body) = server.post(
+        "/v1/evaluate",
+        json!({"benchmark": "classeval", "samples": [{"task_id": "ClassEval_0", "solution": ""}]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&body), "benchmark");
+    assert!(body.to_string().contains("`classeval` environment"), "{body}");
 }
 
 #[test]
