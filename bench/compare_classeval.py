@@ -60,7 +60,9 @@ Printed:
     DIFFERENCE"; with --recheck the disagreeing samples are run again through the official
     pipeline, each alone (--isolate sample), and that outcome is shown too: when it equals
     verdict's, the difference came from sharing the one official process and directory
-    (documented), or, if the first run was already --isolate sample, from chance;
+    (documented) or from chance (a sample whose outcome varies between runs, such as one
+    that returns list(set(strings)), whose order changes with each process's hash seed,
+    in both pipelines): look at the sample to tell which;
   - the four scores (fun_success, fun_partial_success, class_success,
     class_partial_success) of both for pass@1, and pass@3 and pass@5 when every task has 5
     samples. Official: evaluation.py's own numbers (--greedy 1: pass_1_greedy with one
@@ -119,8 +121,8 @@ KNOWN_TASKS = {
     "ClassEval_48": "machine: IpUtilTestGetHostname expects host name LAPTOP-2CS86KUM",
     "ClassEval_50": "machine: JSONProcessorTestWriteJson expects writing a read-only file to "
                     "fail; the official run is root here, verdict's sandbox user is not",
-    "ClassEval_52": "NLTK data (punkt, tagger, wordnet): official has it only with NLTK_DATA; "
-                    "verdict's environment has none",
+    "ClassEval_52": "NLTK data (punkt, tagger, wordnet): the official run has it only with "
+                    "NLTK_DATA, verdict's environment only when built with it",
     "ClassEval_58": "random: unseeded mines collide about one run in nine",
 }
 # classeval_samples.py's hostile variants whose outcome is documented to differ, and in which
@@ -386,16 +388,17 @@ def main(argv=None) -> int:
         rep = off["report"]
         eval_wall = sum(r["wall_s"] for r in rep["runs"])
 
-        print(f"samples: {samples} ({fmt}; {len(code_by_key)} samples, {len(tasks)} tasks, "
-              "samples a task: " + ", ".join(f"{n}x{c}" for n, c in sorted(counts_per_task.items()))
-              + ")")
-        print(f"official: {rep['repository']}@{rep['commit'][:7]}, python {rep['python'].split()[0]}, "
-              f"greedy {rep['greedy']}, isolate {rep['isolate']}, "
+        per_task = ", ".join(f"{c} tasks with {n}" for n, c in sorted(counts_per_task.items()))
+        print(f"samples: {samples} ({fmt}; {len(code_by_key)} samples, {len(tasks)} tasks: "
+              f"{per_task})")
+        print(f"official: {rep['repository']}@{rep['commit'][:7]}, "
+              f"python {rep['python'].split()[0]}, greedy {rep['greedy']}, "
+              f"isolate {rep['isolate']}, "
               f"{len(rep['runs'])} evaluation.py process(es), crashed samples "
               f"{len(rep['crashed_samples'])}, NLTK_DATA "
               f"{(a.nltk_data or os.environ.get('NLTK_DATA')) or 'unset'}")
         print(f"          {off['wall_s']:.2f} s end to end, {eval_wall:.2f} s in evaluation.py "
-              f"(incl. its 5 s sleep x {rep['official_sleep_s'] // 5})")
+              f"(summed over its processes, incl. its 5 s sleep x {rep['official_sleep_s'] // 5})")
         print(f"verdict:  {' '.join(ver['cmd'])}")
         print(f"          {ver['wall_s']:.2f} s, exit {ver['exit']}")
 
@@ -422,7 +425,8 @@ def main(argv=None) -> int:
                 if vo != ov["outcome"]:
                     dis.append({"task_id": key[0], "index": key[1], "test_class": tc,
                                 "variant": variant_by_key.get(key),
-                                "official": ov["outcome"], "official_counts": fmt_official_counts(ov),
+                                "official": ov["outcome"],
+                                "official_counts": fmt_official_counts(ov),
                                 "verdict": vo, "verdict_detail": verdict_class_detail(vrow, tc),
                                 "known": known_reason(key[0], variant_by_key.get(key), oentry,
                                                       ov["outcome"], vo, a.isolate)})
@@ -467,10 +471,13 @@ def main(argv=None) -> int:
                 d["official_alone"] = fmt_official_counts(alone_tc)
                 if not d["known"] and alone_tc["outcome"] == d["verdict"]:
                     d["known"] = (
-                        "shared official run: alone, the official pipeline gives verdict's "
-                        "outcome (files or state other samples left in the one process and "
-                        "directory)" if a.isolate != "sample" else
-                        "the official outcome changed from one official run to the next")
+                        "alone, the official pipeline gives verdict's outcome: files or state "
+                        "other samples left in the one official process and directory "
+                        "(documented), or chance (a sample whose outcome varies from run to "
+                        "run, e.g. with the order of a set of strings)"
+                        if a.isolate != "sample" else
+                        "the official outcome changed from one official run to the next "
+                        "(a sample whose outcome varies from run to run)")
         unexplained = [d for d in dis if not d["known"]]
         print(f"\ndisagreements: {len(dis)} ({len(dis) - len(unexplained)} on a documented "
               f"difference, {len(unexplained)} not)")
@@ -484,7 +491,8 @@ def main(argv=None) -> int:
             if "official_alone" in d:
                 print(f"      official, sample alone: {d['official_alone']}")
             print(f"      verdict: {d['verdict_detail']}")
-            print(f"      {'known: ' + d['known'] if d['known'] else 'NOT A DOCUMENTED DIFFERENCE'}")
+            known = "known: " + d["known"] if d["known"] else "NOT A DOCUMENTED DIFFERENCE"
+            print(f"      {known}")
 
         # scores
         n_set = set(counts_per_task)
@@ -528,7 +536,7 @@ def main(argv=None) -> int:
                 same = vv is not None and o == vv
                 scores_ok &= same
                 mark = "equal" if same else f"diff {vv - o:+.6g}" if vv is not None else "missing"
-                if vv is not None and m != vv:
+                if vv is not None and m is not None and m != vv:
                     mark += (f"  (verdict != re-scored, by {abs(vv - m) / math.ulp(m):.0f} ulp: "
                              "verdict's own arithmetic)")
                 vals = [off_scores[k].get(s)] + ([] if same_count else [o]) + [vv, m]
@@ -543,7 +551,9 @@ def main(argv=None) -> int:
               f"{ratio:.2f} end to end, {ratio_eval:.2f} by evaluation.py alone")
         ok = not dis and not missing and not extra and not dup and scores_ok
         print("RESULT: " + ("everything agrees" if ok else
-                            f"DIFFERENCES FOUND ({len(unexplained)} disagreement(s) not documented)"))
+                            f"DIFFERENCES FOUND: {len(dis)} outcome disagreement(s), "
+                            f"{len(unexplained)} not documented; scores "
+                            + ("equal" if scores_ok else "differ")))
         if a.report:
             a.report.write_text(json.dumps({
                 "samples": str(samples), "format": fmt, "extract": a.extract,

@@ -223,9 +223,9 @@ pub fn row(fields: Map<String, Value>, classes: &[String], outcome: &Outcome) ->
     }
 }
 
-/// `cal_pass_at_k`: `1 - C(n - c, k) / C(n, k)` with exact binomials
-/// (scipy's `comb` gives the same floats for these sizes), `C(n - c, k)`
-/// taken as 0 when `n - c < k`.
+/// `cal_pass_at_k`: `(C(n, k) - C(n - c, k)) / C(n, k)` in that order of
+/// operations, with exact binomials (scipy's `comb` gives the same floats
+/// for these sizes), `C(n - c, k)` taken as 0 when `n - c < k`.
 pub fn pass_at_k(n: u64, c: u64, k: u64) -> f64 {
     fn comb(n: u64, k: u64) -> f64 {
         if k > n {
@@ -238,8 +238,9 @@ pub fn pass_at_k(n: u64, c: u64, k: u64) -> f64 {
         }
         value as f64
     }
+    let total = comb(n, k);
     let fails = if n - c < k { 0.0 } else { comb(n - c, k) };
-    1.0 - fails / comb(n, k)
+    (total - fails) / total
 }
 
 /// ClassEval's four scores for one `k`, as `cal_metrics_pass_at_k` sums
@@ -373,8 +374,10 @@ mod tests {
     #[test]
     fn pass_at_k_is_cal_pass_at_k() {
         assert_eq!(pass_at_k(5, 0, 1), 0.0);
-        assert_eq!(pass_at_k(5, 2, 1), 1.0 - 3.0 / 5.0);
-        assert_eq!(pass_at_k(5, 2, 3), 1.0 - 1.0 / 10.0);
+        // (5 - 4) / 5, where 1 - 4/5 would give 0.19999999999999996.
+        assert_eq!(pass_at_k(5, 1, 1), 0.2);
+        assert_eq!(pass_at_k(5, 2, 1), 2.0 / 5.0);
+        assert_eq!(pass_at_k(5, 2, 3), 9.0 / 10.0);
         assert_eq!(pass_at_k(5, 3, 3), 1.0);
         assert_eq!(pass_at_k(1, 1, 1), 1.0);
     }

@@ -112,7 +112,11 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         // their time sleeping, serving or waiting on subprocesses: more
         // slots than cores overlap that, and CPU-time limits keep the load
         // from turning a sample into a timeout.
-        let per_core = if environment.is_some() { SLOTS_PER_CORE_IN_ENVIRONMENTS } else { 1 };
+        let per_core = if environment.is_some() {
+            SLOTS_PER_CORE_IN_ENVIRONMENTS
+        } else {
+            1
+        };
         let slots = args.jobs.unwrap_or(cores * per_core);
         let mut config = pool_config(Language::Python, &args.sandbox, slots, memory_bytes)?;
         if let Some(environment) = environment {

@@ -15,27 +15,9 @@ use support::data_dir;
 
 const ENV: &str = "bigcodebench-small";
 
-/// The sandbox, the data and the environment are here. CI builds the
-/// environment, so there (`CI` set) its absence fails the test.
 fn ready() -> bool {
-    if !support::benchmark_ready("bigcodebench/bigcodebench_hard.json") {
-        return false;
-    }
-    let listing = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["env", "list"])
-        .output()
-        .unwrap();
-    let built = String::from_utf8_lossy(&listing.stdout)
-        .lines()
-        .any(|line| line.split_whitespace().next() == Some(ENV));
-    if !built {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the {ENV} environment is not built (`verdict env build {ENV}`)"
-        );
-        eprintln!("SKIPPED: the {ENV} environment is not built (`verdict env build {ENV}`)");
-    }
-    built
+    support::benchmark_ready("bigcodebench/bigcodebench_hard.json")
+        && support::environment_ready(ENV)
 }
 
 fn tasks() -> BTreeMap<String, Value> {
@@ -150,6 +132,18 @@ fn ground_truths_pass_and_wrong_samples_fail_as_bigcodebench_decides() {
     assert!(traces.contains("Timed out!"), "{}", results[0]);
     assert_eq!(official(&results[1]), "timeout", "{}", results[1]);
     assert_eq!(results[1]["status"], "timed_out");
+    // A test that sleeps past the timer is interrupted as by the official
+    // wall-clock alarm: that test errs, and the sample fails.
+    let sleeps_once = "    global _slept\n    if not globals().get('_slept'):\n        _slept = True\n        import time\n        time.sleep(600)\n    return None\n";
+    let sleeping = json!({"task_id": "BigCodeBench/100", "completion": sleeps_once});
+    let sleeping = &judge(&[sleeping], &["--time-limit", "2s"])[0];
+    assert_eq!(official(sleeping), "fail", "{sleeping}");
+    assert!(
+        sleeping["details"]["tests"]
+            .to_string()
+            .contains("Timed out!"),
+        "{sleeping}"
+    );
 }
 
 #[test]
@@ -304,17 +298,7 @@ class TestCases(unittest.TestCase):
 /// The environment's interpreter, for the fresh-interpreter side of the
 /// comparison.
 fn verdict_env_python() -> String {
-    let listing = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["env", "list"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&listing.stdout).into_owned();
-    let line = text
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(ENV))
-        .unwrap();
-    let dir = line.split_whitespace().last().unwrap();
-    format!("{dir}/bin/python3")
+    format!("{}/bin/python3", support::environment_dir(ENV).unwrap())
 }
 
 #[test]
@@ -378,22 +362,26 @@ fn the_official_files_carry_statuses_pass_at_k_and_the_ground_truth() {
     let samples: String = rows.iter().map(|r| format!("{r}\n")).collect();
     let name = "org--model--main--bigcodebench-hard-instruct--vllm-0-1-sanitized_calibrated.jsonl";
     std::fs::write(dir.path().join(name), samples).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir.path())
-        .args(["eval", "--benchmark", "bigcodebench-hard", "--env", ENV])
-        .args([
-            "--problems",
-            "p.jsonl",
-            "--samples",
-            name,
-            "--no-progress-bar",
-        ])
-        .args(["--format", "bigcodebench", "-k", "1,2,5"])
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let run = |k: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .current_dir(dir.path())
+            .args(["eval", "--benchmark", "bigcodebench-hard", "--env", ENV])
+            .args([
+                "--problems",
+                "p.jsonl",
+                "--samples",
+                name,
+                "--no-progress-bar",
+            ])
+            .args(["--format", "bigcodebench", "-k", k])
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        stderr
+    };
+    let stderr = run("1,2,5");
     assert!(stderr.contains("ground-truth pass rate: 0.667"), "{stderr}");
     let stem = name.trim_end_matches(".jsonl");
     let read = |suffix: &str| -> Value {
@@ -432,22 +420,7 @@ fn the_official_files_carry_statuses_pass_at_k_and_the_ground_truth() {
 
     // Again: the ground truth comes from the cache, and the results file
     // verdict wrote may be replaced.
-    let again = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir.path())
-        .args(["eval", "--benchmark", "bigcodebench-hard", "--env", ENV])
-        .args([
-            "--problems",
-            "p.jsonl",
-            "--samples",
-            name,
-            "--no-progress-bar",
-        ])
-        .args(["--format", "bigcodebench", "-k", "1"])
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(again.status.success(), "{stderr}");
+    let stderr = run("1");
     assert!(
         stderr.contains("3 reference solutions (3 from the cache)"),
         "{stderr}"

@@ -14,27 +14,8 @@ use support::data_dir;
 
 const ENV: &str = "classeval";
 
-/// The sandbox, the data and the environment are here. CI builds the
-/// environment, so there (`CI` set) its absence fails the test.
 fn ready() -> bool {
-    if !support::benchmark_ready("classeval/ClassEval_data.json") {
-        return false;
-    }
-    let listing = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["env", "list"])
-        .output()
-        .unwrap();
-    let built = String::from_utf8_lossy(&listing.stdout)
-        .lines()
-        .any(|line| line.split_whitespace().next() == Some(ENV));
-    if !built {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the {ENV} environment is not built (`verdict env build {ENV}`)"
-        );
-        eprintln!("SKIPPED: the {ENV} environment is not built (`verdict env build {ENV}`)");
-    }
-    built
+    support::benchmark_ready("classeval/ClassEval_data.json") && support::environment_ready(ENV)
 }
 
 fn tasks() -> Vec<Value> {
@@ -266,5 +247,79 @@ fn a_hostile_sample_spoils_only_itself() {
         looping["AccessGatewayFilterTestIsStartWith"], "success",
         "{}",
         results[6]
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes() {
+    if !ready() {
+        return;
+    }
+    let tasks = tasks();
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = tasks[..6]
+        .iter()
+        .map(|t| {
+            format!(
+                "{}\n",
+                json!({"task_id": t["task_id"], "solution": t["solution_code"]})
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("s.jsonl"), text).unwrap();
+    let args = [
+        "eval",
+        "--benchmark",
+        "classeval",
+        "--samples",
+        "s.jsonl",
+        "--no-progress-bar",
+        "-k",
+        "1",
+    ];
+    let stderr = support::check_resume(dir.path(), &args, "s_results.jsonl", 2);
+    assert!(stderr.contains("4 samples"), "{stderr}");
+}
+
+/// A test that sleeps past the class's limit errs that class only, as
+/// under the official wall-clock limit; the other classes still run. (A
+/// CPU-time limit never fired on it, and the sample's own limit ended the
+/// whole job: every class `error`.)
+#[test]
+fn a_sleeping_method_costs_only_the_classes_that_call_it() {
+    if !ready() {
+        return;
+    }
+    let tasks = tasks();
+    let task = tasks
+        .iter()
+        .find(|t| t["task_id"] == "ClassEval_85")
+        .unwrap();
+    let code = task["solution_code"].as_str().unwrap();
+    let sleeping = code.replacen(
+        "def simulate_operation(self):",
+        "def simulate_operation(self):\n        import time\n        time.sleep(60)",
+        1,
+    );
+    assert_ne!(sleeping, code);
+    let (results, _) = judge(
+        &[json!({"task_id": "ClassEval_85", "solution": sleeping})],
+        &[],
+    );
+    let got = outcomes(&results[0]);
+    let errors: Vec<&String> = got
+        .iter()
+        .filter(|(_, o)| *o == "error")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        errors,
+        ["ThermostatTestMain", "ThermostatTestSimulateOperation"],
+        "{}",
+        results[0]
+    );
+    assert_eq!(
+        got.values().filter(|o| *o == "success").count(),
+        got.len() - 2
     );
 }

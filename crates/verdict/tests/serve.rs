@@ -271,7 +271,10 @@ fn evaluate_streams_rows_then_summary() {
     );
     assert_eq!(status, 400);
     assert_eq!(field_of(&body), "benchmark");
-    assert!(body.to_string().contains("`classeval` environment"), "{body}");
+    assert!(
+        body.to_string().contains("`classeval` environment"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -26,23 +26,47 @@ class HarnessTimeout(Exception):
     test when its time is up; unittest records it as that test's error."""
 
 
-def suite_timer(seconds, repeat=0.0):
-    """Arms a CPU-time timer (user time, `ITIMER_VIRTUAL`, apart from the
-    job's own `ITIMER_PROF` limit) that raises `HarnessTimeout` in whatever
-    runs when it fires, as the official `time_limit` does with a wall-clock
-    alarm; with `repeat`, again every `repeat` seconds after. Returns the
-    function that disarms it and says whether it fired."""
-    fired = []
+# How often the suite timer looks at the time.
+TIMER_TICK = 0.1
 
-    def expired(signum, frame):
+
+def run_queue_seconds():
+    """Time this process has spent waiting for a CPU (its scheduler
+    statistics), seconds."""
+    try:
+        with open("/proc/self/schedstat", "rb") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def suite_timer(seconds, repeat=0.0):
+    """Arms the official harnesses' timer: when the suite (or class) has
+    run for `seconds` of active time (wall-clock time less the time spent
+    waiting for a CPU, so that a loaded machine does not cut it short, while
+    a test that sleeps is cut as the official wall-clock alarm cuts it),
+    `HarnessTimeout` is raised in whatever runs; once (BigCodeBench's
+    one-shot alarm), or with `repeat` again every `repeat` seconds after.
+    A `SIGALRM` tick looks at the time every 100 ms. Returns the function
+    that disarms it and says whether it fired."""
+    fired = []
+    started = time.monotonic()
+    waited = run_queue_seconds()
+
+    def tick(signum, frame):
+        if not fired:
+            active = time.monotonic() - started - (run_queue_seconds() - waited)
+            if active < seconds:
+                return
         fired.append(True)
+        signal.setitimer(signal.ITIMER_REAL, repeat, repeat)
         raise HarnessTimeout("Timed out!")
 
-    signal.signal(signal.SIGVTALRM, expired)
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, repeat)
+    signal.signal(signal.SIGALRM, tick)
+    signal.setitimer(signal.ITIMER_REAL, TIMER_TICK, TIMER_TICK)
 
     def disarm():
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         return bool(fired)
 
     return disarm
@@ -318,6 +342,7 @@ def run_classeval(job):
     # class's other tests on in the background, interrupted every 2 s.
     # Here the class has to end before the next one starts: once its time
     # is up, the timer interrupts each of its remaining tests within 10 ms.
+    # (A class that sleeps is cut too: the timer counts active time.)
     # The first class's time covers the module's loading, as the official
     # import happens inside its first call.
     disarm = suite_timer(seconds, 0.01)

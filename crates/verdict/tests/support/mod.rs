@@ -74,6 +74,35 @@ pub fn benchmark_ready(file: &str) -> bool {
     present
 }
 
+/// The directory of the built benchmark environment `name`, as `verdict
+/// env list` shows it.
+pub fn environment_dir(name: &str) -> Option<String> {
+    let listing = Command::new(verdict_bin())
+        .args(["env", "list"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(name))
+        .and_then(|line| line.split_whitespace().last())
+        .map(str::to_string)
+}
+
+/// Whether the benchmark environment `name` is built. CI builds the ones
+/// the tests use, so there (`CI` set) its absence fails the test; elsewhere
+/// the test says so and skips.
+pub fn environment_ready(name: &str) -> bool {
+    if environment_dir(name).is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the {name} environment is not built (`verdict env build {name}`)"
+    );
+    eprintln!("SKIPPED: the {name} environment is not built (`verdict env build {name}`)");
+    false
+}
+
 /// Judges with `verdict eval ARGS` in `dir` (where the samples are), cuts
 /// the results file `results` to its first `keep` rows as an interrupted run
 /// leaves it, and judges again with `--resume`. Checks that the kept rows
