@@ -14,7 +14,7 @@ use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
 use verdict_eval::runner::{EvalOptions, OfficialFile, Progress, evaluate, evaluate_with};
 use verdict_eval::{evalplus_results, sample_sources};
-use verdict_exec::{Language, Pool};
+use verdict_exec::{Language, Pool, UnittestHarness};
 
 use crate::cli::EvalArgs;
 use crate::exit;
@@ -108,12 +108,14 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     let mut ground_truth = None;
     let report = if args.remote.is_empty() {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        // A benchmark environment's tasks (BigCodeBench's) spend much of
-        // their time sleeping, serving or waiting on subprocesses: more
-        // slots than cores overlap that, and CPU-time limits keep the load
-        // from turning a sample into a timeout.
-        let per_core = if environment.is_some() {
-            SLOTS_PER_CORE_IN_ENVIRONMENTS
+        // BigCodeBench's tasks spend much of their time sleeping, serving
+        // or waiting on subprocesses: more slots than cores overlap that,
+        // and limits in CPU and active time keep the load from turning a
+        // sample into a timeout.
+        let waits_much =
+            benchmark.unittest().map(|r| r.harness) == Some(UnittestHarness::BigCodeBench);
+        let per_core = if waits_much {
+            SLOTS_PER_CORE_BIGCODEBENCH
         } else {
             1
         };
@@ -263,8 +265,8 @@ fn write_demo(demo: &Demo) -> Result<(PathBuf, Option<PathBuf>)> {
     Ok((samples, Some(problems)))
 }
 
-/// Slots per core by default for a benchmark that runs in an environment.
-const SLOTS_PER_CORE_IN_ENVIRONMENTS: usize = 4;
+/// Slots per core by default for BigCodeBench.
+const SLOTS_PER_CORE_BIGCODEBENCH: usize = 4;
 
 /// Room in a slot's memory cgroup for a worker that holds a benchmark
 /// environment's libraries, beyond a job's own limit.
