@@ -3,6 +3,7 @@
 
     bigcodebench_heldout.py EVAL_RESULTS.json [EVAL_RESULTS.json ...]
                             [--data HARD.json] [--official-data FULL.jsonl]
+                            [--benchmark bigcodebench-hard|bigcodebench]
                             [--verdict BIN] [--work DIR] [--reuse] [--report FILE]
 
 EVAL_RESULTS: an official `*_eval_results.json` ({"date", "eval": {task_id: [{"task_id",
@@ -12,13 +13,15 @@ the harness, v0.1.0_hf data, 2024-09). Each entry's `solution` is the program ex
 official evaluator ran it (calibration prefix `code_prompt + "\\n    pass\\n"` included), so it is
 judged here with `--uncalibrated`.
 
-DATA (default: ../shared/data/bigcodebench/bigcodebench_hard.json) picks the tasks compared:
+DATA (default: ../shared/data/bigcodebench/bigcodebench_hard.json; a JSON object keyed by task_id,
+or JSONL(.gz) such as the full set's BigCodeBench.jsonl with --benchmark bigcodebench) picks the
+tasks compared:
 only the results' tasks that DATA has are judged, with DATA's tests. --official-data names the
 data the official run used (JSON object or JSONL, e.g. v0.1.0_hf's BigCodeBench.jsonl); a task
 whose `test` text there differs from DATA's is excluded and listed.
 
 For each results file: write WORK/<name>.samples.jsonl (one line per official entry, in task
-order), run `verdict eval --benchmark bigcodebench-hard --problems DATA --uncalibrated` on it
+order), run `verdict eval --benchmark BENCHMARK --problems DATA --uncalibrated` on it
 (--reuse keeps an existing WORK/<name>.rows.jsonl), and compare the official `status` with
 `details.bigcodebench_status` of verdict's row. Printed: per file the sample count, agreement,
 the confusion counts, and every disagreement with a short form of both sides' details (the
@@ -97,7 +100,7 @@ def run_file(args, path, tasks, excluded):
         for task_id, index, entry in entries:
             f.write(json.dumps({"task_id": task_id, "solution": entry["solution"]}) + "\n")
     if not (args.reuse and os.path.exists(rows_path)):
-        command = [args.verdict, "eval", "--benchmark", "bigcodebench-hard", "--problems", args.data,
+        command = [args.verdict, "eval", "--benchmark", args.benchmark, "--problems", args.data,
                    "--samples", samples, "--out", rows_path, "--uncalibrated",
                    "--no-progress-bar", "--json", "-k", "1"]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -129,6 +132,7 @@ def main():
     parser.add_argument("results", nargs="+")
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--official-data")
+    parser.add_argument("--benchmark", default="bigcodebench-hard", choices=["bigcodebench-hard", "bigcodebench"])
     parser.add_argument("--verdict", default=DEFAULT_VERDICT)
     parser.add_argument("--work", default=os.path.join(os.getcwd(), "heldout-work"))
     parser.add_argument("--reuse", action="store_true")
