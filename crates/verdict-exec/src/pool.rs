@@ -192,6 +192,11 @@ impl Drop for Pool {
 /// How long a freshly built slot has to say its worker is ready.
 const WORKER_START_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The same for a slot whose worker first imports a benchmark
+/// environment's libraries (BigCodeBench's take ~15 s on an idle 2-core
+/// machine, several times that while other slots start beside it).
+const PRELOADING_WORKER_START_TIMEOUT: Duration = Duration::from_secs(180);
+
 fn start_slot(
     index: usize,
     config: &PoolConfig,
@@ -200,12 +205,25 @@ fn start_slot(
 ) -> Result<Slot, ExecError> {
     let spec = slot_spec(config.language, index, &config.settings, Some(build_dir));
     let slot = Slot::spawn(&spec, &config.init_program, cgroups)?;
+    let limit = if config.settings.environment.is_some() {
+        PRELOADING_WORKER_START_TIMEOUT
+    } else {
+        WORKER_START_TIMEOUT
+    };
     slot.control()
-        .set_read_timeout(Some(WORKER_START_TIMEOUT))
+        .set_read_timeout(Some(limit))
         .map_err(|e| ExecError::Sandbox(SandboxError::io("setting a timeout", e)))?;
     let hello = read_frame(&slot).map_err(|e| ExecError::WorkerStart {
         slot: index,
-        message: e.to_string(),
+        message: match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                format!(
+                    "the worker did not say it was ready within {} s",
+                    limit.as_secs()
+                )
+            }
+            _ => e.to_string(),
+        },
     })?;
     slot.control()
         .set_read_timeout(None)
