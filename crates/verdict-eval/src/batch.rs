@@ -175,6 +175,7 @@ impl Batch {
             limits: self.limits,
             calibrated: true,
             classeval_extract: None,
+            enamel: None,
         };
         judge.judge(pool, task, sample)
     }

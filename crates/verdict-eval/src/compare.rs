@@ -197,7 +197,7 @@ fn unpack_numbers(packed: &str, int_positions: &[PyValue]) -> Result<Out, String
 
 impl Out {
     /// The elements of a [`Out::Numbers`] as ordinary values.
-    fn number_items(values: &[f64], ints: &[usize]) -> Vec<Out> {
+    pub(crate) fn number_items(values: &[f64], ints: &[usize]) -> Vec<Out> {
         let mut items: Vec<Out> = values.iter().map(|&v| Out::Float(v)).collect();
         for &i in ints {
             items[i] = Out::Int(format!("{}", values[i] as i64));
@@ -222,7 +222,7 @@ impl Out {
     }
 
     /// A key standing for `type(self)`.
-    fn type_key(&self) -> String {
+    pub(crate) fn type_key(&self) -> String {
         match self {
             Out::None => "NoneType".into(),
             Out::Bool(_) => "bool".into(),
@@ -245,7 +245,7 @@ impl Out {
     }
 
     /// The value as a real number, when Python would treat it as one.
-    fn as_real(&self) -> Option<f64> {
+    pub(crate) fn as_real(&self) -> Option<f64> {
         match self.base() {
             Out::Bool(b) => Some(f64::from(u8::from(*b))),
             Out::Int(i) => i.parse::<f64>().ok(),

@@ -179,6 +179,7 @@ impl Benchmark {
         let number = match ids {
             Ids::Verbatim => return text,
             Ids::Mbpp | Ids::MbppPlus => text.strip_prefix("Mbpp/").unwrap_or(&text),
+            Ids::HumanEvalIndex => &text,
             Ids::HumanEval => match id {
                 TaskId::Int(_) => &text,
                 TaskId::Str(_) => return text,
@@ -190,7 +191,7 @@ impl Benchmark {
         match ids {
             Ids::Mbpp => number.to_string(),
             Ids::MbppPlus => format!("Mbpp/{number}"),
-            Ids::HumanEval => format!("HumanEval/{number}"),
+            Ids::HumanEval | Ids::HumanEvalIndex => format!("HumanEval/{number}"),
             Ids::Verbatim => text,
         }
     }
@@ -300,6 +301,9 @@ pub struct Task {
     pub stdio: Option<Arc<crate::stdio::Problem>>,
     /// What a unittest-judged task (BigCodeBench, ClassEval) carries beside.
     pub unittest: Option<Arc<crate::unittest_tasks::UnittestTask>>,
+    /// What an ENAMEL task carries beside (its input generator, levels and
+    /// checker).
+    pub enamel: Option<Arc<crate::enamel::EnamelTask>>,
     /// The row exactly as it appears in the file.
     pub raw: String,
     /// 1-based line of the row in the file.
@@ -466,6 +470,7 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
                 test: String::new(),
                 plus: None,
                 raw: String::new(),
+                enamel: None,
                 line: problem.line,
                 stdio: Some(Arc::new(problem)),
                 unittest: None,
@@ -476,6 +481,7 @@ pub fn load_tasks(benchmark: Benchmark, path: &Path) -> Result<Vec<Task>, Datase
         Rows::CodeEvalPro => return load_json_array(path),
         Rows::BigCodeBench => return crate::unittest_tasks::load_bigcodebench(path),
         Rows::ClassEval => return crate::unittest_tasks::load_classeval(path),
+        Rows::Enamel => return crate::enamel::load(path),
         _ => {}
     }
     let open_err = |source| DatasetError::Open {
@@ -578,6 +584,7 @@ fn load_json_array(path: &Path) -> Result<Vec<Task>, DatasetError> {
             stdio: None,
             unittest: None,
             raw: String::new(),
+            enamel: None,
             line: index + 1,
         });
     }
@@ -637,7 +644,7 @@ impl Row<'_> {
             Rows::Plus { mbpp_inputs } => self.prompt_task(Some(mbpp_inputs), &value),
             Rows::Stdio => Err(self.bad("(row)", "a stdin/stdout problem")),
             Rows::Cruxeval { input_mode } => self.cruxeval_task(input_mode, &value),
-            Rows::CodeEvalPro | Rows::BigCodeBench | Rows::ClassEval => {
+            Rows::CodeEvalPro | Rows::BigCodeBench | Rows::ClassEval | Rows::Enamel => {
                 Err(self.bad("(row)", "a json array of tasks"))
             }
         }
@@ -673,6 +680,7 @@ impl Row<'_> {
             stdio: None,
             unittest: None,
             raw: self.raw.to_string(),
+            enamel: None,
             line: self.line,
             task_id,
         })
@@ -745,6 +753,7 @@ impl Row<'_> {
             stdio: None,
             unittest: None,
             raw: self.raw.to_string(),
+            enamel: None,
             line: self.line,
         })
     }
@@ -772,6 +781,7 @@ impl Row<'_> {
             stdio: None,
             unittest: None,
             raw: self.raw.to_string(),
+            enamel: None,
             line: self.line,
         })
     }
@@ -790,6 +800,7 @@ impl Row<'_> {
             stdio: None,
             unittest: None,
             raw: self.raw.to_string(),
+            enamel: None,
             line: self.line,
         })
     }
@@ -831,6 +842,7 @@ impl Row<'_> {
             stdio: None,
             unittest: None,
             raw: self.raw.to_string(),
+            enamel: None,
             line: self.line,
         })
     }

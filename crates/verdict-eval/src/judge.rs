@@ -61,6 +61,8 @@ pub struct Judge<'a> {
     /// the samples file's path, which the official code reads as the model
     /// name. `None`: the code as it is.
     pub classeval_extract: Option<String>,
+    /// ENAMEL: each task's tests and the settings they were made with.
+    pub enamel: Option<(&'a crate::enamel::Prepared, &'a crate::enamel::Params)>,
 }
 
 impl Judge<'_> {
@@ -129,6 +131,26 @@ impl Judge<'_> {
                 &self.limits,
                 sample.fields.clone(),
             );
+        }
+        if self.benchmark.mode() == Mode::Enamel {
+            let Some((prepared, params)) = self.enamel else {
+                return error_row(
+                    sample.fields.clone(),
+                    "no ENAMEL tests were prepared".into(),
+                );
+            };
+            return match prepared.get(&task.task_id) {
+                Ok(tests) => crate::enamel::judge(
+                    pool,
+                    task,
+                    tests,
+                    program.program,
+                    params,
+                    self.limits.memory_bytes,
+                    sample.fields.clone(),
+                ),
+                Err(why) => error_row(sample.fields.clone(), why),
+            };
         }
         if self.benchmark.is_plus() {
             return self.judge_plus(pool, task, sample, &program.program);

@@ -18,6 +18,8 @@ pub mod compare;
 pub mod data;
 pub mod dataset;
 pub mod demo;
+pub mod efficiency;
+pub mod enamel;
 pub mod envs;
 pub mod evalplus_results;
 pub mod expected;

@@ -64,6 +64,8 @@ pub struct EvalOptions {
     /// ClassEval: extract each sample's code from a raw model response as
     /// the official pipeline does.
     pub classeval_extract: bool,
+    /// ENAMEL's settings (its defaults unless changed).
+    pub enamel: crate::enamel::Params,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -227,6 +229,8 @@ pub struct PoolJudging<'a> {
     expected: OnceLock<ExpectedOutputs>,
     calibrated: bool,
     classeval_extract: Option<String>,
+    enamel: crate::enamel::Params,
+    enamel_tests: OnceLock<crate::enamel::Prepared>,
 }
 
 impl<'a> PoolJudging<'a> {
@@ -243,6 +247,8 @@ impl<'a> PoolJudging<'a> {
             classeval_extract: options
                 .classeval_extract
                 .then(|| options.samples.display().to_string()),
+            enamel: options.enamel.clone(),
+            enamel_tests: OnceLock::new(),
         }
     }
 }
@@ -254,10 +260,21 @@ impl Judging for PoolJudging<'_> {
         tasks: &[&Task],
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<(), EvalError> {
+        let report = |done, total| progress(Progress::Expected { done, total });
+        if self.benchmark.mode() == crate::benchmarks::Mode::Enamel {
+            let prepared = crate::enamel::prepare(
+                tasks,
+                &self.enamel,
+                self.pool,
+                self.cache_dir.as_deref(),
+                &report,
+            );
+            let _ = self.enamel_tests.set(prepared);
+            return Ok(());
+        }
         if !self.benchmark.is_plus() {
             return Ok(());
         }
-        let report = |done, total| progress(Progress::Expected { done, total });
         let expected = ExpectedOutputs::load_or_compute(
             self.benchmark,
             problems,
@@ -287,6 +304,7 @@ impl Judging for PoolJudging<'_> {
             limits: self.limits,
             calibrated: self.calibrated,
             classeval_extract: self.classeval_extract.clone(),
+            enamel: self.enamel_tests.get().map(|tests| (tests, &self.enamel)),
         };
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
@@ -602,8 +620,12 @@ fn summarize(
 ) -> Summary {
     let mut counts: BTreeMap<String, TaskCounts> = BTreeMap::new();
     let plus = options.benchmark.scores_plus();
+    let enamel = options.benchmark.spec().scoring == crate::benchmarks::Scoring::Enamel;
     for (row, item) in rows.iter().zip(work) {
         let Work::Judge(_, task) = item else { continue };
+        if enamel && !in_enamel_problem_set(task) {
+            continue;
+        }
         let entry = counts
             .entry(task.task_id.clone())
             .or_insert_with(|| TaskCounts::new(&task.task_id, plus));
@@ -635,6 +657,7 @@ fn summarize(
         .tasks()
         .iter()
         .filter(|t| !present.contains_key(t.task_id.as_str()))
+        .filter(|t| !enamel || in_enamel_problem_set(t))
         .map(|t| t.task_id.clone())
         .collect();
     let counts: Vec<TaskCounts> = counts.into_values().collect();
@@ -654,9 +677,57 @@ fn summarize(
                 .collect(),
         );
     }
+    if enamel {
+        summary.eff_at_k = Some(enamel_eff_at_k(&summary, work, rows));
+    }
     Summary {
         benchmarks: vec![summary],
     }
+}
+
+fn in_enamel_problem_set(task: &crate::dataset::Task) -> bool {
+    task.enamel.as_ref().is_some_and(|e| e.in_problem_set)
+}
+
+/// ENAMEL's eff@k for each `k` pass@k was computed for: per task, from its
+/// samples' `eff` (a sample without one, such as a skipped row, is 0), then
+/// the mean over the tasks, in the tasks' order of first appearance.
+fn enamel_eff_at_k(
+    summary: &BenchmarkSummary,
+    work: &[Work<'_>],
+    rows: &[Map<String, Value>],
+) -> crate::summary::EffAtK {
+    let mut order: Vec<&str> = Vec::new();
+    let mut effs: HashMap<&str, Vec<f64>> = HashMap::new();
+    for (row, item) in rows.iter().zip(work) {
+        let Work::Judge(_, task) = item else { continue };
+        if !in_enamel_problem_set(task) {
+            continue;
+        }
+        let id = task.task_id.as_str();
+        let eff = row.get("eff").and_then(Value::as_f64).unwrap_or(0.0);
+        effs.entry(id)
+            .or_insert_with(|| {
+                order.push(id);
+                Vec::new()
+            })
+            .push(eff);
+    }
+    let values = summary
+        .pass_at_k
+        .0
+        .iter()
+        .map(|&(k, _)| {
+            let per_task: Vec<f64> = order
+                .iter()
+                .map(|id| crate::efficiency::eff_at_k(&effs[id], k as usize).unwrap_or(0.0))
+                .collect();
+            // ENAMEL adds the tasks' values in order, then divides.
+            let total: f64 = per_task.iter().sum();
+            (k, total / per_task.len().max(1) as f64)
+        })
+        .collect();
+    crate::summary::EffAtK(values)
 }
 
 /// Each judged sample's task, generation, and whether it passed or was

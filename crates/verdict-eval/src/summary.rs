@@ -87,6 +87,25 @@ pub struct BenchmarkSummary {
     /// `pass_at_k`, method level over every test class).
     #[serde(skip_serializing_if = "ClassEvalScores::is_empty")]
     pub classeval: ClassEvalScores,
+    /// ENAMEL: eff@k for each `k` that pass@k has, averaged over the same
+    /// tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eff_at_k: Option<EffAtK>,
+}
+
+/// eff@k values in the order of the `k`s; serializes as ENAMEL's metrics
+/// do, `{"eff@1": 0.5, "eff@10": ...}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EffAtK(pub Vec<(u64, f64)>);
+
+impl Serialize for EffAtK {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(&format!("eff@{k}"), v)?;
+        }
+        map.end()
+    }
 }
 
 /// ClassEval's scores per `k`; serializes as `{"pass@1": {"fun_success",
@@ -176,6 +195,7 @@ impl BenchmarkSummary {
                 }),
                 plus_pass_at_k: None,
                 classeval: ClassEvalScores::default(),
+                eff_at_k: None,
             };
         }
         let plus_pass_at_k = benchmark.scores_plus().then(|| {
@@ -207,6 +227,7 @@ impl BenchmarkSummary {
             pass_at_k: PassAtK(passk::pass_at_ks(&base, ks)),
             plus_pass_at_k,
             classeval: ClassEvalScores::default(),
+            eff_at_k: None,
         }
     }
 }
@@ -311,6 +332,13 @@ impl fmt::Display for Summary {
                     scores.fun_success,
                     scores.fun_partial_success
                 )?;
+            }
+            if let Some(effs) = &b.eff_at_k {
+                let values: Vec<String> =
+                    effs.0.iter().map(|(k, v)| format!("eff@{k} {v}")).collect();
+                if !values.is_empty() {
+                    writeln!(f, "{}: {}", b.benchmark, values.join(", "))?;
+                }
             }
             for skipped in &b.skipped_k {
                 writeln!(f, "{}: {skipped}", b.benchmark)?;

@@ -182,6 +182,7 @@ pub fn load_bigcodebench(path: &Path) -> Result<Vec<Task>, DatasetError> {
                 imports: Vec::new(),
             })),
             raw: String::new(),
+            enamel: None,
             line,
         });
     }
@@ -214,6 +215,7 @@ pub fn load_classeval(path: &Path) -> Result<Vec<Task>, DatasetError> {
                 imports: fields.strings("import_statement")?,
             })),
             raw: String::new(),
+            enamel: None,
             line,
         });
     }

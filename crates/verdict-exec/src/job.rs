@@ -107,6 +107,28 @@ pub enum JobKind {
         /// them (`"args"`), for oracles that read them after the call.
         return_args: bool,
     },
+    /// ENAMEL style: for each input and each of its repetitions, run the
+    /// code afresh in a new namespace, call `entry_point` on a fresh copy of
+    /// the input, and report the CPU time of the call and its return value
+    /// (as [`JobKind::Calls`] does; a repetition whose output has the text
+    /// of the input's first says `"same"`). The garbage collector is off.
+    /// Stops at the first exception or timeout.
+    Timed {
+        /// The function to call.
+        entry_point: String,
+        /// The list of argument lists, in [`JobKind::Calls`]'s encoding.
+        inputs_json: String,
+        /// How many times each input is run (missing: once).
+        repeats: Vec<u32>,
+        /// CPU-time limit of one run of the code and its call, milliseconds
+        /// (0: none but the job's).
+        call_cpu_ms: u64,
+        /// `print` and `input` are `None` in the code's namespace (ENAMEL's
+        /// candidate scope); `time` is there either way.
+        hide_io: bool,
+        /// Outputs are sent whole, never as a digest (generated inputs).
+        full_outputs: bool,
+    },
     /// unittest style: `code + "\n" + test` run as one module, then its
     /// unittest TestCase classes, as an official evaluator runs them
     /// (`harness`); the report (see the worker's unittests.py) comes back

@@ -140,7 +140,9 @@ pub fn run_job(
     // of its own; with none, both would only add work. Not beside an
     // exec'd program: its peak is read off the slot's cgroup, which the
     // next job's process would add to.
-    let ahead = ahead && !exec_job;
+    // Nor beside a timed job: the call being measured keeps its CPU.
+    let timed = matches!(job.kind, JobKind::Timed { .. });
+    let ahead = ahead && !exec_job && !timed;
     frame["ahead"] = json!(ahead);
     // What the worker itself needs, on a line of its own; the job's
     // process gets the rest unparsed.
@@ -172,7 +174,7 @@ pub fn run_job(
 
     let mut streams = Streams::new(out_r, err_r, res_r, job.limits.kept_output_bytes as usize);
     let mut watcher = match (&job.kind, watch) {
-        (JobKind::Calls { .. }, Some(watch)) => Some(Watcher {
+        (JobKind::Calls { .. } | JobKind::Timed { .. }, Some(watch)) => Some(Watcher {
             watch,
             nonce: nonce.as_bytes(),
             scanned: 0,
@@ -368,6 +370,23 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["input_cpu_ms"] = json!(input_cpu_ms);
             frame["nonce"] = json!(nonce);
         }
+        JobKind::Timed {
+            entry_point,
+            inputs_json,
+            repeats,
+            call_cpu_ms,
+            hide_io,
+            full_outputs,
+        } => {
+            frame["mode"] = json!("timed");
+            frame["entry_point"] = json!(entry_point);
+            frame["inputs_json"] = json!(inputs_json);
+            frame["repeats"] = json!(repeats);
+            frame["call_cpu_ms"] = json!(call_cpu_ms);
+            frame["hide_io"] = json!(hide_io);
+            frame["full_outputs"] = json!(full_outputs);
+            frame["nonce"] = json!(nonce);
+        }
     }
     frame
 }
@@ -400,7 +419,7 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
                 .ok()
                 .filter(Value::is_object)
         }
-        JobKind::Calls { .. } => {
+        JobKind::Calls { .. } | JobKind::Timed { .. } => {
             // One record per line, each carrying the nonce; anything else on
             // the pipe was written by the candidate and is ignored. Records
             // stay text: they hold integers wider than 64 bits and NaN,

@@ -14,6 +14,7 @@ pub mod cgroup;
 mod error;
 pub mod fdpass;
 mod init;
+pub mod perf;
 pub mod probe;
 pub mod seccomp;
 mod slot;

@@ -58,6 +58,7 @@ pub fn judged_by(mode: Mode) -> &'static str {
         Mode::Stdio => "stdin/stdout cases",
         Mode::ExitCode(_) => "a whole program's exit status",
         Mode::Unittest(_) => "unittest TestCase classes run as the official evaluator runs them",
+        Mode::Enamel => "timed calls on generated inputs against the expert reference (ENAMEL)",
     }
 }
 

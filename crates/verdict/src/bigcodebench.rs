@@ -71,6 +71,7 @@ pub fn ground_truth(
         judge_copies: false,
         calibrated: false,
         classeval_extract: false,
+        enamel: Default::default(),
         ..options.clone()
     };
     eprintln!(

@@ -19,7 +19,7 @@ pub enum Command {
     /// Run one program in a sandbox.
     Run(RunArgs),
     /// Judge a samples file against a benchmark: results per sample and pass@k.
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
     /// List the benchmarks: tasks, source, the official evaluator
     /// reproduced, whether the data file is here, the command to fetch it.
     Benchmarks(BenchmarksArgs),
@@ -130,6 +130,37 @@ pub struct EvalArgs {
     /// benchmark's: 4 GiB as EvalPlus, 512 MiB for stdio).
     #[arg(long, value_parser = parse_bytes)]
     pub memory_limit: Option<u64>,
+    /// ENAMEL: the seed of its input generators (ENAMEL's `--seed`).
+    #[arg(long, default_value_t = 998_244_353, help_heading = "ENAMEL")]
+    pub enamel_seed: u64,
+    /// ENAMEL: tests per input level, comma-separated (`--n_tests`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "8,4,4,4",
+        help_heading = "ENAMEL"
+    )]
+    pub enamel_tests: Vec<u32>,
+    /// ENAMEL: repetitions of each test of a level whose hardness is not 0
+    /// (`--n_reps`).
+    #[arg(long, default_value_t = 6, help_heading = "ENAMEL")]
+    pub enamel_reps: u32,
+    /// ENAMEL: the weight of each level, comma-separated (`--hardness`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0,3,3,4",
+        help_heading = "ENAMEL"
+    )]
+    pub enamel_hardness: Vec<f64>,
+    /// ENAMEL: α, the time limit as a multiple of the slowest reference test
+    /// (`--timeout_factor`).
+    #[arg(long, default_value_t = 2.0, help_heading = "ENAMEL")]
+    pub enamel_alpha: f64,
+    /// ENAMEL: what the limit gets on top before a call is killed,
+    /// milliseconds (`--tolerence_sec`, 0.01 s).
+    #[arg(long, default_value_t = 10.0, help_heading = "ENAMEL")]
+    pub enamel_tolerance_ms: f64,
     /// Never draw a progress bar (plain progress lines go to stderr instead).
     #[arg(long)]
     pub no_progress_bar: bool,

@@ -91,6 +91,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         judge_copies: args.judge_copies,
         calibrated: !args.uncalibrated,
         classeval_extract: args.classeval_extract,
+        enamel: enamel_params(&args)?,
     };
     let ledger = cache.as_ref().map(|c| c.join("written"));
     if args.format == "bigcodebench" {
@@ -399,4 +400,40 @@ impl Display {
             bar.finish_and_clear();
         }
     }
+}
+
+/// ENAMEL's settings from the command line, checked.
+fn enamel_params(args: &EvalArgs) -> Result<verdict_eval::enamel::Params> {
+    let params = verdict_eval::enamel::Params {
+        seed: args.enamel_seed,
+        tests: args.enamel_tests.clone(),
+        reps: args.enamel_reps,
+        hardness: args.enamel_hardness.clone(),
+        alpha: args.enamel_alpha,
+        tolerance_ms: args.enamel_tolerance_ms,
+    };
+    if params.tests.len() != params.hardness.len() {
+        bail!(
+            "--enamel-tests gives {} levels but --enamel-hardness {}",
+            params.tests.len(),
+            params.hardness.len()
+        );
+    }
+    if params.reps == 0 || params.tests.contains(&0) {
+        bail!("--enamel-reps and every --enamel-tests value must be at least 1");
+    }
+    if !(params.alpha > 1.0 && params.alpha.is_finite()) {
+        bail!("--enamel-alpha must be a number above 1 (ENAMEL's default: 2)");
+    }
+    if !(params.tolerance_ms >= 0.0 && params.tolerance_ms.is_finite()) {
+        bail!("--enamel-tolerance-ms must be 0 or more");
+    }
+    if params
+        .hardness
+        .iter()
+        .any(|h| !(h.is_finite() && *h >= 0.0))
+    {
+        bail!("--enamel-hardness weights must be 0 or more");
+    }
+    Ok(params)
 }

