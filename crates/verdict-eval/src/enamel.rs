@@ -985,8 +985,10 @@ pub fn judge(
         },
         stdin: None,
         limits: Limits {
-            // Every call at its limit, twice over, and time to set up.
-            cpu_ms: (calls_total * kill_ms * 2.0) as u64 + 20_000,
+            // Every call at its limit and half as much again, and time to
+            // read the inputs (a call that catches its timeout ends the
+            // job itself, 50 ms of CPU later).
+            cpu_ms: (calls_total * kill_ms * 1.5) as u64 + 5_000,
             memory_bytes,
             ..Limits::default()
         },

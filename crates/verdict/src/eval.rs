@@ -104,7 +104,8 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         None
     };
     let stop = install_stop_handler()?;
-    let display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
+    let mut display = Display::new(!args.no_progress_bar && std::io::stderr().is_terminal());
+    display.enamel = benchmark == Benchmark::ENAMEL;
     let progress = |event| display.update(event);
     let mut ground_truth = None;
     let report = if args.remote.is_empty() {
@@ -316,6 +317,8 @@ struct Display {
     passed: AtomicUsize,
     started: Mutex<Option<Instant>>,
     last_line: Mutex<Instant>,
+    /// The preparation is ENAMEL's (its progress is worded so).
+    enamel: bool,
 }
 
 impl Display {
@@ -335,6 +338,7 @@ impl Display {
             passed: AtomicUsize::new(0),
             started: Mutex::new(None),
             last_line: Mutex::new(Instant::now()),
+            enamel: false,
         }
     }
 
@@ -342,9 +346,15 @@ impl Display {
         match event {
             Progress::Expected { done, total } => {
                 if done == total || self.line_due() {
-                    eprintln!(
-                        "expected outputs: {done}/{total} tasks (reference solutions, cached afterwards)"
-                    );
+                    if self.enamel {
+                        eprintln!(
+                            "ENAMEL tests: {done}/{total} problems (inputs generated or cached; the reference answered and timed)"
+                        );
+                    } else {
+                        eprintln!(
+                            "expected outputs: {done}/{total} tasks (reference solutions, cached afterwards)"
+                        );
+                    }
                 }
             }
             Progress::Started { total, resumed } => {
