@@ -176,6 +176,7 @@ impl Batch {
             calibrated: true,
             classeval_extract: None,
             enamel: None,
+            efficiency: None,
         };
         judge.judge(pool, task, sample)
     }

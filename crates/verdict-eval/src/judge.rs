@@ -63,6 +63,9 @@ pub struct Judge<'a> {
     pub classeval_extract: Option<String>,
     /// ENAMEL: each task's tests and the settings they were made with.
     pub enamel: Option<(&'a crate::enamel::Prepared, &'a crate::enamel::Params)>,
+    /// `--efficiency`: each task's reference cost, measured in this run;
+    /// a calls benchmark's rows then carry their `efficiency`.
+    pub efficiency: Option<&'a crate::efficiency_report::References>,
 }
 
 impl Judge<'_> {
@@ -175,7 +178,13 @@ impl Judge<'_> {
         check_row(sample.fields.clone(), &pool.run(job))
     }
 
-    fn judge_plus(&self, pool: &Pool, task: &Task, sample: &Sample, program: &str) -> ResultRow {
+    pub(crate) fn judge_plus(
+        &self,
+        pool: &Pool,
+        task: &Task,
+        sample: &Sample,
+        program: &str,
+    ) -> ResultRow {
         let expected = self.expected.and_then(|e| e.get(&task.task_id));
         let (Some(tests), Some(expected)) = (task.plus.as_ref(), expected) else {
             return error_row(
@@ -234,11 +243,16 @@ impl Judge<'_> {
             judge_list(&outcome, inputs, exp, verified)
         };
         let base = run(InputList::Base);
-        if !rules.plus_list {
-            return base_row(sample.fields.clone(), base);
+        let mut row = if !rules.plus_list {
+            base_row(sample.fields.clone(), base)
+        } else {
+            let plus = run(InputList::Plus);
+            plus_row(sample.fields.clone(), base, plus)
+        };
+        if let Some(references) = self.efficiency {
+            crate::efficiency_report::annotate(&mut row, references.get(&task.task_id));
         }
-        let plus = run(InputList::Plus);
-        plus_row(sample.fields.clone(), base, plus)
+        row
     }
 }
 
@@ -514,6 +528,20 @@ fn usage_of(outcome: &Outcome) -> Map<String, Value> {
     usage.insert("wall_ms".into(), json!(outcome.wall_ms));
     usage.insert("cpu_ms".into(), json!(outcome.cpu_ms));
     usage.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));
+    if outcome
+        .harness
+        .as_ref()
+        .is_some_and(|h| h.get("records").is_some())
+    {
+        // The CPU time of the calls alone, each taken in the job's process
+        // around the call (the setup and the harness left out).
+        let calls_ms: f64 = records_of(outcome)
+            .iter()
+            .filter(|r| r.get("out").is_some())
+            .filter_map(|r| r.get("ms").and_then(PyValue::as_f64))
+            .sum();
+        usage.insert("calls_cpu_ms".into(), json!(calls_ms));
+    }
     usage
 }
 

@@ -19,6 +19,7 @@ pub mod data;
 pub mod dataset;
 pub mod demo;
 pub mod efficiency;
+pub mod efficiency_report;
 pub mod enamel;
 pub mod envs;
 pub mod evalplus_results;

@@ -66,6 +66,10 @@ pub struct EvalOptions {
     pub classeval_extract: bool,
     /// ENAMEL's settings (its defaults unless changed).
     pub enamel: crate::enamel::Params,
+    /// Measure each sample's cost against the canonical solution's
+    /// (benchmarks judged by calls on input lists; see
+    /// [`crate::efficiency_report`]).
+    pub efficiency: bool,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -86,6 +90,13 @@ pub struct OfficialFile {
 pub enum Progress {
     /// Expected outputs are being computed.
     Expected {
+        /// Tasks done.
+        done: usize,
+        /// Tasks to do.
+        total: usize,
+    },
+    /// `--efficiency`: the canonical solutions are being measured.
+    References {
         /// Tasks done.
         done: usize,
         /// Tasks to do.
@@ -231,6 +242,8 @@ pub struct PoolJudging<'a> {
     classeval_extract: Option<String>,
     enamel: crate::enamel::Params,
     enamel_tests: OnceLock<crate::enamel::Prepared>,
+    measure_efficiency: bool,
+    efficiency: OnceLock<crate::efficiency_report::References>,
 }
 
 impl<'a> PoolJudging<'a> {
@@ -249,6 +262,8 @@ impl<'a> PoolJudging<'a> {
                 .then(|| options.samples.display().to_string()),
             enamel: options.enamel.clone(),
             enamel_tests: OnceLock::new(),
+            measure_efficiency: options.efficiency,
+            efficiency: OnceLock::new(),
         }
     }
 }
@@ -289,6 +304,21 @@ impl Judging for PoolJudging<'_> {
             source,
         })?;
         let _ = self.expected.set(expected);
+        if self.measure_efficiency {
+            let judge = Judge {
+                benchmark: self.benchmark,
+                expected: self.expected.get(),
+                limits: self.limits,
+                calibrated: self.calibrated,
+                classeval_extract: None,
+                enamel: None,
+                efficiency: None,
+            };
+            let report = |done, total| progress(Progress::References { done, total });
+            let references =
+                crate::efficiency_report::References::measure(&judge, tasks, self.pool, &report);
+            let _ = self.efficiency.set(references);
+        }
         Ok(())
     }
 
@@ -305,6 +335,7 @@ impl Judging for PoolJudging<'_> {
             calibrated: self.calibrated,
             classeval_extract: self.classeval_extract.clone(),
             enamel: self.enamel_tests.get().map(|tests| (tests, &self.enamel)),
+            efficiency: self.efficiency.get(),
         };
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
@@ -679,6 +710,14 @@ fn summarize(
     }
     if enamel {
         summary.eff_at_k = Some(enamel_eff_at_k(&summary, work, rows));
+    }
+    if options.efficiency {
+        let judged = rows.iter().zip(work).filter_map(|(row, item)| match item {
+            Work::Judge(_, task) => Some((task.task_id.as_str(), row)),
+            Work::Invalid(..) => None,
+        });
+        let ks: Vec<u64> = summary.pass_at_k.0.iter().map(|(k, _)| *k).collect();
+        summary.efficiency = Some(crate::efficiency_report::summarize(judged, &ks));
     }
     Summary {
         benchmarks: vec![summary],

@@ -91,6 +91,10 @@ pub struct BenchmarkSummary {
     /// tasks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eff_at_k: Option<EffAtK>,
+    /// `--efficiency`: NET, NMU, speedup and efficient@k over the correct
+    /// samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<crate::efficiency_report::EfficiencySummary>,
 }
 
 /// eff@k values in the order of the `k`s; serializes as ENAMEL's metrics
@@ -196,6 +200,7 @@ impl BenchmarkSummary {
                 plus_pass_at_k: None,
                 classeval: ClassEvalScores::default(),
                 eff_at_k: None,
+                efficiency: None,
             };
         }
         let plus_pass_at_k = benchmark.scores_plus().then(|| {
@@ -228,6 +233,7 @@ impl BenchmarkSummary {
             plus_pass_at_k,
             classeval: ClassEvalScores::default(),
             eff_at_k: None,
+            efficiency: None,
         }
     }
 }
@@ -339,6 +345,25 @@ impl fmt::Display for Summary {
                 if !values.is_empty() {
                     writeln!(f, "{}: {}", b.benchmark, values.join(", "))?;
                 }
+            }
+            if let Some(e) = &b.efficiency {
+                let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
+                let at_k: Vec<String> = e
+                    .efficient_at_k
+                    .iter()
+                    .map(|(k, v)| format!("efficient@{k} {v:.4}"))
+                    .collect();
+                writeln!(
+                    f,
+                    "{}: efficiency over {} correct samples: NET {}, NMU {}, speedup {}{}{}",
+                    b.benchmark,
+                    e.correct,
+                    show(e.net),
+                    show(e.nmu),
+                    show(e.speedup),
+                    if at_k.is_empty() { "" } else { ", " },
+                    at_k.join(", ")
+                )?;
             }
             for skipped in &b.skipped_k {
                 writeln!(f, "{}: {skipped}", b.benchmark)?;

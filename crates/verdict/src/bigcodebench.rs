@@ -72,6 +72,7 @@ pub fn ground_truth(
         calibrated: false,
         classeval_extract: false,
         enamel: Default::default(),
+        efficiency: false,
         ..options.clone()
     };
     eprintln!(

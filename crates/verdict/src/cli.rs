@@ -130,6 +130,12 @@ pub struct EvalArgs {
     /// benchmark's: 4 GiB as EvalPlus, 512 MiB for stdio).
     #[arg(long, value_parser = parse_bytes)]
     pub memory_limit: Option<u64>,
+    /// Measure each sample's cost on the plus inputs (CPU time of its calls,
+    /// peak memory) beside the canonical solution's, measured in the same
+    /// run; the summary adds EffiBench's NET and NMU and COFFE's
+    /// efficient@k and speedup (HumanEval+, MBPP+, EvoEval).
+    #[arg(long)]
+    pub efficiency: bool,
     /// ENAMEL: the seed of its input generators (ENAMEL's `--seed`).
     #[arg(long, default_value_t = 998_244_353, help_heading = "ENAMEL")]
     pub enamel_seed: u64,

@@ -92,7 +92,21 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         calibrated: !args.uncalibrated,
         classeval_extract: args.classeval_extract,
         enamel: enamel_params(&args)?,
+        efficiency: args.efficiency,
     };
+    if args.efficiency && !benchmark.is_plus() {
+        bail!(
+            "--efficiency is for the benchmarks judged by calls on input lists ({}); ENAMEL measures efficiency itself",
+            Benchmark::all()
+                .filter(|b| b.is_plus())
+                .map(|b| b.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if args.efficiency && !args.remote.is_empty() {
+        bail!("--efficiency measures on the local sandbox; it cannot be used with --remote");
+    }
     let ledger = cache.as_ref().map(|c| c.join("written"));
     if args.format == "bigcodebench" {
         crate::bigcodebench::check(&options, args.force, ledger.as_deref())?;
@@ -355,6 +369,14 @@ impl Display {
                             "expected outputs: {done}/{total} tasks (reference solutions, cached afterwards)"
                         );
                     }
+                }
+            }
+            Progress::References { done, total } => {
+                if done == total || self.line_due() {
+                    eprintln!(
+                        "reference costs: {done}/{total} tasks (the canonical solution, {} runs each)",
+                        verdict_eval::efficiency_report::REFERENCE_RUNS
+                    );
                 }
             }
             Progress::Started { total, resumed } => {

@@ -987,3 +987,89 @@ fn generators_count_where_evalplus_takes_their_set() {
         rows[0]
     );
 }
+
+#[test]
+fn efficiency_reports_each_samples_cost_beside_the_canonical_solutions() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let problems = data_dir().join("humanevalplus/HumanEvalPlus.jsonl.gz");
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&problems).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let tasks: Vec<Value> = text
+        .lines()
+        .take(3)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut rows = Vec::new();
+    for task in &tasks {
+        let entry = task["entry_point"].as_str().unwrap();
+        rows.push(json!({"task_id": task["task_id"], "completion": task["canonical_solution"]}));
+        // The same answers after fifty times the work.
+        let slow = format!(
+            "{}{}\n_inner = {entry}\ndef {entry}(*args):\n    import copy\n    for _ in range(50):\n        _inner(*copy.deepcopy(args))\n    return _inner(*args)\n",
+            task["prompt"].as_str().unwrap(),
+            task["canonical_solution"].as_str().unwrap()
+        );
+        rows.push(json!({"task_id": task["task_id"], "solution": slow}));
+        rows.push(json!({"task_id": task["task_id"], "completion": "    return None\n"}));
+    }
+    let samples = write_samples(dir.path(), "samples.jsonl", &rows);
+    let out = dir.path().join("results.jsonl");
+    let output = eval(&[
+        "--benchmark",
+        "humaneval-plus",
+        "--samples",
+        samples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-k",
+        "1,3",
+        "--efficiency",
+        "--json",
+    ]);
+    let summary = summary(&output)["benchmarks"][0].clone();
+    let rows = results(&out);
+    assert_eq!(passed(&rows), [true, true, false].repeat(3));
+    for row in &rows {
+        let e = &row["efficiency"];
+        assert!(e["reference_cpu_ms"].as_f64().unwrap() > 0.0, "{row}");
+        assert!(
+            e["reference_peak_memory_bytes"].as_u64().unwrap() > 0,
+            "{row}"
+        );
+    }
+    for slow in rows.iter().skip(1).step_by(3) {
+        assert!(
+            slow["efficiency"]["cpu_ratio"].as_f64().unwrap() > 1.0,
+            "{slow}"
+        );
+        assert_eq!(slow["efficiency"]["faster"], json!(false), "{slow}");
+    }
+    let e = &summary["efficiency"];
+    assert_eq!(e["correct_samples"], json!(6));
+    let (net, speedup) = (e["net"].as_f64().unwrap(), e["speedup"].as_f64().unwrap());
+    assert!((net * speedup - 1.0).abs() < 1e-9, "{e}");
+    assert!(net > 1.0, "{e}");
+    assert!(e["nmu"].as_f64().unwrap() > 0.0);
+    assert!(e["efficient_at_k"]["efficient@1"].is_number());
+    assert!(e["efficient_at_k"]["efficient@3"].is_number());
+
+    // Only for the benchmarks judged by calls on input lists.
+    let output = eval(&[
+        "--benchmark",
+        "humaneval",
+        "--samples",
+        samples.to_str().unwrap(),
+        "--efficiency",
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--efficiency is for"));
+}
