@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
@@ -507,28 +507,42 @@ pub struct TaskTests {
     limit_ms: f64,
 }
 
-/// Each task's tests, or why it has none (the row of each of its samples
-/// then says so).
-#[derive(Debug, Default)]
+/// Each task's generated inputs, and its tests once its reference has been
+/// timed: the first of its samples to be judged times it, right before the
+/// task's samples run (as ENAMEL's `compute_refs` does before each
+/// problem's samples), so that the reference and the samples are measured
+/// in the same conditions.
+#[derive(Debug)]
 pub struct Prepared {
-    tasks: HashMap<String, Result<Arc<TaskTests>, String>>,
+    params: Params,
+    tasks: HashMap<String, TaskEntry>,
+}
+
+#[derive(Debug)]
+struct TaskEntry {
+    inputs: Result<Vec<String>, String>,
+    tests: OnceLock<Result<Arc<TaskTests>, String>>,
 }
 
 impl Prepared {
-    /// The tests of `task_id`, or why there are none.
-    pub fn get(&self, task_id: &str) -> Result<&Arc<TaskTests>, String> {
-        match self.tasks.get(task_id) {
-            Some(Ok(tests)) => Ok(tests),
-            Some(Err(why)) => Err(why.clone()),
-            None => Err(format!("no tests were prepared for {task_id}")),
-        }
+    /// The tests of `task`, its reference timed now if it has not been,
+    /// or why there are none.
+    pub fn tests(&self, task: &Task, pool: &Pool) -> Result<Arc<TaskTests>, String> {
+        let entry = self
+            .tasks
+            .get(&task.task_id)
+            .ok_or_else(|| format!("no inputs were generated for {}", task.task_id))?;
+        let inputs = entry.inputs.as_ref().map_err(Clone::clone)?;
+        entry
+            .tests
+            .get_or_init(|| time_task(task, inputs, &self.params, pool).map(Arc::new))
+            .clone()
     }
 }
 
 /// Generates the inputs of `tasks` (or takes them from the cache: they
-/// depend only on the generator, the sizes and the seeds), then runs and
-/// times each reference solution on them. `on_progress(done, total)`
-/// counts tasks.
+/// depend only on the generator, the sizes and the seeds).
+/// `on_progress(done, total)` counts tasks.
 pub fn prepare(
     tasks: &[&Task],
     params: &Params,
@@ -544,15 +558,26 @@ pub fn prepare(
     let results = Mutex::new(HashMap::new());
     let done = std::sync::atomic::AtomicUsize::new(0);
     crate::parallel::for_each_parallel(&wanted, pool.slots(), |task| {
-        let tests = prepare_task(task, params, pool, cache_dir).map(Arc::new);
+        let inputs = match task.enamel.as_ref() {
+            None => Err("not an ENAMEL task".to_string()),
+            Some(enamel) => match params.mismatch(enamel) {
+                Some(why) => Err(why),
+                None => generated_inputs(task, enamel, params, pool, cache_dir),
+            },
+        };
+        let entry = TaskEntry {
+            inputs,
+            tests: OnceLock::new(),
+        };
         results
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(task.task_id.clone(), tests);
+            .insert(task.task_id.clone(), entry);
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         on_progress(n, wanted.len());
     });
     Prepared {
+        params: params.clone(),
         tasks: results.into_inner().unwrap_or_else(|e| e.into_inner()),
     }
 }
@@ -567,17 +592,15 @@ fn trusted_limits() -> Limits {
     }
 }
 
-fn prepare_task(
+/// Runs the reference on the task's inputs: its answers, and its times
+/// from REFERENCE_RUNS jobs run at once.
+fn time_task(
     task: &Task,
+    inputs: &[String],
     params: &Params,
     pool: &Pool,
-    cache_dir: Option<&Path>,
 ) -> Result<TaskTests, String> {
     let enamel = task.enamel.as_ref().ok_or("not an ENAMEL task")?;
-    if let Some(why) = params.mismatch(enamel) {
-        return Err(why);
-    }
-    let inputs = generated_inputs(task, enamel, params, pool, cache_dir)?;
     let level: Vec<usize> = params
         .tests
         .iter()
@@ -599,43 +622,41 @@ fn prepare_task(
         stdin: None,
         limits: trusted_limits(),
     };
-    let outcome = pool.run(job);
-    let calls = parse_calls(&outcome);
-    let mut answers: Vec<Option<Out>> = vec![None; level.len()];
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
-    for call in &calls {
-        match &call.result {
-            CallResult::Output(out) => {
-                answers[call.test] = Some(out.clone());
-                times[call.test].push(call.ms);
-            }
-            CallResult::Same => times[call.test].push(call.ms),
-            other => {
-                return Err(format!(
-                    "the reference solution failed on test {} (level {}): {}",
-                    call.test,
-                    level[call.test],
-                    other.describe()
-                ));
-            }
+    // The reference is timed in REFERENCE_RUNS jobs, each test's time the
+    // median of its Hodges–Lehmann estimates (ENAMEL times it once).
+    let runs: Vec<Result<ReferenceRun, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..REFERENCE_RUNS)
+            .map(|_| scope.spawn(|| time_reference(&job, pool, &level)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a reference run panicked".into()))
+            })
+            .collect()
+    });
+    let mut estimates: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut answers = None;
+    for run in runs {
+        let (times, outputs) = run?;
+        for (test, t) in times.iter().enumerate() {
+            estimates[test].push(efficiency::hodges_lehmann(t));
         }
+        answers.get_or_insert(outputs);
     }
     let answers: Vec<Out> = answers
+        .unwrap_or_default()
         .into_iter()
         .enumerate()
         .map(|(i, a)| {
-            a.ok_or_else(|| {
-                format!(
-                    "the reference solution gave no output for test {i}: {}",
-                    outcome_problem(&outcome)
-                )
-            })
+            a.ok_or_else(|| format!("the reference solution gave no output for test {i}"))
         })
         .collect::<Result<_, _>>()?;
-    let reference_ms: Vec<Option<f64>> = times
-        .iter()
+    let reference_ms: Vec<Option<f64>> = estimates
+        .iter_mut()
         .zip(&level)
-        .map(|(t, &j)| (params.hardness[j] != 0.0).then(|| efficiency::hodges_lehmann(t)))
+        .map(|(e, &j)| (params.hardness[j] != 0.0).then(|| median(e)))
         .collect();
     let mut level_reference_ms = vec![f64::NEG_INFINITY; params.tests.len()];
     let mut slowest = f64::NEG_INFINITY;
@@ -668,6 +689,55 @@ fn prepare_task(
         level_reference_ms,
         limit_ms: params.alpha * slowest,
     })
+}
+
+/// How many jobs time the reference; each test's time is the median.
+pub const REFERENCE_RUNS: usize = 3;
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// What one timed run of the reference gives: each test's repetitions'
+/// times, and each test's answer (its last output).
+type ReferenceRun = (Vec<Vec<f64>>, Vec<Option<Out>>);
+
+/// One timed run of the reference.
+fn time_reference(job: &Job, pool: &Pool, level: &[usize]) -> Result<ReferenceRun, String> {
+    let outcome = pool.run(job.clone());
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut answers: Vec<Option<Out>> = vec![None; level.len()];
+    for call in parse_calls(&outcome) {
+        match &call.result {
+            CallResult::Output(out) => {
+                answers[call.test] = Some(out.clone());
+                times[call.test].push(call.ms);
+            }
+            CallResult::Same => times[call.test].push(call.ms),
+            other => {
+                return Err(format!(
+                    "the reference solution failed on test {} (level {}): {}",
+                    call.test,
+                    level[call.test],
+                    other.describe()
+                ));
+            }
+        }
+    }
+    if let Some(test) = times.iter().position(Vec::is_empty) {
+        return Err(format!(
+            "the reference solution gave no output for test {test}: {}",
+            outcome_problem(&outcome)
+        ));
+    }
+    Ok((times, answers))
 }
 
 /// The generated inputs of `task`, one encoded argument list per test,

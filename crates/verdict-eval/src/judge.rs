@@ -142,11 +142,11 @@ impl Judge<'_> {
                     "no ENAMEL tests were prepared".into(),
                 );
             };
-            return match prepared.get(&task.task_id) {
+            return match prepared.tests(task, pool) {
                 Ok(tests) => crate::enamel::judge(
                     pool,
                     task,
-                    tests,
+                    &tests,
                     program.program,
                     params,
                     self.limits.memory_bytes,
