@@ -177,6 +177,7 @@ impl Batch {
             classeval_extract: None,
             enamel: None,
             efficiency: None,
+            instructions: false,
         };
         judge.judge(pool, task, sample)
     }

@@ -45,6 +45,8 @@ pub struct Cost {
     pub cpu_ms: f64,
     /// Peak resident memory of the job's process, bytes.
     pub peak_memory_bytes: u64,
+    /// User-space instructions of the calls, where they were counted.
+    pub instructions: Option<f64>,
 }
 
 /// Each task's reference cost, or why it has none.
@@ -107,11 +109,14 @@ fn measure_task(judge: &Judge<'_>, task: &Task, pool: &Pool) -> Result<Cost, Str
     }
     let mut cpu: Vec<f64> = costs.iter().map(|c| c.cpu_ms).collect();
     let mut memory: Vec<u64> = costs.iter().map(|c| c.peak_memory_bytes).collect();
+    let mut counts: Vec<f64> = costs.iter().filter_map(|c| c.instructions).collect();
     cpu.sort_by(f64::total_cmp);
     memory.sort_unstable();
+    counts.sort_by(f64::total_cmp);
     Ok(Cost {
         cpu_ms: cpu[cpu.len() / 2],
         peak_memory_bytes: memory[memory.len() / 2],
+        instructions: (counts.len() == costs.len()).then(|| counts[counts.len() / 2]),
     })
 }
 
@@ -124,19 +129,43 @@ fn cost_of(row: &ResultRow) -> Option<Cost> {
     Some(Cost {
         cpu_ms: usage.get("calls_cpu_ms")?.as_f64()?,
         peak_memory_bytes: usage.get("peak_memory_bytes")?.as_u64()?,
+        instructions: usage.get("calls_instructions").and_then(Value::as_f64),
     })
 }
 
 /// Adds the row's `efficiency`: its cost, the reference's, their ratios
 /// and whether it was faster (only a correct sample's ratios are
-/// meaningful, and only those count in the summary).
-pub fn annotate(row: &mut ResultRow, reference: Option<&Result<Cost, String>>) {
+/// meaningful, and only those count in the summary). `instructions`: the
+/// costs compared are instruction counts (`--measure instructions`).
+pub fn annotate(row: &mut ResultRow, reference: Option<&Result<Cost, String>>, instructions: bool) {
     let cost = cost_of(row);
+    if instructions && let (Some(cost), Some(Ok(reference))) = (cost, reference) {
+        let value = match (cost.instructions, reference.instructions) {
+            (Some(count), Some(reference_count)) => json!({
+                "measure": "instructions",
+                "instructions": count,
+                "reference_instructions": reference_count,
+                "instruction_ratio": ratio(count, reference_count),
+                "cpu_ms": cost.cpu_ms,
+                "reference_cpu_ms": reference.cpu_ms,
+                "peak_memory_bytes": cost.peak_memory_bytes,
+                "reference_peak_memory_bytes": reference.peak_memory_bytes,
+                "memory_ratio": ratio(cost.peak_memory_bytes as f64, reference.peak_memory_bytes as f64),
+                "faster": count < reference_count,
+            }),
+            _ => {
+                json!({ "error": "the calls' instructions were not counted (no counter for the job's process)" })
+            }
+        };
+        row.fields.insert("efficiency".into(), value);
+        return;
+    }
     let value = match (cost, reference) {
         (_, None) => json!({ "error": "no reference cost for the task" }),
         (_, Some(Err(why))) => json!({ "error": why }),
         (None, Some(Ok(_))) => json!({ "error": "the sample's cost was not reported" }),
         (Some(cost), Some(Ok(reference))) => json!({
+            "measure": "cpu_time",
             "cpu_ms": cost.cpu_ms,
             "peak_memory_bytes": cost.peak_memory_bytes,
             "reference_cpu_ms": reference.cpu_ms,
@@ -158,7 +187,8 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 pub struct EfficiencySummary {
     /// Correct samples with a measured cost (the ones the figures cover).
     pub correct: u64,
-    /// EffiBench's NET: Σ sample CPU / Σ reference CPU.
+    /// EffiBench's NET: Σ sample CPU / Σ reference CPU (instructions with
+    /// `--measure instructions`, as below).
     pub net: Option<f64>,
     /// EffiBench's NMU: Σ sample peak memory / Σ reference peak memory.
     pub nmu: Option<f64>,
@@ -207,9 +237,15 @@ pub fn summarize<'a>(
         let Some(e) = row.get("efficiency") else {
             continue;
         };
+        let instructions = e.get("measure").and_then(Value::as_str) == Some("instructions");
+        let (cost, reference) = if instructions {
+            ("instructions", "reference_instructions")
+        } else {
+            ("cpu_ms", "reference_cpu_ms")
+        };
         let (Some(cpu), Some(ref_cpu), Some(memory), Some(ref_memory)) = (
-            e.get("cpu_ms").and_then(Value::as_f64),
-            e.get("reference_cpu_ms").and_then(Value::as_f64),
+            e.get(cost).and_then(Value::as_f64),
+            e.get(reference).and_then(Value::as_f64),
             e.get("peak_memory_bytes").and_then(Value::as_f64),
             e.get("reference_peak_memory_bytes").and_then(Value::as_f64),
         ) else {

@@ -263,6 +263,13 @@ pub struct Params {
     pub alpha: f64,
     /// `--tolerence_sec`, in milliseconds: 10.
     pub tolerance_ms: f64,
+    /// Measure calls by their user-space instructions (a hardware counter)
+    /// instead of their CPU time; the kill limit stays in CPU time.
+    pub instructions: bool,
+    /// How many jobs time the reference, at once, right before the
+    /// problem's samples; each test's time is the median of their
+    /// estimates (ENAMEL: one).
+    pub reference_runs: u32,
 }
 
 impl Default for Params {
@@ -274,6 +281,8 @@ impl Default for Params {
             hardness: vec![0.0, 3.0, 3.0, 4.0],
             alpha: 2.0,
             tolerance_ms: 10.0,
+            instructions: false,
+            reference_runs: 1,
         }
     }
 }
@@ -501,10 +510,16 @@ pub struct TaskTests {
     level: Vec<usize>,
     /// The reference's output for each test (its last repetition's).
     answers: Vec<Out>,
-    /// The slowest reference test of each level (−∞ for hardness 0).
+    /// The slowest reference test of each level (−∞ for hardness 0), in
+    /// CPU milliseconds.
     level_reference_ms: Vec<f64>,
-    /// `T = α · (slowest reference test)`, milliseconds.
+    /// `T = α · (slowest reference test)`, CPU milliseconds: what the kill
+    /// limit is made of.
     limit_ms: f64,
+    /// The same two in the measure scored (instructions, with
+    /// `--measure instructions`; else the same as the milliseconds).
+    level_reference_cost: Vec<f64>,
+    limit_cost: f64,
 }
 
 /// Each task's generated inputs, and its tests once its reference has been
@@ -593,7 +608,7 @@ fn trusted_limits() -> Limits {
 }
 
 /// Runs the reference on the task's inputs: its answers, and its times
-/// from REFERENCE_RUNS jobs run at once.
+/// from `reference_runs` jobs run at once.
 fn time_task(
     task: &Task,
     inputs: &[String],
@@ -622,10 +637,10 @@ fn time_task(
         stdin: None,
         limits: trusted_limits(),
     };
-    // The reference is timed in REFERENCE_RUNS jobs, each test's time the
+    // The reference is timed in `reference_runs` jobs, each test's time the
     // median of its Hodges–Lehmann estimates (ENAMEL times it once).
     let runs: Vec<Result<ReferenceRun, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..REFERENCE_RUNS)
+        let handles: Vec<_> = (0..params.reference_runs.max(1))
             .map(|_| scope.spawn(|| time_reference(&job, pool, &level)))
             .collect();
         handles
@@ -637,11 +652,22 @@ fn time_task(
             .collect()
     });
     let mut estimates: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut count_estimates: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
     let mut answers = None;
     for run in runs {
-        let (times, outputs) = run?;
+        let (times, counts, outputs) = run?;
         for (test, t) in times.iter().enumerate() {
             estimates[test].push(efficiency::hodges_lehmann(t));
+        }
+        if params.instructions {
+            for (test, c) in counts.iter().enumerate() {
+                if c.len() != times[test].len() {
+                    return Err(format!(
+                        "the reference's instructions were not counted on test {test} (no counter for the job's process)"
+                    ));
+                }
+                count_estimates[test].push(efficiency::hodges_lehmann(c));
+            }
         }
         answers.get_or_insert(outputs);
     }
@@ -653,24 +679,12 @@ fn time_task(
             a.ok_or_else(|| format!("the reference solution gave no output for test {i}"))
         })
         .collect::<Result<_, _>>()?;
-    let reference_ms: Vec<Option<f64>> = estimates
-        .iter_mut()
-        .zip(&level)
-        .map(|(e, &j)| (params.hardness[j] != 0.0).then(|| median(e)))
-        .collect();
-    let mut level_reference_ms = vec![f64::NEG_INFINITY; params.tests.len()];
-    let mut slowest = f64::NEG_INFINITY;
-    for (ms, &j) in reference_ms.iter().zip(&level) {
-        if let Some(ms) = *ms {
-            // ENAMEL's `Refs`: strictly greater replaces.
-            if level_reference_ms[j] < ms {
-                level_reference_ms[j] = ms;
-            }
-            if slowest < ms {
-                slowest = ms;
-            }
-        }
-    }
+    let (level_reference_ms, slowest) = slowest_per_level(&mut estimates, &level, params);
+    let (level_reference_cost, slowest_cost) = if params.instructions {
+        slowest_per_level(&mut count_estimates, &level, params)
+    } else {
+        (level_reference_ms.clone(), slowest)
+    };
     let decoded_inputs = if enamel.checker.reads_input() {
         Some(
             inputs
@@ -688,11 +702,35 @@ fn time_task(
         answers,
         level_reference_ms,
         limit_ms: params.alpha * slowest,
+        level_reference_cost,
+        limit_cost: params.alpha * slowest_cost,
     })
 }
 
-/// How many jobs time the reference; each test's time is the median.
-pub const REFERENCE_RUNS: usize = 3;
+/// Each level's slowest reference test (−∞ for hardness 0) and the slowest
+/// of all, from each test's estimates (their median).
+fn slowest_per_level(
+    estimates: &mut [Vec<f64>],
+    level: &[usize],
+    params: &Params,
+) -> (Vec<f64>, f64) {
+    let mut per_level = vec![f64::NEG_INFINITY; params.tests.len()];
+    let mut slowest = f64::NEG_INFINITY;
+    for (e, &j) in estimates.iter_mut().zip(level) {
+        if params.hardness[j] == 0.0 || e.is_empty() {
+            continue;
+        }
+        let cost = median(e);
+        // ENAMEL's `Refs`: strictly greater replaces.
+        if per_level[j] < cost {
+            per_level[j] = cost;
+        }
+        if slowest < cost {
+            slowest = cost;
+        }
+    }
+    (per_level, slowest)
+}
 
 /// The median of `values` (the mean of the middle two for an even count).
 fn median(values: &mut [f64]) -> f64 {
@@ -706,15 +744,20 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// What one timed run of the reference gives: each test's repetitions'
-/// times, and each test's answer (its last output).
-type ReferenceRun = (Vec<Vec<f64>>, Vec<Option<Out>>);
+/// times and instruction counts (where counted), and each test's answer
+/// (its last output).
+type ReferenceRun = (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<Option<Out>>);
 
 /// One timed run of the reference.
 fn time_reference(job: &Job, pool: &Pool, level: &[usize]) -> Result<ReferenceRun, String> {
     let outcome = pool.run(job.clone());
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut counts: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
     let mut answers: Vec<Option<Out>> = vec![None; level.len()];
     for call in parse_calls(&outcome) {
+        if let Some(instr) = call.instr {
+            counts[call.test].push(instr);
+        }
         match &call.result {
             CallResult::Output(out) => {
                 answers[call.test] = Some(out.clone());
@@ -737,7 +780,7 @@ fn time_reference(job: &Job, pool: &Pool, level: &[usize]) -> Result<ReferenceRu
             outcome_problem(&outcome)
         ));
     }
-    Ok((times, answers))
+    Ok((times, counts, answers))
 }
 
 /// The generated inputs of `task`, one encoded argument list per test,
@@ -904,6 +947,7 @@ struct Call {
     test: usize,
     rep: u32,
     ms: f64,
+    instr: Option<f64>,
     result: CallResult,
 }
 
@@ -925,6 +969,7 @@ fn parse_call(line: &str) -> Option<Call> {
             test: 0,
             rep: 0,
             ms: 0.0,
+            instr: None,
             result: CallResult::Raised {
                 exc: record
                     .get("setup_error")
@@ -966,6 +1011,7 @@ fn call_header(record: &PyValue) -> Option<Call> {
         test: record.get("i")?.as_f64()? as usize,
         rep: record.get("r")?.as_f64()? as u32,
         ms: record.get("ms").and_then(PyValue::as_f64).unwrap_or(0.0),
+        instr: record.get("instr").and_then(PyValue::as_f64),
         result: CallResult::Same,
     })
 }
@@ -1214,7 +1260,21 @@ fn score(
                     ));
                     break 'levels;
                 }
-                times.push(call.ms);
+                let cost = if params.instructions {
+                    call.instr
+                } else {
+                    Some(call.ms)
+                };
+                let Some(cost) = cost else {
+                    ending = Ending::Failed {
+                        level: j,
+                        test,
+                        status: "sandbox_error",
+                        why: "the call's instructions were not counted (no counter for the job's process)".into(),
+                    };
+                    break 'levels;
+                };
+                times.push(cost);
             }
             level_elapsed.push(efficiency::hodges_lehmann(&times));
             test += 1;
@@ -1224,7 +1284,7 @@ fn score(
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
         effs[j] =
-            efficiency::enamel_level_eff(slowest, tests.level_reference_ms[j], tests.limit_ms);
+            efficiency::enamel_level_eff(slowest, tests.level_reference_cost[j], tests.limit_cost);
         elapsed.push(std::mem::take(&mut level_elapsed));
     }
     if let Ending::Stopped { .. } = ending {
@@ -1243,7 +1303,12 @@ fn score(
     let eff = efficiency::weighted_eff(&effs, &params.hardness).unwrap_or(0.0);
     fields.insert("eff".into(), json!(eff));
     fields.insert("effs".into(), json!(effs));
-    fields.insert("elapsed_ms".into(), json!(elapsed));
+    let elapsed_name = if params.instructions {
+        "elapsed_instructions"
+    } else {
+        "elapsed_ms"
+    };
+    fields.insert(elapsed_name.into(), json!(elapsed));
     let mut details = Map::new();
     details.insert("limit_ms".into(), json!(tests.limit_ms));
     details.insert("kill_ms".into(), json!(kill_ms));
@@ -1256,6 +1321,27 @@ fn score(
                 .map(|&ms| ms.is_finite().then_some(ms))
                 .collect::<Vec<_>>()
         ),
+    );
+    if params.instructions {
+        details.insert("limit_instructions".into(), json!(tests.limit_cost));
+        details.insert(
+            "reference_level_instructions".into(),
+            json!(
+                tests
+                    .level_reference_cost
+                    .iter()
+                    .map(|&c| c.is_finite().then_some(c))
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    details.insert(
+        "measure".into(),
+        json!(if params.instructions {
+            "instructions"
+        } else {
+            "cpu_time"
+        }),
     );
     details.insert("cpu_ms".into(), json!(outcome.cpu_ms));
     details.insert("peak_memory_bytes".into(), json!(outcome.peak_memory_bytes));

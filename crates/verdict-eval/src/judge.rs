@@ -66,6 +66,8 @@ pub struct Judge<'a> {
     /// `--efficiency`: each task's reference cost, measured in this run;
     /// a calls benchmark's rows then carry their `efficiency`.
     pub efficiency: Option<&'a crate::efficiency_report::References>,
+    /// Costs are instruction counts (`--measure instructions`).
+    pub instructions: bool,
 }
 
 impl Judge<'_> {
@@ -250,7 +252,11 @@ impl Judge<'_> {
             plus_row(sample.fields.clone(), base, plus)
         };
         if let Some(references) = self.efficiency {
-            crate::efficiency_report::annotate(&mut row, references.get(&task.task_id));
+            crate::efficiency_report::annotate(
+                &mut row,
+                references.get(&task.task_id),
+                self.instructions,
+            );
         }
         row
     }
@@ -541,6 +547,17 @@ fn usage_of(outcome: &Outcome) -> Map<String, Value> {
             .filter_map(|r| r.get("ms").and_then(PyValue::as_f64))
             .sum();
         usage.insert("calls_cpu_ms".into(), json!(calls_ms));
+        let counts: Vec<f64> = records_of(outcome)
+            .iter()
+            .filter(|r| r.get("out").is_some())
+            .filter_map(|r| r.get("instr").and_then(PyValue::as_f64))
+            .collect();
+        if !counts.is_empty() {
+            usage.insert(
+                "calls_instructions".into(),
+                json!(counts.iter().sum::<f64>()),
+            );
+        }
     }
     usage
 }

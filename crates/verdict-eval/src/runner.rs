@@ -64,7 +64,8 @@ pub struct EvalOptions {
     /// ClassEval: extract each sample's code from a raw model response as
     /// the official pipeline does.
     pub classeval_extract: bool,
-    /// ENAMEL's settings (its defaults unless changed).
+    /// ENAMEL's settings (its defaults unless changed); its `instructions`
+    /// is the run's measure for `efficiency` too.
     pub enamel: crate::enamel::Params,
     /// Measure each sample's cost against the canonical solution's
     /// (benchmarks judged by calls on input lists; see
@@ -313,6 +314,7 @@ impl Judging for PoolJudging<'_> {
                 classeval_extract: None,
                 enamel: None,
                 efficiency: None,
+                instructions: self.enamel.instructions,
             };
             let report = |done, total| progress(Progress::References { done, total });
             let references =
@@ -336,10 +338,18 @@ impl Judging for PoolJudging<'_> {
             classeval_extract: self.classeval_extract.clone(),
             enamel: self.enamel_tests.get().map(|tests| (tests, &self.enamel)),
             efficiency: self.efficiency.get(),
+            instructions: self.enamel.instructions,
         };
         let next = AtomicUsize::new(0);
+        // ENAMEL: the threads whose samples wait for their problem's
+        // reference to be timed leave the others to keep the slots busy.
+        let per_slot = if self.benchmark.mode() == crate::benchmarks::Mode::Enamel {
+            4
+        } else {
+            2
+        };
         std::thread::scope(|scope| {
-            for _ in 0..self.pool.slots() * 2 {
+            for _ in 0..self.pool.slots() * per_slot {
                 let (next, judge) = (&next, &judge);
                 scope.spawn(move || {
                     while !stop.load(Ordering::SeqCst) {

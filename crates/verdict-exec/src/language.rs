@@ -541,6 +541,10 @@ pub struct SlotSettings {
     /// A Python environment the slots run in, with its libraries loaded
     /// ahead (`None`: the plain interpreter).
     pub environment: Option<SlotEnvironment>,
+    /// Count the user-space instructions of each call of a calls or timed
+    /// job with a hardware counter, opened by the supervisor for the job's
+    /// process (where the host has none, the jobs run without).
+    pub count_instructions: bool,
 }
 
 /// A Python environment (a virtualenv of the sandbox's interpreter) shown
@@ -569,6 +573,7 @@ impl Default for SlotSettings {
             job_processes: 64,
             scratch_bytes: 64 << 20,
             environment: None,
+            count_instructions: false,
         }
     }
 }

@@ -279,7 +279,13 @@ fn slot_thread(
         let mut ran = false;
         // This slot included: with fewer busy slots than CPUs, one is idle.
         let ahead = busy.slots.fetch_add(1, Ordering::Relaxed) + 1 < busy.cpus;
-        let result = run_job(current, &request.job, request.watch.as_ref(), ahead);
+        let result = run_job(
+            current,
+            &request.job,
+            request.watch.as_ref(),
+            ahead,
+            config.settings.count_instructions,
+        );
         busy.slots.fetch_sub(1, Ordering::Relaxed);
         let outcome = match result {
             Ok(outcome) => {

@@ -102,12 +102,15 @@ pub fn await_ready(slot: &Slot) -> Result<(), SlotFailure> {
 /// `Ok`, call [`await_ready`] before the slot's next job.
 /// `watch` sees each harness record of a calls job as it arrives and may
 /// stop the job. `ahead` says a CPU is idle for the worker to prepare the
-/// next job on while this one runs.
+/// next job on while this one runs. `count_instructions`: a calls or timed
+/// job's calls are counted by a hardware instruction counter, which the
+/// worker asks for once it knows the job's process.
 pub fn run_job(
     slot: &Slot,
     job: &Job,
     watch: Option<&RecordWatch>,
     ahead: bool,
+    count_instructions: bool,
 ) -> Result<Outcome, SlotFailure> {
     let isolation = slot.isolation().name();
     if let Some(cgroup) = slot.cgroup() {
@@ -144,6 +147,8 @@ pub fn run_job(
     let timed = matches!(job.kind, JobKind::Timed { .. });
     let ahead = ahead && !exec_job && !timed;
     frame["ahead"] = json!(ahead);
+    let counted =
+        count_instructions && matches!(job.kind, JobKind::Calls { .. } | JobKind::Timed { .. });
     // What the worker itself needs, on a line of its own; the job's
     // process gets the rest unparsed.
     let header = json!({
@@ -156,6 +161,7 @@ pub fn run_job(
         "guard": frame.get("guard"),
         "collect": frame.get("collect"),
         "ahead": frame["ahead"],
+        "count_instructions": counted,
     });
     let mut payload = header.to_string().into_bytes();
     payload.push(b'\n');
@@ -198,7 +204,12 @@ pub fn run_job(
         let ready = poll_readable(&fds, remaining.as_millis().min(i32::MAX as u128) as i32)
             .map_err(|e| fail("polling", e))?;
         if *ready.last().unwrap() {
-            break read_frame(slot).map_err(|e| fail("reading the reply", e))?;
+            let frame = read_frame(slot).map_err(|e| fail("reading the reply", e))?;
+            if let Some(pid) = frame.get("counter_for").and_then(Value::as_i64) {
+                hand_counter(slot, pid).map_err(|e| fail("answering the counter request", e))?;
+                continue;
+            }
+            break frame;
         }
         let records_read = streams.read_ready(&ready[..ready.len() - 1]);
         if !kill_sent && streams.output_total() > job.limits.output_bytes {
@@ -389,6 +400,29 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
         }
     }
     frame
+}
+
+/// Answers the worker's request for an instruction counter on the job's
+/// process (`pid`, in the slot's PID namespace): the counter's descriptor,
+/// or why there is none (the job then runs without).
+fn hand_counter(slot: &Slot, pid: i64) -> io::Result<()> {
+    let opened = i32::try_from(pid)
+        .map_err(|_| "not a process id".to_string())
+        .and_then(|pid| {
+            verdict_sandbox::perf::host_pid(slot.worker_pid(), pid)
+                .map_err(|e| format!("finding the job's process: {e}"))?
+                .ok_or_else(|| format!("the job's process {pid} is gone"))
+        })
+        .and_then(|host| {
+            verdict_sandbox::perf::InstructionCounter::open(host).map_err(|e| e.to_string())
+        });
+    match opened {
+        Ok(counter) => send_frame(slot.control(), b"{}", &[counter.fd().as_raw_fd()]),
+        Err(why) => {
+            let frame = json!({ "counter_error": why }).to_string();
+            send_frame(slot.control(), frame.as_bytes(), &[])
+        }
+    }
 }
 
 /// Checks what the harness wrote. A pass counts only when it carries the

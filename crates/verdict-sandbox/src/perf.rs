@@ -351,6 +351,40 @@ pub fn probe() -> Result<(), CounterUnavailable> {
         .clone()
 }
 
+/// The host's pid of the process that is `ns_pid` in the PID namespace of
+/// the process `init` (a slot's worker, its namespace's PID 1), read from
+/// `/proc` (`NSpid`, and the namespace link to tell namespaces apart).
+/// `Ok(None)`: no such process.
+pub fn host_pid(init: libc::pid_t, ns_pid: libc::pid_t) -> io::Result<Option<libc::pid_t>> {
+    let namespace = std::fs::read_link(format!("/proc/{init}/ns/pid"))?;
+    let wanted = ns_pid.to_string();
+    for entry in std::fs::read_dir("/proc")? {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<libc::pid_t>().ok()) else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue;
+        };
+        let inner = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .and_then(|ids| ids.split_whitespace().last());
+        if inner != Some(wanted.as_str()) {
+            continue;
+        }
+        if std::fs::read_link(format!("/proc/{pid}/ns/pid"))
+            .ok()
+            .as_ref()
+            == Some(&namespace)
+        {
+            return Ok(Some(pid));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,5 +555,13 @@ mod tests {
             assert_eq!(rule.when, crate::seccomp::ArgCondition::Always);
             assert_eq!(rule.action, crate::seccomp::Action::Errno(libc::EPERM));
         }
+    }
+
+    #[test]
+    fn host_pid_finds_a_process_by_its_pid_in_its_namespace() {
+        // In the test's own namespace a process's pid is its host pid.
+        let me = std::process::id() as libc::pid_t;
+        assert_eq!(host_pid(me, me).unwrap(), Some(me));
+        assert_eq!(host_pid(me, libc::pid_t::MAX).unwrap(), None);
     }
 }

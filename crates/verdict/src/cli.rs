@@ -136,6 +136,12 @@ pub struct EvalArgs {
     /// efficient@k and speedup (HumanEval+, MBPP+, EvoEval).
     #[arg(long)]
     pub efficiency: bool,
+    /// What efficiency is measured in (ENAMEL, `--efficiency`): `cpu`, the
+    /// CPU time of each call; `instructions`, its user-space instructions
+    /// by a hardware counter (refused where the host has none, as in most
+    /// VMs: `verdict doctor` says); `auto`, instructions where available.
+    #[arg(long, value_parser = ["cpu", "instructions", "auto"], default_value = "cpu")]
+    pub measure: String,
     /// ENAMEL: the seed of its input generators (ENAMEL's `--seed`).
     #[arg(long, default_value_t = 998_244_353, help_heading = "ENAMEL")]
     pub enamel_seed: u64,
@@ -163,6 +169,11 @@ pub struct EvalArgs {
     /// (`--timeout_factor`).
     #[arg(long, default_value_t = 2.0, help_heading = "ENAMEL")]
     pub enamel_alpha: f64,
+    /// ENAMEL: how many runs time the reference, at once, right before the
+    /// problem's samples, each test's time the median of their estimates
+    /// (ENAMEL's is one; more give a steadier reference at their cost).
+    #[arg(long, default_value_t = 1, help_heading = "ENAMEL")]
+    pub enamel_reference_runs: u32,
     /// ENAMEL: what the limit gets on top before a call is killed,
     /// milliseconds (`--tolerence_sec`, 0.01 s).
     #[arg(long, default_value_t = 10.0, help_heading = "ENAMEL")]

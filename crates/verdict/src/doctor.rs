@@ -26,6 +26,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
                 "checks": list,
                 "numpy_in_sandbox": numpy.as_ref().map(|e| !e["modules"]["numpy"].is_null()),
                 "sandbox_environment": numpy,
+                "instruction_counter": counter_detail(),
             })
         );
     } else {
@@ -41,6 +42,14 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             print_environment(env);
         }
         print_benchmark_environments();
+        match verdict_sandbox::perf::probe() {
+            Ok(()) => println!(
+                "\ninstruction counter: available (`--measure instructions` counts the calls' user-space instructions)"
+            ),
+            Err(e) => println!(
+                "\ninstruction counter: unavailable, efficiency is measured in CPU time ({e})"
+            ),
+        }
         if all_ok {
             println!("\nnamespace isolation (the default) is available.");
         } else {
@@ -220,5 +229,13 @@ environment `{}` (for {}):",
                 }
             }
         }
+    }
+}
+
+/// Whether the host has a hardware instruction counter, and why not.
+fn counter_detail() -> serde_json::Value {
+    match verdict_sandbox::perf::probe() {
+        Ok(()) => json!({ "available": true }),
+        Err(e) => json!({ "available": false, "reason": e.to_string() }),
     }
 }

@@ -104,6 +104,26 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
                 .join(", ")
         );
     }
+    let instructions = match args.measure.as_str() {
+        "cpu" => false,
+        _ if !(args.efficiency || benchmark == Benchmark::ENAMEL) => {
+            bail!("--measure is for --benchmark enamel and --efficiency")
+        }
+        "instructions" => {
+            verdict_sandbox::perf::probe()
+                .map_err(|e| anyhow::anyhow!("--measure instructions: {e}"))?;
+            true
+        }
+        _ => match verdict_sandbox::perf::probe() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("--measure auto: measuring CPU time ({e})");
+                false
+            }
+        },
+    };
+    let mut options = options;
+    options.enamel.instructions = instructions;
     if args.efficiency && !args.remote.is_empty() {
         bail!("--efficiency measures on the local sandbox; it cannot be used with --remote");
     }
@@ -137,6 +157,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         };
         let slots = args.jobs.unwrap_or(cores * per_core);
         let mut config = pool_config(Language::Python, &args.sandbox, slots, memory_bytes)?;
+        config.settings.count_instructions = options.enamel.instructions;
         if let Some(environment) = environment {
             // The worker holds the preloaded libraries in the slot's cgroup.
             config.settings.job_memory_bytes += PRELOAD_MEMORY_BYTES;
@@ -443,7 +464,12 @@ fn enamel_params(args: &EvalArgs) -> Result<verdict_eval::enamel::Params> {
         hardness: args.enamel_hardness.clone(),
         alpha: args.enamel_alpha,
         tolerance_ms: args.enamel_tolerance_ms,
+        instructions: false,
+        reference_runs: args.enamel_reference_runs,
     };
+    if params.reference_runs == 0 {
+        bail!("--enamel-reference-runs must be at least 1");
+    }
     if params.tests.len() != params.hardness.len() {
         bail!(
             "--enamel-tests gives {} levels but --enamel-hardness {}",

@@ -922,6 +922,8 @@ def run_calls(job, result_fd):
         return 1
     signal.signal(signal.SIGPROF, on_input_timeout)
     now, since = cpu_now, cpu_since
+    counted = instruction_reader(job)
+    counts = ""
     # EvalPlus swallows the output of each call into a fresh stream: this
     # one is emptied when a call filled it, and put back in case the
     # candidate replaced it.
@@ -933,12 +935,16 @@ def run_calls(job, result_fd):
                 stream.truncate()
             sys.stdin = sys.stdout = sys.stderr = stream
         limit = limits_ms[index] if index < len(limits_ms) else 0
+        if counted is not None:
+            before = counted()
         started = now()
         try:
             if limit:
                 signal.setitimer(signal.ITIMER_PROF, limit / 1000.0)
             out = fn(*args)
             signal.setitimer(signal.ITIMER_PROF, 0)
+            if counted is not None:
+                counts = ', "instr": %d' % (counted() - before)
         except InputTimeout:
             restore_builtins()
             emit({"i": index, "timeout": True, "ms": since(started)})
@@ -977,7 +983,7 @@ def run_calls(job, result_fd):
             out_text = out_text + ', "args": ' + args_text
         # The common record, formatted directly (`ms` is a finite float,
         # whose repr is its JSON text).
-        write(result_fd, ('%s{"i": %d, "ms": %r, "out": %s}\n' % (nonce, index, elapsed, out_text)).encode(
+        write(result_fd, ('%s{"i": %d, "ms": %r%s, "out": %s}\n' % (nonce, index, elapsed, counts, out_text)).encode(
             "utf-8", "surrogatepass"))
     restore_builtins()
     emit({"done": True})
@@ -994,6 +1000,24 @@ OTHER_THREADS_MS = 20.0
 
 def cpu_now():
     return time.thread_time(), time.process_time()
+
+
+def instruction_reader(job):
+    """A function giving the counter's instruction count (the value of the
+    counter's read: value, time enabled, time running; scaled up where the
+    kernel shared the counter), or None without a counter."""
+    fd = job.get("counter_fd")
+    if fd is None:
+        return None
+
+    def count():
+        data = os.read(fd, 24)
+        value, enabled, running = struct.unpack("<QQQ", data)
+        if running and running < enabled:
+            return value * enabled // running
+        return value
+
+    return count
 
 
 def cpu_since(started):
@@ -1052,6 +1076,8 @@ def run_timed(job, result_fd):
         emit({"setup_error": type(exc).__name__, "message": message})
         return 1
     entry_point = job["entry_point"]
+    counted = instruction_reader(job)
+    instructions = None
     loads = pickle.loads
     now, since = cpu_now, cpu_since
     setitimer = signal.setitimer
@@ -1102,11 +1128,15 @@ def run_timed(job, result_fd):
                     setitimer(prof, limit_s)
                 exec(code, namespace)
                 fn = namespace[entry_point]
+                if counted is not None:
+                    before = counted()
                 started = where["started"] = now()
                 out = fn(*args)
                 if limit_s:
                     setitimer(prof, 0)
                 elapsed = since(started)
+                if counted is not None:
+                    instructions = counted() - before
             except InputTimeout:
                 restore_builtins()
                 emit({"i": index, "r": rep, "timeout": True,
@@ -1135,14 +1165,15 @@ def run_timed(job, result_fd):
                 emit({"i": index, "r": rep, "exc": "UnencodableOutput", "message": message, "ms": elapsed,
                       "setup": False, "break": False})
                 return 1
+            counts = "" if instructions is None else ', "instr": %d' % instructions
             if rep and out_text == first_text:
-                write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r, "same": true}\n' % (
-                    nonce, index, rep, elapsed)).encode("utf-8"))
+                write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r%s, "same": true}\n' % (
+                    nonce, index, rep, elapsed, counts)).encode("utf-8"))
                 continue
             if not rep:
                 first_text = out_text
-            write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r, "out": %s}\n' % (
-                nonce, index, rep, elapsed, out_text)).encode("utf-8", "surrogatepass"))
+            write(result_fd, ('%s{"i": %d, "r": %d, "ms": %r%s, "out": %s}\n' % (
+                nonce, index, rep, elapsed, counts, out_text)).encode("utf-8", "surrogatepass"))
     restore_builtins()
     emit({"done": True})
     return 0
@@ -1393,20 +1424,24 @@ def spare_main(sock, guard, verify=False):
         except OSError:
             os._exit(0)
     try:
-        data, fds = recv_with_fds(sock, 1 << 16, 3)
+        data, fds = recv_with_fds(sock, 1 << 16, 4)
         data = recv_exact(5, data, sock)
         ZYGOTES_ALIVE = data[0]
         body = recv_exact(int.from_bytes(data[1:5], "little"), data[5:], sock)
     except (EOFError, OSError):
         os._exit(0)
     os.close(sock.detach())
-    if len(fds) != 3:
+    if len(fds) not in (3, 4):
         os._exit(71)
     child_main(marshal.loads(body), fds)
 
 
 def child_main(job, fds):
-    out_fd, err_fd, result_fd = fds
+    out_fd, err_fd, result_fd = fds[:3]
+    if len(fds) > 3:
+        # The instruction counter the supervisor opened for this process.
+        os.set_inheritable(fds[3], False)
+        job["counter_fd"] = fds[3]
     stdin_fd = stdin_for(job)
     os.dup2(stdin_fd, 0)
     os.dup2(out_fd, 1)
@@ -2113,6 +2148,17 @@ def handle(job, body, fds, spare, zygotes):
     wall_s = (limits.get("wall_ms") or 60000) / 1000.0
     started = time.monotonic()
     pid = spare.pid
+    if pid and job.get("count_instructions"):
+        # The supervisor opens the counter for this process, from outside
+        # the sandbox (no process in it may call perf_event_open).
+        send_frame({"counter_for": pid})
+        try:
+            answer, counter = recv_frame()
+        except EOFError:
+            os._exit(0)
+        fds = list(fds) + counter[:1]
+        for extra in counter[1:]:
+            os.close(extra)
     handed = pid and spare.hand_over(body, fds, zygotes.alive())
     for fd in fds:
         os.close(fd)
