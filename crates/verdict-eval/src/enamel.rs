@@ -267,8 +267,9 @@ pub struct Params {
     /// instead of their CPU time; the kill limit stays in CPU time.
     pub instructions: bool,
     /// How many jobs time the reference, at once, right before the
-    /// problem's samples; each test's time is the median of their
-    /// estimates (ENAMEL: one).
+    /// problem's samples, each running its share of the repetitions; each
+    /// test's time is the Hodges–Lehmann estimate of them all (ENAMEL: one
+    /// job).
     pub reference_runs: u32,
 }
 
@@ -282,7 +283,7 @@ impl Default for Params {
             alpha: 2.0,
             tolerance_ms: 10.0,
             instructions: false,
-            reference_runs: 1,
+            reference_runs: 3,
         }
     }
 }
@@ -623,7 +624,14 @@ fn time_task(
         .flat_map(|(j, &n)| std::iter::repeat_n(j, n as usize))
         .collect();
     let inputs_json = format!("[{}]", inputs.join(", "));
-    let repeats: Vec<u32> = level.iter().map(|&j| params.reps_of(j)).collect();
+    // ENAMEL's repetitions of each test, shared out among the runs (six
+    // over three: two each), so that the estimate spans several processes
+    // for the cost of one run.
+    let runs = params.reference_runs.max(1);
+    let repeats: Vec<u32> = level
+        .iter()
+        .map(|&j| params.reps_of(j).div_ceil(runs).max(1))
+        .collect();
     let job = Job {
         code: program(task, &enamel.reference),
         kind: JobKind::Timed {
@@ -637,10 +645,11 @@ fn time_task(
         stdin: None,
         limits: trusted_limits(),
     };
-    // The reference is timed in `reference_runs` jobs, each test's time the
-    // median of its Hodges–Lehmann estimates (ENAMEL times it once).
+    // The reference is timed in `reference_runs` jobs at once, each test's
+    // time the Hodges–Lehmann estimate of the repetitions of all of them
+    // (ENAMEL times it in one run).
     let runs: Vec<Result<ReferenceRun, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..params.reference_runs.max(1))
+        let handles: Vec<_> = (0..runs)
             .map(|_| scope.spawn(|| time_reference(&job, pool, &level)))
             .collect();
         handles
@@ -651,26 +660,36 @@ fn time_task(
             })
             .collect()
     });
-    let mut estimates: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
-    let mut count_estimates: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut pooled: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
+    let mut pooled_counts: Vec<Vec<f64>> = vec![Vec::new(); level.len()];
     let mut answers = None;
     for run in runs {
         let (times, counts, outputs) = run?;
         for (test, t) in times.iter().enumerate() {
-            estimates[test].push(efficiency::hodges_lehmann(t));
-        }
-        if params.instructions {
-            for (test, c) in counts.iter().enumerate() {
-                if c.len() != times[test].len() {
-                    return Err(format!(
-                        "the reference's instructions were not counted on test {test} (no counter for the job's process)"
-                    ));
-                }
-                count_estimates[test].push(efficiency::hodges_lehmann(c));
+            if params.instructions && counts[test].len() != t.len() {
+                return Err(format!(
+                    "the reference's instructions were not counted on test {test} (no counter for the job's process)"
+                ));
             }
+            pooled[test].extend(t);
+            pooled_counts[test].extend(&counts[test]);
         }
         answers.get_or_insert(outputs);
     }
+    let mut estimates: Vec<Vec<f64>> = pooled
+        .iter()
+        .map(|t| vec![efficiency::hodges_lehmann(t)])
+        .collect();
+    let mut count_estimates: Vec<Vec<f64>> = pooled_counts
+        .iter()
+        .map(|c| {
+            if c.is_empty() {
+                Vec::new()
+            } else {
+                vec![efficiency::hodges_lehmann(c)]
+            }
+        })
+        .collect();
     let answers: Vec<Out> = answers
         .unwrap_or_default()
         .into_iter()

@@ -63,6 +63,17 @@ pub async fn evaluate(
             ),
         ));
     }
+    if benchmark.mode() == verdict_eval::benchmarks::Mode::Enamel {
+        // Its measurements want one measuring job per core and its
+        // reference timed beside its samples: a whole run, not a batch
+        // among others.
+        return Err(ApiError::field(
+            "benchmark",
+            format!(
+                "{benchmark} measures efficiency with one measuring job per core; judge it with `verdict eval`"
+            ),
+        ));
+    }
     if request.k.contains(&0) {
         return Err(ApiError::field("k", "every k must be at least 1"));
     }

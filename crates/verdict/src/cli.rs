@@ -169,10 +169,11 @@ pub struct EvalArgs {
     /// (`--timeout_factor`).
     #[arg(long, default_value_t = 2.0, help_heading = "ENAMEL")]
     pub enamel_alpha: f64,
-    /// ENAMEL: how many runs time the reference, at once, right before the
-    /// problem's samples, each test's time the median of their estimates
-    /// (ENAMEL's is one; more give a steadier reference at their cost).
-    #[arg(long, default_value_t = 1, help_heading = "ENAMEL")]
+    /// ENAMEL: how many jobs time the reference, at once, right before the
+    /// problem's samples, sharing out its repetitions (6 over 3: 2 each);
+    /// each test's time is the Hodges–Lehmann estimate of them all. One is
+    /// ENAMEL's single run; several spread the estimate over processes.
+    #[arg(long, default_value_t = 3, help_heading = "ENAMEL")]
     pub enamel_reference_runs: u32,
     /// ENAMEL: what the limit gets on top before a call is killed,
     /// milliseconds (`--tolerence_sec`, 0.01 s).

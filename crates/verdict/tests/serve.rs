@@ -275,6 +275,14 @@ fn evaluate_streams_rows_then_summary() {
         body.to_string().contains("`classeval` environment"),
         "{body}"
     );
+    // ENAMEL measures with one job per core over a whole run: refused too.
+    let (status, body) = server.post(
+        "/v1/evaluate",
+        json!({"benchmark": "enamel", "samples": [{"task_id": 0, "completion": ""}]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(field_of(&body), "benchmark");
+    assert!(body.to_string().contains("verdict eval"), "{body}");
 }
 
 #[test]
