@@ -250,3 +250,108 @@ fn bad_settings_and_unknown_checkers_are_refused_with_the_place() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_measure_is_chosen_and_instructions_are_refused_where_the_host_has_no_counter() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let reference = references()[4][0].clone();
+    std::fs::write(
+        dir.path().join("s.json"),
+        json!({ "4": [reference] }).to_string(),
+    )
+    .unwrap();
+    let run = |measure: &str| {
+        verdict(
+            dir.path(),
+            &[
+                "eval",
+                "--benchmark",
+                "enamel",
+                "--samples",
+                "s.json",
+                "--out",
+                "r.jsonl",
+                "--no-progress-bar",
+                "-k",
+                "1",
+                "--measure",
+                measure,
+            ],
+        )
+    };
+    let doctor = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let doctor: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let counter = doctor["instruction_counter"]["available"]
+        .as_bool()
+        .unwrap();
+    let rows = || -> Vec<Value> {
+        std::fs::read_to_string(dir.path().join("r.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let output = run("instructions");
+    if counter {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let row = &rows()[0];
+        assert_eq!(row["details"]["measure"], json!("instructions"), "{row}");
+        assert!(row["elapsed_instructions"].is_array(), "{row}");
+    } else {
+        // Refused before anything runs, with the kernel's reason.
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--measure instructions") && stderr.contains("os error"),
+            "{stderr}"
+        );
+        assert!(
+            doctor["instruction_counter"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("os error")
+        );
+    }
+    let output = run("auto");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let measure = if counter { "instructions" } else { "cpu_time" };
+    assert_eq!(rows()[0]["details"]["measure"], json!(measure));
+    let output = run("cpu");
+    assert!(output.status.success());
+    let row = &rows()[0];
+    assert_eq!(row["details"]["measure"], json!("cpu_time"));
+    assert!(
+        row["elapsed_ms"].is_array() && row["passed"] == json!(true),
+        "{row}"
+    );
+
+    // Only where efficiency is measured.
+    let output = verdict(
+        dir.path(),
+        &[
+            "eval",
+            "--benchmark",
+            "humaneval",
+            "--demo",
+            "--measure",
+            "auto",
+            "--no-progress-bar",
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--measure is for"));
+}
