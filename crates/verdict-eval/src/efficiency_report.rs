@@ -151,7 +151,8 @@ pub fn annotate(row: &mut ResultRow, reference: Option<&Result<Cost, String>>, i
                 "peak_memory_bytes": cost.peak_memory_bytes,
                 "reference_peak_memory_bytes": reference.peak_memory_bytes,
                 "memory_ratio": ratio(cost.peak_memory_bytes as f64, reference.peak_memory_bytes as f64),
-                "faster": count < reference_count,
+                "correct": row.passed,
+                "faster": row.passed && count < reference_count,
             }),
             _ => {
                 json!({ "error": "the calls' instructions were not counted (no counter for the job's process)" })
@@ -172,7 +173,9 @@ pub fn annotate(row: &mut ResultRow, reference: Option<&Result<Cost, String>>, i
             "reference_peak_memory_bytes": reference.peak_memory_bytes,
             "cpu_ratio": ratio(cost.cpu_ms, reference.cpu_ms),
             "memory_ratio": ratio(cost.peak_memory_bytes as f64, reference.peak_memory_bytes as f64),
-            "faster": cost.cpu_ms < reference.cpu_ms,
+            // COFFE's "faster" is of correct samples only.
+            "correct": row.passed,
+            "faster": row.passed && cost.cpu_ms < reference.cpu_ms,
         }),
     };
     row.fields.insert("efficiency".into(), value);
@@ -269,7 +272,7 @@ pub fn summarize<'a>(
                     crate::efficiency::efficient_at_k(n, fast, k)
                 })
                 .collect();
-            (k, values.iter().sum::<f64>() / values.len() as f64)
+            (k, values.iter().fold(0.0, |a, b| a + b) / values.len() as f64)
         })
         .collect();
     EfficiencySummary {

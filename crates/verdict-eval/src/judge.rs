@@ -545,7 +545,8 @@ fn usage_of(outcome: &Outcome) -> Map<String, Value> {
             .iter()
             .filter(|r| r.get("out").is_some())
             .filter_map(|r| r.get("ms").and_then(PyValue::as_f64))
-            .sum();
+            // (A float `sum()` of nothing is -0.0.)
+            .fold(0.0, |a, b| a + b);
         usage.insert("calls_cpu_ms".into(), json!(calls_ms));
         let counts: Vec<f64> = records_of(outcome)
             .iter()
@@ -555,7 +556,7 @@ fn usage_of(outcome: &Outcome) -> Map<String, Value> {
         if !counts.is_empty() {
             usage.insert(
                 "calls_instructions".into(),
-                json!(counts.iter().sum::<f64>()),
+                json!(counts.iter().fold(0.0, |a, b| a + b)),
             );
         }
     }

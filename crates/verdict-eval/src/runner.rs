@@ -772,7 +772,7 @@ fn enamel_eff_at_k(
                 .map(|id| crate::efficiency::eff_at_k(&effs[id], k as usize).unwrap_or(0.0))
                 .collect();
             // ENAMEL adds the tasks' values in order, then divides.
-            let total: f64 = per_task.iter().sum();
+            let total: f64 = per_task.iter().fold(0.0, |a, b| a + b);
             (k, total / per_task.len().max(1) as f64)
         })
         .collect();
