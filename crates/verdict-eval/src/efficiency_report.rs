@@ -272,7 +272,10 @@ pub fn summarize<'a>(
                     crate::efficiency::efficient_at_k(n, fast, k)
                 })
                 .collect();
-            (k, values.iter().fold(0.0, |a, b| a + b) / values.len() as f64)
+            (
+                k,
+                values.iter().fold(0.0, |a, b| a + b) / values.len() as f64,
+            )
         })
         .collect();
     EfficiencySummary {

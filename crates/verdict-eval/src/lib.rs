@@ -39,6 +39,7 @@ pub mod stdio;
 pub mod summary;
 pub mod unittest_judge;
 pub mod unittest_tasks;
+pub mod verifiers;
 
 /// The shared benchmark data used by tests: `$VERDICT_DATA_DIR`, else `../shared/data`
 /// beside the repository.

@@ -36,6 +36,40 @@ pub enum Command {
     Languages(LanguagesArgs),
     /// Serve the HTTP API (run, judge, evaluate, SandboxFusion's run_code).
     Serve(ServeArgs),
+    /// Compare two results files of the same tasks (two verifiers, two runs,
+    /// two models): flips, false-positive rates, pass@k with a paired
+    /// bootstrap interval, the tasks that flip most.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Results file A (`verdict eval`'s JSONL).
+    pub a: PathBuf,
+    /// Results file B.
+    pub b: PathBuf,
+    /// Read A's base tests alone (`base_status`), for the EvalPlus
+    /// benchmarks: `verdict compare R R --a-base` is base against plus.
+    #[arg(long)]
+    pub a_base: bool,
+    /// Read B's base tests alone (`base_status`).
+    #[arg(long)]
+    pub b_base: bool,
+    /// The k of pass@k, comma-separated.
+    #[arg(short = 'k', long = "k", value_delimiter = ',', default_values_t = [1u64, 10, 100])]
+    pub ks: Vec<u64>,
+    /// Bootstrap resamples of the tasks.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// The bootstrap's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How many of the tasks that flip most are listed.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +176,11 @@ pub struct EvalArgs {
     /// VMs: `verdict doctor` says); `auto`, instructions where available.
     #[arg(long, value_parser = ["cpu", "instructions", "auto"], default_value = "cpu")]
     pub measure: String,
+    /// For the plus benchmarks: after the summary, the verifier report of
+    /// base tests against base and plus tests (as `verdict compare R R
+    /// --a-base` prints it).
+    #[arg(long)]
+    pub verifier_report: bool,
     /// ENAMEL: the seed of its input generators (ENAMEL's `--seed`).
     #[arg(long, default_value_t = 998_244_353, help_heading = "ENAMEL")]
     pub enamel_seed: u64,

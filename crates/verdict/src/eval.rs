@@ -124,6 +124,11 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
     };
     let mut options = options;
     options.enamel.instructions = instructions;
+    if args.verifier_report && !benchmark.scores_plus() {
+        bail!(
+            "--verifier-report compares base and plus tests: it is for the benchmarks with a plus list (humaneval-plus, mbpp-plus, evoeval-verbose, evoeval-concise)"
+        );
+    }
     if args.efficiency && !args.remote.is_empty() {
         bail!("--efficiency measures on the local sandbox; it cannot be used with --remote");
     }
@@ -229,10 +234,28 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
             pass.display()
         );
     }
+    let verifiers = if args.verifier_report {
+        let ks = options.ks.clone();
+        Some(crate::compare::base_against_plus(&report.results, ks)?)
+    } else {
+        None
+    };
     if args.json {
-        println!("{}", report.summary.to_json());
+        match &verifiers {
+            Some(verifiers) => {
+                let mut summary: serde_json::Value =
+                    serde_json::from_str(&report.summary.to_json())?;
+                summary["verifier_report"] = serde_json::to_value(verifiers)?;
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            }
+            None => println!("{}", report.summary.to_json()),
+        }
     } else {
         print!("{}", report.summary.to_text());
+        if let Some(verifiers) = &verifiers {
+            println!("\nverifier report: base tests (A) against base and plus tests (B)");
+            print!("{}", verifiers.to_text(10));
+        }
     }
     if report.interrupted {
         eprintln!("interrupted: rerun with --resume to judge the rest");

@@ -6,6 +6,7 @@
 mod benchmarks;
 mod bigcodebench;
 mod cli;
+mod compare;
 mod data;
 mod doctor;
 mod env;
@@ -50,6 +51,7 @@ fn main() {
         cli::Command::Doctor(args) => doctor::doctor(args),
         cli::Command::Languages(args) => languages::languages(args),
         cli::Command::Serve(args) => serve::serve(args),
+        cli::Command::Compare(args) => compare::compare(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
