@@ -146,7 +146,8 @@ fn references_pass_and_hostile_samples_end_at_their_limits_with_efficiency_zero(
     // The reference against itself, the hostile samples beside it.
     for row in [&rows[0], &rows[9]] {
         let eff = row["eff"].as_f64().unwrap();
-        assert!(eff > 0.5 && eff < 2.0, "{row}");
+        // Loose bounds: a timing, on a machine that may be loaded.
+        assert!(eff > 0.25 && eff < 4.0, "{row}");
         assert_eq!(row["effs"].as_array().unwrap().len(), 4);
         assert_eq!(row["elapsed_ms"].as_array().unwrap().len(), 4);
     }
