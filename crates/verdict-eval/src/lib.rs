@@ -30,6 +30,7 @@ pub mod multiple;
 mod parallel;
 pub mod passk;
 pub mod pyvalue;
+pub mod rank;
 pub mod ranking;
 pub mod remote;
 pub mod results;

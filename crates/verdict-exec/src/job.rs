@@ -129,6 +129,18 @@ pub enum JobKind {
         /// Outputs are sent whole, never as a digest (generated inputs).
         full_outputs: bool,
     },
+    /// CodeT style: run the code, then each test (an assert statement, or
+    /// any code) in its namespace, in order, each under its own CPU-time
+    /// limit; one record per test says whether it ran through. A failing
+    /// test does not stop the others.
+    Asserts {
+        /// The tests.
+        tests: Vec<String>,
+        /// CPU-time limit of each test, milliseconds (0: none but the job's).
+        test_cpu_ms: u64,
+        /// Which official harness's disabled functions to mimic.
+        guard: Option<Guard>,
+    },
     /// unittest style: `code + "\n" + test` run as one module, then its
     /// unittest TestCase classes, as an official evaluator runs them
     /// (`harness`); the report (see the worker's unittests.py) comes back

@@ -381,6 +381,17 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["input_cpu_ms"] = json!(input_cpu_ms);
             frame["nonce"] = json!(nonce);
         }
+        JobKind::Asserts {
+            tests,
+            test_cpu_ms,
+            guard,
+        } => {
+            frame["mode"] = json!("asserts");
+            frame["tests"] = json!(tests);
+            frame["test_cpu_ms"] = json!(test_cpu_ms);
+            frame["guard"] = json!(Guard::wire_name(*guard));
+            frame["nonce"] = json!(nonce);
+        }
         JobKind::Timed {
             entry_point,
             inputs_json,
@@ -453,7 +464,7 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
                 .ok()
                 .filter(Value::is_object)
         }
-        JobKind::Calls { .. } | JobKind::Timed { .. } => {
+        JobKind::Calls { .. } | JobKind::Timed { .. } | JobKind::Asserts { .. } => {
             // One record per line, each carrying the nonce; anything else on
             // the pipe was written by the candidate and is ignored. Records
             // stay text: they hold integers wider than 64 bits and NaN,

@@ -40,6 +40,55 @@ pub enum Command {
     /// two models): flips, false-positive rates, pass@k with a paired
     /// bootstrap interval, the tasks that flip most.
     Compare(CompareArgs),
+    /// Rank many samples per task by executing them (CodeT's dual
+    /// agreement on model-written tests, MBR-exec, majority voting) and
+    /// print the ranked pass@k beside the plain one.
+    Rank(Box<RankArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// The benchmark whose tasks the samples answer (its tests say which
+    /// samples are right).
+    #[arg(long)]
+    pub benchmark: String,
+    /// The samples, several per task (any shape `verdict eval` reads; a
+    /// `logprob` field breaks MBR-exec's ties).
+    #[arg(long)]
+    pub samples: PathBuf,
+    /// CodeT: model-written tests, JSONL `{"task_id", "tests": [asserts]}`
+    /// or `{"task_id", "test": code}` (its `assert` lines), a row per test
+    /// sample; MBR-exec: test inputs, `{"task_id", "inputs": [args]}`.
+    #[arg(long)]
+    pub tests: Option<PathBuf>,
+    /// `codet` (CodeT's released score `|S_y|·sqrt(|S_x|)`), `codet-paper`
+    /// (`|S_x|·|S_y|`), `mbr-exec`, or `majority` (on the benchmark's own
+    /// inputs).
+    #[arg(long, default_value = "codet", value_parser = ["codet", "codet-paper", "mbr-exec", "majority"])]
+    pub method: String,
+    /// CodeT: asserts kept from each test sample (its `--test_case_limit`).
+    #[arg(long, default_value_t = 5)]
+    pub test_limit: usize,
+    /// CPU time of one test or one call (CodeT's `--timeout`, 0.1 s).
+    #[arg(long, value_parser = parse_duration_ms, default_value = "100ms")]
+    pub test_time_limit: u64,
+    /// The k of pass@k, comma-separated (CodeT reports 1, 2, 10).
+    #[arg(short = 'k', long = "k", value_delimiter = ',', default_values_t = [1u64, 2, 10])]
+    pub ks: Vec<u64>,
+    /// A problems file in the benchmark's own format.
+    #[arg(long)]
+    pub problems: Option<PathBuf>,
+    /// A directory with the official files.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Samples judged at once (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Print the whole report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod doctor;
 mod env;
 mod eval;
 mod languages;
+mod rank;
 mod run;
 mod serve;
 mod units;
@@ -52,6 +53,7 @@ fn main() {
         cli::Command::Languages(args) => languages::languages(args),
         cli::Command::Serve(args) => serve::serve(args),
         cli::Command::Compare(args) => compare::compare(args),
+        cli::Command::Rank(args) => rank::rank(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),

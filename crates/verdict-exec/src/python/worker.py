@@ -1179,6 +1179,75 @@ def run_timed(job, result_fd):
     return 0
 
 
+def run_asserts(job, result_fd):
+    """CodeT style: run the program, then each test (an assert statement,
+    or any code) in its namespace, in order, each under its own CPU-time
+    limit; one record per test: whether it ran through (`"ok"`), or its
+    exception, or its timeout. A test that fails does not stop the others.
+    A candidate that catches a test's timeout and goes on ends the job a
+    grace later (the tests after it get no record)."""
+    nonce = job.pop("nonce")
+    write = os.write
+    dumps = json.dumps
+    limit_s = (job.get("test_cpu_ms") or 0) / 1000.0
+    namespace = {}
+
+    def emit(record):
+        write(result_fd, (nonce + dumps(record) + "\n").encode("utf-8", "surrogatepass"))
+
+    try:
+        codes = [compile(test, "<test %d>" % i, "exec") for i, test in enumerate(job.get("tests") or [])]
+    except BaseException as exc:
+        codes = None
+        compile_error = exc
+    try:
+        enter_harness(job)
+        exec(compile(job["code"], "<string>", "exec"), namespace)
+    except BaseException as exc:
+        message = safe_str(exc)[:2000]
+        restore_builtins()
+        emit({"setup_error": type(exc).__name__, "message": message})
+        return 1
+    if codes is None:
+        restore_builtins()
+        emit({"setup_error": "TestSyntaxError", "message": safe_str(compile_error)[:2000]})
+        return 1
+    now, since = cpu_now, cpu_since
+    setitimer = signal.setitimer
+    prof = signal.ITIMER_PROF
+    where = {"i": 0, "fired": False}
+
+    def on_limit(signum, frame):
+        if where["fired"]:
+            write(result_fd, ('%s{"i": %d, "timeout": true, "caught": true}\n' % (nonce, where["i"])).encode())
+            os._exit(1)
+        where["fired"] = True
+        setitimer(prof, TIMEOUT_GRACE_S)
+        raise InputTimeout()
+
+    signal.signal(signal.SIGPROF, on_limit)
+    for index, code in enumerate(codes):
+        where.update(i=index, fired=False)
+        started = now()
+        try:
+            if limit_s:
+                setitimer(prof, limit_s)
+            exec(code, namespace)
+            setitimer(prof, 0)
+            record = {"i": index, "ok": True}
+        except InputTimeout:
+            setitimer(prof, 0)
+            record = {"i": index, "ok": False, "timeout": True}
+        except BaseException as exc:
+            setitimer(prof, 0)
+            record = {"i": index, "ok": False, "exc": type(exc).__name__}
+        record["ms"] = since(started)
+        restore_builtins()
+        emit(record)
+    emit({"done": True})
+    return 0
+
+
 # Outputs a set-comparing job sends as they are: the supervisor takes the
 # set of their items itself.
 SET_AS_IS = (list, tuple, set, frozenset, dict, str)
@@ -1473,6 +1542,8 @@ def child_main(job, fds):
         status = at_frame_depth(CALLS_FRAME_DEPTH, run_calls, job, result_fd)
     elif mode == "timed":
         status = at_frame_depth(TIMED_FRAME_DEPTH, run_timed, job, result_fd)
+    elif mode == "asserts":
+        status = at_frame_depth(CHECK_FRAME_DEPTH, run_asserts, job, result_fd)
     else:
         status = run_program(job, result_fd)
     if job.get("ahead"):
@@ -2132,7 +2203,7 @@ class Spare:
 
 def guard_of(job):
     """The reliability guard a job runs under (harness modes only)."""
-    return job.get("guard") if job.get("mode") in ("check", "calls") else None
+    return job.get("guard") if job.get("mode") in ("check", "calls", "asserts") else None
 
 
 def handle(job, body, fds, spare, zygotes):
