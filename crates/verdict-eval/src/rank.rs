@@ -214,7 +214,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
     }
     let tests = match (&options.tests, options.method) {
         (Some(path), Method::CodeT | Method::CodeTPaper | Method::MbrExec) => {
-            read_tests(path, options, &tasks)?
+            read_tests(path, options, &tasks, pool)?
         }
         (None, Method::CodeT | Method::CodeTPaper | Method::MbrExec) => {
             return Err(RankError::Other(
@@ -539,7 +539,133 @@ struct TaskTests {
     inputs: Vec<String>,
 }
 
+/// CodeT's stop tokens (`postprocess.py`): a generation ends at the first.
+const CODET_STOP: [&str; 5] = ["\nclass", "\ndef", "\n#", "\nif", "\nprint"];
+
+/// `text` up to the first of CodeT's stop tokens (its `solution_extract`).
+fn codet_truncate(text: &str) -> &str {
+    let end = CODET_STOP
+        .iter()
+        .filter_map(|stop| text.find(stop))
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The asserts CodeT takes from a generated test sample
+/// (`test_case_extract`, before its compile check): the text split at
+/// `assert `, the parts that name the entry point, each cut at a stop
+/// token and stripped.
+fn codet_asserts(content: &str, entry_point: &str) -> Vec<String> {
+    let text = format!("assert {content}");
+    text.split("assert ")
+        .filter(|part| part.contains(entry_point.trim()) && !part.trim().is_empty())
+        .map(|part| {
+            codet_truncate(format!("assert {part}").trim())
+                .trim()
+                .to_string()
+        })
+        .filter(|test| !test.trim().is_empty() && test.contains("assert"))
+        .collect()
+}
+
+/// CodeT's rows (`{"prompt", "samples": [...]}`, keyed by the task's
+/// prompt): the task each row is for.
+fn codet_task<'a>(row: &Value, tasks: &'a TaskSet) -> Option<&'a Task> {
+    let prompt = row.get("prompt")?.as_str()?;
+    tasks.tasks().iter().find(|t| t.prompt == prompt)
+}
+
+/// Whether the file's first row is one of CodeT's.
+fn is_codet_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
+        return false;
+    };
+    serde_json::from_str::<Value>(first).is_ok_and(|row| {
+        row.get("task_id").is_none()
+            && row.get("prompt").is_some()
+            && row.get("samples").is_some_and(Value::is_array)
+    })
+}
+
+/// CodeT's solutions file: each sample cut at a stop token
+/// (`solution_extract`); a row without samples gives CodeT's failing
+/// placeholder.
+fn read_codet_samples(path: &Path, tasks: &TaskSet) -> Result<Vec<Sample>, RankError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RankError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut samples = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: String| RankError::Line {
+            path: path.to_path_buf(),
+            line: i + 1,
+            what,
+        };
+        let row: Value = serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let task = codet_task(&row, tasks).ok_or_else(|| {
+            bad("field `prompt`: no task of the benchmark has this prompt".into())
+        })?;
+        let generations: Vec<String> = row
+            .get("samples")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("field `samples`: expected a list".into()))?
+            .iter()
+            .map(|s| s.as_str().map(|s| codet_truncate(s).to_string()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("field `samples`: expected strings".into()))?;
+        let generations = if generations.is_empty() {
+            vec!["empty solution here, execution will fail".to_string()]
+        } else {
+            generations
+        };
+        for completion in generations {
+            let mut fields = serde_json::Map::new();
+            fields.insert("task_id".into(), Value::String(task.task_id.clone()));
+            fields.insert("completion".into(), Value::String(completion.clone()));
+            samples.push(Sample {
+                line: i + 1,
+                task_id: crate::samples::TaskId::Str(task.task_id.clone()),
+                completion: Some(completion),
+                solution: None,
+                fields,
+            });
+        }
+    }
+    Ok(samples)
+}
+
+/// Which of `tests` pass CodeT's compile check (each, indented into a
+/// `try` block, compiles), checked by the sandbox's Python.
+fn codet_valid(tests: &[String], pool: &Pool) -> Vec<bool> {
+    let literal = serde_json::to_string(&serde_json::to_string(tests).unwrap_or_default())
+        .unwrap_or_default();
+    let script = format!(
+        "import json\nok = []\nfor t in json.loads({literal}):\n    try:\n        compile('try:\\n    ' + t.replace('\\n', '\\n    ') + '\\nexcept:\\n    pass\\n', '', 'exec')\n        ok.append(True)\n    except Exception:\n        ok.append(False)\nprint(json.dumps(ok))\n"
+    );
+    let outcome = pool.run(Job {
+        code: script,
+        kind: JobKind::Program,
+        stdin: None,
+        limits: Limits::default(),
+    });
+    serde_json::from_str::<Vec<bool>>(outcome.stdout.trim())
+        .ok()
+        .filter(|ok| ok.len() == tests.len())
+        .unwrap_or_else(|| vec![false; tests.len()])
+}
+
 fn read_samples(options: &RankOptions, tasks: &TaskSet) -> Result<Vec<Sample>, RankError> {
+    if is_codet_file(&options.samples) {
+        return read_codet_samples(&options.samples, tasks);
+    }
     let ids: Vec<&str> = tasks.tasks().iter().map(|t| t.task_id.as_str()).collect();
     let reader =
         crate::sample_sources::open(&options.samples, &ids, options.benchmark.spec().line_order)
@@ -572,6 +698,7 @@ fn read_tests(
     path: &Path,
     options: &RankOptions,
     tasks: &TaskSet,
+    pool: &Pool,
 ) -> Result<HashMap<String, TaskTests>, RankError> {
     let text = std::fs::read_to_string(path).map_err(|source| RankError::Read {
         path: path.to_path_buf(),
@@ -579,6 +706,9 @@ fn read_tests(
     })?;
     let mut found: HashMap<String, TaskTests> = HashMap::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
+    if options.method != Method::MbrExec && is_codet_file(path) {
+        return read_codet_tests(&text, path, options, tasks, pool);
+    }
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -651,6 +781,78 @@ fn read_tests(
     Ok(found)
 }
 
+/// CodeT's test-case file: each sample's asserts as `test_case_extract`
+/// takes them (those failing its compile check left out), then its first
+/// `limit`, counted with multiplicity.
+fn read_codet_tests(
+    text: &str,
+    path: &Path,
+    options: &RankOptions,
+    tasks: &TaskSet,
+    pool: &Pool,
+) -> Result<HashMap<String, TaskTests>, RankError> {
+    let mut per_sample: Vec<(String, Vec<String>)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: String| RankError::Line {
+            path: path.to_path_buf(),
+            line: i + 1,
+            what,
+        };
+        let row: Value = serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let task = codet_task(&row, tasks).ok_or_else(|| {
+            bad("field `prompt`: no task of the benchmark has this prompt".into())
+        })?;
+        for sample in row
+            .get("samples")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let content = sample
+                .as_str()
+                .ok_or_else(|| bad("field `samples`: expected strings".into()))?;
+            per_sample.push((
+                task.task_id.clone(),
+                codet_asserts(content, &task.entry_point),
+            ));
+        }
+    }
+    let mut distinct: Vec<String> = per_sample
+        .iter()
+        .flat_map(|(_, t)| t.iter().cloned())
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    let valid: HashMap<String, bool> = distinct
+        .iter()
+        .cloned()
+        .zip(codet_valid(&distinct, pool))
+        .collect();
+    let mut found: HashMap<String, TaskTests> = HashMap::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    for (task_id, tests) in per_sample {
+        let entry = found.entry(task_id.clone()).or_default();
+        let kept = tests
+            .into_iter()
+            .filter(|t| valid.get(t) == Some(&true))
+            .take(options.test_limit);
+        for test in kept {
+            match index.get(&(task_id.clone(), test.clone())) {
+                Some(&at) => entry.frequencies[at] += 1,
+                None => {
+                    index.insert((task_id.clone(), test.clone()), entry.tests.len());
+                    entry.tests.push(test);
+                    entry.frequencies.push(1);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
 impl RankReport {
     /// The report as text: per k, ranked and plain pass@k; then per task
     /// its top group.
@@ -699,5 +901,29 @@ impl RankReport {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codet_extraction_cuts_at_its_stop_tokens_and_keeps_the_entry_points_asserts() {
+        assert_eq!(
+            codet_truncate("    return 1\ndef g():\n    pass\n"),
+            "    return 1"
+        );
+        assert_eq!(codet_truncate("    x = 1\n# note\nif y:\n"), "    x = 1");
+        let content = "f(1) == 2\nassert f(2) == 3\nassert g(1) == 0\nassert f(3) == 4\n\n# more\nassert f(9)";
+        assert_eq!(
+            codet_asserts(content, "f"),
+            vec![
+                "assert f(1) == 2",
+                "assert f(2) == 3",
+                "assert f(3) == 4",
+                "assert f(9)"
+            ]
+        );
     }
 }

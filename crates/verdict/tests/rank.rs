@@ -220,3 +220,69 @@ fn majority_and_mbr_exec_rank_by_agreeing_outputs() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tests is required"));
 }
+
+#[test]
+fn codet_files_keyed_by_prompt_are_read_as_codet_reads_them() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let problems = {
+        use std::io::Read;
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(data_dir().join("humaneval/HumanEval.jsonl.gz")).unwrap(),
+        )
+        .read_to_string(&mut text)
+        .unwrap();
+        text
+    };
+    let first: Value = serde_json::from_str(problems.lines().next().unwrap()).unwrap();
+    let prompt = first["prompt"].as_str().unwrap();
+    // Generations run on past the function; CodeT cuts them at `\ndef`.
+    let right = format!("{RIGHT}\ndef unused():\n    pass\n");
+    write(
+        dir.path(),
+        "solutions.jsonl",
+        &[json!({"prompt": prompt, "samples": [right, RIGHT, WRONG]})],
+    );
+    // Test generations: asserts split out of free text, one that does not
+    // compile (left out before the limit counts), one naming another
+    // function (left out).
+    write(
+        dir.path(),
+        "cases.jsonl",
+        &[json!({"prompt": prompt, "samples": [
+            "has_close_elements([1.0, 1.1], 0.5) == True\nassert has_close_elements([1.0, 2.0], 0.5) == False\nassert other(1) == 2\n# done",
+            "has_close_elements([1.0, 1.1], 0.5 == True\nassert has_close_elements([1.0, 1.1], 0.5) == True"
+        ]})],
+    );
+    let report = report(&verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "solutions.jsonl",
+            "--tests",
+            "cases.jsonl",
+            "-k",
+            "1",
+            "--json",
+        ],
+    ));
+    let task = &report["tasks"][0];
+    assert_eq!(task["task_id"], json!("HumanEval/0"));
+    // The two right generations are one sample once cut.
+    assert_eq!(task["samples"], json!(3));
+    assert_eq!(task["distinct"], json!(2), "{task}");
+    // Valid tests: [1,1.1] twice, [1,2] once. Right: 3·sqrt(2); wrong
+    // (`return False`) passes [1,2] only: 1·1.
+    let groups = task["groups"].as_array().unwrap();
+    assert!(
+        (groups[0]["score"].as_f64().unwrap() - 3.0 * 2f64.sqrt()).abs() < 1e-12,
+        "{task}"
+    );
+    assert_eq!(groups[1]["score"], json!(1.0));
+}

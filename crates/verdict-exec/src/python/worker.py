@@ -1195,11 +1195,13 @@ def run_asserts(job, result_fd):
     def emit(record):
         write(result_fd, (nonce + dumps(record) + "\n").encode("utf-8", "surrogatepass"))
 
-    try:
-        codes = [compile(test, "<test %d>" % i, "exec") for i, test in enumerate(job.get("tests") or [])]
-    except BaseException as exc:
-        codes = None
-        compile_error = exc
+    codes = []
+    for i, test in enumerate(job.get("tests") or []):
+        try:
+            codes.append(compile(test, "<test %d>" % i, "exec"))
+        except BaseException as exc:
+            # A test that does not compile fails alone.
+            codes.append(exc)
     try:
         enter_harness(job)
         exec(compile(job["code"], "<string>", "exec"), namespace)
@@ -1207,10 +1209,6 @@ def run_asserts(job, result_fd):
         message = safe_str(exc)[:2000]
         restore_builtins()
         emit({"setup_error": type(exc).__name__, "message": message})
-        return 1
-    if codes is None:
-        restore_builtins()
-        emit({"setup_error": "TestSyntaxError", "message": safe_str(compile_error)[:2000]})
         return 1
     now, since = cpu_now, cpu_since
     setitimer = signal.setitimer
@@ -1227,6 +1225,9 @@ def run_asserts(job, result_fd):
 
     signal.signal(signal.SIGPROF, on_limit)
     for index, code in enumerate(codes):
+        if isinstance(code, BaseException):
+            emit({"i": index, "ok": False, "exc": type(code).__name__, "ms": 0.0})
+            continue
         where.update(i=index, fired=False)
         started = now()
         try:
