@@ -917,10 +917,10 @@ fn record_lines(outcome: &Outcome) -> impl Iterator<Item = &str> {
         .filter_map(Value::as_str)
 }
 
-/// The encoded output in a record line the worker wrote as `{"i": …, "r":
-/// …, "ms": …, "out": TEXT}` (the fields before it are numbers, so the
+/// The encoded output in a record line of a timed or calls job, `{"i": …,
+/// ("r": …,) "ms": …, "out": TEXT}` (the fields before it are numbers, so the
 /// first `"out": ` is the field's).
-fn out_text(line: &str) -> Option<&str> {
+pub(crate) fn out_text(line: &str) -> Option<&str> {
     let at = line.find("\"out\": ")?;
     line[at + 7..].strip_suffix('}')
 }

@@ -522,8 +522,8 @@ fn run_inputs(
         .collect();
     let mut outputs = Vec::with_capacity(inputs.len());
     for line in lines {
-        if let Some(at) = line.find("\"out\": ") {
-            outputs.push(line[at + 7..].trim_end_matches('}').to_string());
+        if let Some(out) = crate::enamel::out_text(line) {
+            outputs.push(out.to_string());
         } else if !line.contains("\"done\"") {
             return None;
         }
@@ -537,6 +537,22 @@ struct TaskTests {
     tests: Vec<String>,
     frequencies: Vec<u64>,
     inputs: Vec<String>,
+    /// Where each test is in `tests`.
+    at: HashMap<String, usize>,
+}
+
+impl TaskTests {
+    /// Counts one more generation of `test`.
+    fn add(&mut self, test: String) {
+        match self.at.get(&test) {
+            Some(&at) => self.frequencies[at] += 1,
+            None => {
+                self.at.insert(test.clone(), self.tests.len());
+                self.tests.push(test);
+                self.frequencies.push(1);
+            }
+        }
+    }
 }
 
 /// CodeT's stop tokens (`postprocess.py`): a generation ends at the first.
@@ -705,7 +721,6 @@ fn read_tests(
         source,
     })?;
     let mut found: HashMap<String, TaskTests> = HashMap::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
     if options.method != Method::MbrExec && is_codet_file(path) {
         return read_codet_tests(&text, path, options, tasks, pool);
     }
@@ -768,14 +783,7 @@ fn read_tests(
                 }
             };
         for test in asserts.into_iter().take(options.test_limit) {
-            match index.get(&(task.task_id.clone(), test.clone())) {
-                Some(&at) => entry.frequencies[at] += 1,
-                None => {
-                    index.insert((task.task_id.clone(), test.clone()), entry.tests.len());
-                    entry.tests.push(test);
-                    entry.frequencies.push(1);
-                }
-            }
+            entry.add(test);
         }
     }
     Ok(found)
@@ -832,7 +840,6 @@ fn read_codet_tests(
         .zip(codet_valid(&distinct, pool))
         .collect();
     let mut found: HashMap<String, TaskTests> = HashMap::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
     for (task_id, tests) in per_sample {
         let entry = found.entry(task_id.clone()).or_default();
         let kept = tests
@@ -840,14 +847,7 @@ fn read_codet_tests(
             .filter(|t| valid.get(t) == Some(&true))
             .take(options.test_limit);
         for test in kept {
-            match index.get(&(task_id.clone(), test.clone())) {
-                Some(&at) => entry.frequencies[at] += 1,
-                None => {
-                    index.insert((task_id.clone(), test.clone()), entry.tests.len());
-                    entry.tests.push(test);
-                    entry.frequencies.push(1);
-                }
-            }
+            entry.add(test);
         }
     }
     Ok(found)

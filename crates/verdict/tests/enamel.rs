@@ -20,13 +20,7 @@ fn ready() -> bool {
 }
 
 fn verdict(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir)
-        .args(args)
-        .env("VERDICT_DATA_DIR", data_dir())
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .output()
-        .unwrap()
+    support::verdict_in(dir, args)
 }
 
 fn references() -> Vec<Vec<String>> {

@@ -7,7 +7,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 use support::data_dir;
@@ -17,13 +17,7 @@ fn ready() -> bool {
 }
 
 fn verdict(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir)
-        .args(args)
-        .env("VERDICT_DATA_DIR", data_dir())
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .output()
-        .unwrap()
+    support::verdict_in(dir, args)
 }
 
 fn write(dir: &Path, name: &str, rows: &[Value]) {

@@ -55,6 +55,18 @@ pub fn data_dir() -> PathBuf {
     }
 }
 
+/// `verdict ARGS` run in `dir`, with the shared data and a cache of its own
+/// there (`dir/cache`).
+pub fn verdict_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(verdict_bin())
+        .current_dir(dir)
+        .args(args)
+        .env("VERDICT_DATA_DIR", data_dir())
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .output()
+        .unwrap()
+}
+
 /// Whether a benchmark test can run here: `verdict doctor` says the default
 /// isolation works and `file` (a path under [`data_dir`]) is present. Says
 /// loudly why not.
