@@ -178,6 +178,7 @@ impl Batch {
             enamel: None,
             efficiency: None,
             instructions: false,
+            trace: None,
         };
         judge.judge(pool, task, sample)
     }

@@ -644,6 +644,7 @@ fn time_task(
         },
         stdin: None,
         limits: trusted_limits(),
+        trace: None,
     };
     // The reference is timed in `reference_runs` jobs at once, each test's
     // time the Hodges–Lehmann estimate of the repetitions of all of them
@@ -856,6 +857,7 @@ fn generated_inputs(
         },
         stdin: None,
         limits: trusted_limits(),
+        trace: None,
     };
     let outcome = pool.run(job);
     let mut inputs = Vec::with_capacity(calls.len());
@@ -1127,6 +1129,7 @@ pub fn judge(
             memory_bytes,
             ..Limits::default()
         },
+        trace: None,
     };
     let watched = Arc::clone(tests);
     let watch: RecordWatch = Arc::new(move |line: &str| {

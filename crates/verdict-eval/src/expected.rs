@@ -190,6 +190,7 @@ fn run_reference(
             memory_bytes: 4 << 30,
             ..Limits::default()
         },
+        trace: None,
     };
     let outcome = pool.run(job);
     let not_none = benchmark.task_oracle(task) == Some(SpecialOracle::NotNone);

@@ -68,6 +68,8 @@ pub struct Judge<'a> {
     pub efficiency: Option<&'a crate::efficiency_report::References>,
     /// Costs are instruction counts (`--measure instructions`).
     pub instructions: bool,
+    /// `--trace`: rows of Python samples carry runtime traces.
+    pub trace: Option<crate::trace::TraceOptions>,
 }
 
 impl Judge<'_> {
@@ -90,6 +92,7 @@ impl Judge<'_> {
                 time_limit_ms: self.limits.check_cpu_ms,
                 memory_bytes: self.limits.memory_bytes,
                 stop_on_first_failure: false,
+                trace: self.trace.clone(),
             };
             return crate::stdio::judge_sample(
                 pool,
@@ -135,6 +138,7 @@ impl Judge<'_> {
                 rules,
                 &self.limits,
                 sample.fields.clone(),
+                self.trace.as_ref(),
             );
         }
         if self.benchmark.mode() == Mode::Enamel {
@@ -176,8 +180,18 @@ impl Judge<'_> {
                 memory_bytes: self.limits.memory_bytes,
                 ..Limits::default()
             },
+            trace: None,
         };
-        check_row(sample.fields.clone(), &pool.run(job))
+        let again = self.trace.as_ref().map(|_| job.clone());
+        let mut row = check_row(sample.fields.clone(), &pool.run(job));
+        if let (Some(options), Some(job)) = (&self.trace, again)
+            && options.wants(row.passed)
+        {
+            let traced = pool.run(options.traced(&job, None, row.status == "timed_out"));
+            let trace = crate::trace::single(&traced, Map::new());
+            crate::trace::attach(&mut row.details, vec![trace]);
+        }
+        row
     }
 
     pub(crate) fn judge_plus(
@@ -233,6 +247,7 @@ impl Judge<'_> {
                     memory_bytes: self.limits.memory_bytes,
                     ..Limits::default()
                 },
+                trace: None,
             };
             let verified = Arc::new(Mutex::new(Verified::none(Comparator::with(
                 rules.comparison,
@@ -240,9 +255,14 @@ impl Judge<'_> {
                 oracle,
             ))));
             let watch = stop_at_first_mismatch(tests, expected, list, Arc::clone(&verified));
+            let again = self.trace.as_ref().map(|_| job.clone());
             let outcome = pool.run_watched(job, watch);
             let verified = *verified.lock().unwrap_or_else(|e| e.into_inner());
-            judge_list(&outcome, inputs, exp, verified)
+            let mut verdict = judge_list(&outcome, inputs, exp, verified);
+            if let (Some(options), Some(job)) = (&self.trace, again) {
+                verdict.traces = trace_calls(pool, options, &job, &verdict, list);
+            }
+            verdict
         };
         let base = run(InputList::Base);
         let mut row = if !rules.plus_list {
@@ -267,6 +287,15 @@ impl Judge<'_> {
 enum InputList {
     Base,
     Plus,
+}
+
+impl std::fmt::Display for InputList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InputList::Base => "base",
+            InputList::Plus => "plus",
+        })
+    }
 }
 
 impl InputList {
@@ -409,6 +438,8 @@ pub struct ListVerdict {
     pub usage: Value,
     /// verdict's own reading of why it failed.
     pub cause: Option<Status>,
+    /// `--trace`: the traces of the list's inputs.
+    pub traces: Vec<Value>,
 }
 
 impl ListVerdict {
@@ -418,8 +449,44 @@ impl ListVerdict {
             failure: Some(json!({ "error": message })),
             usage: Value::Null,
             cause: Some(Status::SandboxError),
+            traces: Vec::new(),
         }
     }
+}
+
+/// The traces `options` asks for of a judged calls `job`: its failing
+/// input's, or with `all` every input's (none when the program failed
+/// before its first call).
+pub fn trace_calls(
+    pool: &Pool,
+    options: &crate::trace::TraceOptions,
+    job: &Job,
+    verdict: &ListVerdict,
+    list: impl std::fmt::Display,
+) -> Vec<Value> {
+    let passed = verdict.status == "pass";
+    if !options.wants(passed) {
+        return Vec::new();
+    }
+    let failing = verdict
+        .failure
+        .as_ref()
+        .and_then(|f| f.get("input_index"))
+        .and_then(Value::as_u64)
+        .map(|i| i as usize);
+    let wanted = match (options.all, failing) {
+        (true, _) => None,
+        (false, Some(index)) => Some(vec![index]),
+        (false, None) => return Vec::new(),
+    };
+    let tests = wanted
+        .as_ref()
+        .map(|w| w.iter().map(ToString::to_string).collect());
+    let timed_out = verdict.status == "timeout" || verdict.cause == Some(Status::TimeLimit);
+    let traced = pool.run(options.traced(job, tests, timed_out));
+    let mut label = Map::new();
+    label.insert("list".into(), json!(list.to_string()));
+    crate::trace::of_calls(&traced, &label, wanted.as_deref())
 }
 
 /// Applies EvalPlus's rules to the records of one input list, past those
@@ -440,6 +507,7 @@ pub fn judge_list(
         failure: Some(failure),
         usage: usage.clone(),
         cause,
+        traces: Vec::new(),
     };
     let records = records_after(outcome, skip);
     if let Some(setup) = records.iter().find(|r| r.get("setup_error").is_some()) {
@@ -495,6 +563,7 @@ pub fn judge_list(
             failure: None,
             usage,
             cause: None,
+            traces: Vec::new(),
         }
     } else {
         verdict(
@@ -663,16 +732,17 @@ pub fn plus_row(mut fields: Map<String, Value>, base: ListVerdict, plus: ListVer
     };
     fields.insert("base_status".into(), json!(base.status));
     fields.insert("plus_status".into(), json!(plus.status));
-    let details = json!({
+    let mut details = Some(json!({
         "base": { "status": base.status, "failure": base.failure, "usage": base.usage },
         "plus": { "status": plus.status, "failure": plus.failure, "usage": plus.usage },
-    });
+    }));
+    crate::trace::attach(&mut details, [base.traces, plus.traces].concat());
     ResultRow {
         fields,
         passed,
         result,
         status: status.into(),
-        details: Some(details),
+        details,
     }
 }
 

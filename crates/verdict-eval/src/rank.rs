@@ -260,6 +260,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
         enamel: None,
         efficiency: None,
         instructions: false,
+        trace: None,
     };
     let rankings = Mutex::new(Vec::new());
     crate::parallel::for_each_parallel(&by_task, pool.slots() * 2, |candidates| {
@@ -471,6 +472,7 @@ fn run_tests(pool: &Pool, program: &str, tests: &[String], test_cpu_ms: u64) -> 
             memory_bytes: 4 << 30,
             ..Limits::default()
         },
+        trace: None,
     };
     let outcome = pool.run(job);
     crate::judge::records_of(&outcome)
@@ -509,6 +511,7 @@ fn run_inputs(
             memory_bytes: 4 << 30,
             ..Limits::default()
         },
+        trace: None,
     };
     let outcome = pool.run(job);
     let lines: Vec<&str> = outcome
@@ -671,6 +674,7 @@ fn codet_valid(tests: &[String], pool: &Pool) -> Vec<bool> {
         kind: JobKind::Program,
         stdin: None,
         limits: Limits::default(),
+        trace: None,
     });
     serde_json::from_str::<Vec<bool>>(outcome.stdout.trim())
         .ok()

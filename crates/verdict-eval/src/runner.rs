@@ -71,6 +71,9 @@ pub struct EvalOptions {
     /// (benchmarks judged by calls on input lists; see
     /// [`crate::efficiency_report`]).
     pub efficiency: bool,
+    /// `--trace`: rows of Python samples carry runtime traces of their
+    /// failing tests (or of every test); see [`crate::trace`].
+    pub trace: Option<crate::trace::TraceOptions>,
 }
 
 /// Where an official evaluator's results file goes (EvalPlus's, CRUXEval's),
@@ -245,6 +248,7 @@ pub struct PoolJudging<'a> {
     enamel_tests: OnceLock<crate::enamel::Prepared>,
     measure_efficiency: bool,
     efficiency: OnceLock<crate::efficiency_report::References>,
+    trace: Option<crate::trace::TraceOptions>,
 }
 
 impl<'a> PoolJudging<'a> {
@@ -265,6 +269,7 @@ impl<'a> PoolJudging<'a> {
             enamel_tests: OnceLock::new(),
             measure_efficiency: options.efficiency,
             efficiency: OnceLock::new(),
+            trace: options.trace.clone(),
         }
     }
 }
@@ -315,6 +320,7 @@ impl Judging for PoolJudging<'_> {
                 enamel: None,
                 efficiency: None,
                 instructions: self.enamel.instructions,
+                trace: None,
             };
             let report = |done, total| progress(Progress::References { done, total });
             let references =
@@ -339,6 +345,7 @@ impl Judging for PoolJudging<'_> {
             enamel: self.enamel_tests.get().map(|tests| (tests, &self.enamel)),
             efficiency: self.efficiency.get(),
             instructions: self.enamel.instructions,
+            trace: self.trace.clone(),
         };
         let next = AtomicUsize::new(0);
         // ENAMEL: the threads whose samples wait for their problem's

@@ -9,6 +9,7 @@ use crate::benchmarks::UnittestRules;
 use crate::dataset::Task;
 use crate::judge::EvalLimits;
 use crate::results::{RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed};
+use crate::trace::TraceOptions;
 
 /// BigCodeBench's stack limit (`max_stack_limit`, 10 MiB).
 const BIGCODEBENCH_STACK_BYTES: u64 = 10 << 20;
@@ -34,6 +35,7 @@ pub fn judge(
     rules: UnittestRules,
     limits: &EvalLimits,
     fields: Map<String, Value>,
+    trace: Option<&TraceOptions>,
 ) -> ResultRow {
     let suite_ms = limits.check_cpu_ms;
     let task_classes = task
@@ -70,12 +72,63 @@ pub fn judge(
             processes: 256,
             ..Limits::default()
         },
+        trace: None,
     };
+    let again = trace.map(|_| job.clone());
     let outcome = pool.run(job);
-    match rules.harness {
+    let failing = failing_tests(outcome.harness.as_ref());
+    let mut row = match rules.harness {
         UnittestHarness::BigCodeBench => bigcodebench_row(fields, &outcome, program),
         UnittestHarness::ClassEval => crate::classeval::row(fields, &task_classes, &outcome),
+    };
+    if let (Some(options), Some(job)) = (trace, again)
+        && options.wants(row.passed)
+    {
+        // The failing tests by name; all of them when the report names
+        // none (the job ended before it, or failed outside any test).
+        let wanted = (!options.all && !failing.is_empty()).then_some(failing);
+        let timed_out = outcome.status == Status::TimeLimit;
+        let traced = pool.run(options.traced(&job, wanted.clone(), timed_out));
+        crate::trace::attach(
+            &mut row.details,
+            crate::trace::of_unittest(&traced, wanted.as_deref()),
+        );
     }
+    row
+}
+
+/// The tests a unittest report says failed or raised, by the names the
+/// tracer knows them by: BigCodeBench's method names, ClassEval's
+/// `Class.method`.
+fn failing_tests(report: Option<&Value>) -> Vec<String> {
+    let Some(report) = report else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    if let Some(details) = report.get("details").and_then(Value::as_object) {
+        names.extend(details.keys().filter(|k| *k != "ALL").cloned());
+    }
+    for class in report
+        .get("classes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let owner = class.get("class").and_then(Value::as_str).unwrap_or("");
+        for key in ["failures", "errors"] {
+            for entry in class
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(name) = entry.get(0).and_then(Value::as_str) {
+                    names.push(format!("{owner}.{name}"));
+                }
+            }
+        }
+    }
+    names
 }
 
 /// `task_id` as a Python module name (ClassEval's ids already are one).

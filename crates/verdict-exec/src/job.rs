@@ -237,6 +237,10 @@ pub struct Job {
     pub stdin: Option<String>,
     /// Limits for this job.
     pub limits: Limits,
+    /// A runtime trace of the candidate's own code (Python jobs of the
+    /// program, check, calls and unittest kinds); `None`: no tracing, and
+    /// nothing of the tracer loaded.
+    pub trace: Option<TraceRequest>,
 }
 
 impl Job {
@@ -247,6 +251,38 @@ impl Job {
             kind: JobKind::Program,
             stdin: None,
             limits: Limits::default(),
+            trace: None,
+        }
+    }
+}
+
+/// What a traced job traces and how much of it it keeps (the worker's
+/// tracing.py). The candidate's code is the job's `code`; its frames are
+/// traced, the tests' and every library's are not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceRequest {
+    /// The tests traced: a calls job's input indices, a unittest job's test
+    /// method names (`Class.method` for ClassEval); `None`: every test (a
+    /// program or check job has one).
+    pub tests: Option<Vec<String>>,
+    /// Events kept at each end of a test's trace.
+    pub events: u32,
+    /// Characters of each value's `repr` kept.
+    pub value_chars: u32,
+    /// Bytes of JSON a test's trace may take.
+    pub bytes: u32,
+    /// One event per line run instead of per basic block.
+    pub lines: bool,
+}
+
+impl Default for TraceRequest {
+    fn default() -> Self {
+        TraceRequest {
+            tests: None,
+            events: 100,
+            value_chars: 120,
+            bytes: 64 << 10,
+            lines: false,
         }
     }
 }

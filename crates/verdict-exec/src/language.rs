@@ -25,6 +25,9 @@ pub const PYTHON_BOOT: &str = include_str!("python/boot.py");
 /// running TestCase classes), loaded by the worker when a job needs it.
 pub const PYTHON_UNITTESTS: &str = include_str!("python/unittests.py");
 
+/// The worker's tracer (`--trace`), loaded by a job that asks for a trace.
+pub const PYTHON_TRACING: &str = include_str!("python/tracing.py");
+
 /// Where the pool's build cache appears inside a namespaced slot.
 pub const BUILD_MOUNT: &str = "/.build";
 
@@ -608,6 +611,10 @@ pub fn slot_spec(
     files.push((
         ".verdict/unittests.py".into(),
         PYTHON_UNITTESTS.as_bytes().to_vec(),
+    ));
+    files.push((
+        ".verdict/tracing.py".into(),
+        PYTHON_TRACING.as_bytes().to_vec(),
     ));
     let mut binds = SandboxSpec::default_binds();
     binds.extend(toolchains().binds.iter().cloned());

@@ -19,7 +19,9 @@ mod runner;
 
 pub use capture::CUT_MARKER;
 pub use error::ExecError;
-pub use job::{Artifact, Guard, Job, JobKind, Limits, Outcome, Status, UnittestHarness};
+pub use job::{
+    Artifact, Guard, Job, JobKind, Limits, Outcome, Status, TraceRequest, UnittestHarness,
+};
 pub use language::{Language, MemoryMode, Recipe, SlotEnvironment, SlotSettings};
 pub use pool::{Pool, PoolConfig, RecordWatch};
 pub use program::{Build, Prepared, Program, compile_limits};

@@ -300,6 +300,7 @@ impl Pool {
             },
             stdin: None,
             limits: *limits,
+            trace: None,
         };
         let mut outcome = self.run(job);
         let files = match (outcome.status, outcome.collected.take()) {
@@ -364,6 +365,7 @@ impl Pool {
                 },
                 stdin: None,
                 limits: compile_limits(),
+                trace: None,
             };
             let mut outcome = self.run(job);
             let Some(Ok(files)) = outcome.collected.take() else {
@@ -406,6 +408,7 @@ impl Pool {
                 kind: JobKind::Program,
                 stdin,
                 limits,
+                trace: None,
             });
         }
         let build = match &program.build {
@@ -433,6 +436,7 @@ impl Pool {
             },
             stdin,
             limits,
+            trace: None,
         })
     }
 }

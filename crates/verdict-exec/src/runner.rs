@@ -293,6 +293,9 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             "open_files": limits.open_files,
         },
     });
+    if let Some(trace) = &job.trace {
+        frame["trace"] = json!(trace);
+    }
     match &job.kind {
         JobKind::Program => frame["mode"] = json!("program"),
         JobKind::Check {

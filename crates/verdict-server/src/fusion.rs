@@ -112,6 +112,7 @@ pub async fn run_code(
             kind: JobKind::Program,
             stdin: request.stdin.clone(),
             limits: plan.limits,
+            trace: None,
         };
         return run_shared(&state, "run_code", job, |outcome| {
             serde_json::to_value(response_of(outcome, None))

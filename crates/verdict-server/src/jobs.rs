@@ -2,6 +2,7 @@
 //! tests, on the slots.
 
 use std::sync::Arc;
+use verdict_eval::trace::TraceOptions;
 
 use axum::Json;
 use axum::extract::State;
@@ -135,6 +136,7 @@ pub async fn run(
             kind: JobKind::Program,
             stdin: request.stdin,
             limits,
+            trace: None,
         };
         return run_shared(&state, "run", job, |outcome| {
             let mut value = serde_json::to_value(outcome)?;
@@ -305,6 +307,68 @@ pub struct JudgeRequest {
     /// Limits of each run.
     #[serde(default)]
     pub limits: LimitsRequest,
+    /// Runtime traces of a Python program's own code (docs/traces.md):
+    /// `true` or `"failing"` for its failing tests, `"all"` for every
+    /// test, or `{"tests": "failing"|"all", "events", "value_chars",
+    /// "bytes", "lines"}`. The answer then has `traces`.
+    pub trace: Option<Value>,
+}
+
+/// The `trace` field of a judge request, read.
+fn trace_options(trace: Option<&Value>) -> Result<Option<TraceOptions>, ApiError> {
+    let bad = |message: String| ApiError::field("trace", message);
+    let which = |text: &str| match text {
+        "failing" => Ok(false),
+        "all" => Ok(true),
+        other => Err(bad(format!("`{other}` is neither `failing` nor `all`"))),
+    };
+    let mut options = TraceOptions::failing();
+    match trace {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => return Ok(None),
+        Some(Value::Bool(true)) => {}
+        Some(Value::String(text)) => options.all = which(text)?,
+        Some(Value::Object(fields)) => {
+            for (key, value) in fields {
+                let number = |low: u64, high: u64| {
+                    value
+                        .as_u64()
+                        .filter(|n| (low..=high).contains(n))
+                        .map(|n| n as u32)
+                        .ok_or_else(|| {
+                            ApiError::field(
+                                format!("trace.{key}"),
+                                format!("must be an integer from {low} to {high}"),
+                            )
+                        })
+                };
+                match key.as_str() {
+                    "tests" => {
+                        options.all = which(value.as_str().ok_or_else(|| {
+                            ApiError::field("trace.tests", "must be `failing` or `all`")
+                        })?)?
+                    }
+                    "events" => options.request.events = number(1, 100_000)?,
+                    "value_chars" => options.request.value_chars = number(8, 100_000)?,
+                    "bytes" => options.request.bytes = number(1024, 16 << 20)?,
+                    "lines" => {
+                        options.request.lines = value.as_bool().ok_or_else(|| {
+                            ApiError::field("trace.lines", "must be true or false")
+                        })?
+                    }
+                    other => {
+                        return Err(ApiError::field(
+                            format!("trace.{other}"),
+                            "unknown field (known: tests, events, value_chars, bytes, lines)",
+                        ));
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return Err(bad("must be true, \"failing\", \"all\" or an object".into()));
+        }
+    }
+    Ok(Some(options))
 }
 
 /// Judges one program against its tests.
@@ -313,6 +377,10 @@ pub async fn judge(
     ApiJson(request): ApiJson<JudgeRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let language = language(&request.language, "language")?;
+    let trace = trace_options(request.trace.as_ref())?;
+    if trace.is_some() && language != Language::Python {
+        return Err(ApiError::field("trace", "traces are of Python programs"));
+    }
     let mut limits = request.limits.to_limits(state.config().max_memory_bytes)?;
     // As in `verdict eval`: a program that sleeps past the limit fails, one
     // merely waiting for a CPU does not.
@@ -360,13 +428,19 @@ pub async fn judge(
         };
         let key = Share::key(
             "judge",
-            &json!({ "code": request.code, "inputs": inputs, "expected": expected, "entry_point": entry_point, "atol": request.atol, "limits": limits }),
+            &json!({ "code": request.code, "inputs": inputs, "expected": expected, "entry_point": entry_point, "atol": request.atol, "limits": limits, "trace": format!("{trace:?}") }),
         );
         let ticket = state.admit()?;
         let (code, atol) = (request.code, request.atol);
         let (result, shared) = state
             .run_once(key, || async move {
-                judge_calls(&ticket, code, entry_point, inputs, expected, atol, limits)
+                let calls = Calls {
+                    entry_point,
+                    inputs,
+                    expected,
+                    atol,
+                };
+                judge_calls(&ticket, code, calls, limits, trace)
                     .await
                     .map(Arc::new)
             })
@@ -401,7 +475,7 @@ pub async fn judge(
     };
     let key = Share::key(
         "judge",
-        &json!({ "code": request.code, "plan": plan.key(), "stop": request.stop_on_first_failure, "limits": limits }),
+        &json!({ "code": request.code, "plan": plan.key(), "stop": request.stop_on_first_failure, "limits": limits, "trace": format!("{trace:?}") }),
     );
     let ticket = state.admit()?;
     let (code, stop) = (request.code, request.stop_on_first_failure);
@@ -409,10 +483,10 @@ pub async fn judge(
         .run_once(key, || async move {
             let value = match plan {
                 Plan::Check { test, entry_point } => {
-                    judge_check(&ticket, code, test, entry_point, limits).await?
+                    judge_check(&ticket, code, test, entry_point, limits, trace).await?
                 }
                 Plan::Cases(problem) => {
-                    judge_cases(&ticket, language, code, *problem, stop, limits).await?
+                    judge_cases(&ticket, language, code, *problem, stop, limits, trace).await?
                 }
             };
             Ok(Arc::new(value))
@@ -450,6 +524,7 @@ async fn judge_check(
     test: String,
     entry_point: Option<String>,
     limits: Limits,
+    trace: Option<TraceOptions>,
 ) -> Result<Value, ApiError> {
     let job = Job {
         code,
@@ -460,14 +535,33 @@ async fn judge_check(
         },
         stdin: None,
         limits,
+        trace: None,
     };
+    let again = trace.as_ref().map(|_| job.clone());
     let outcome = ticket.run(job).await?;
     let row = check_row(Map::new(), &outcome);
     let test =
         json!({ "index": 0, "passed": row.passed, "status": row.status, "details": row.details });
-    Ok(
-        json!({ "passed": row.passed, "status": row.status, "result": row.result, "tests": [test], "skipped": 0 }),
-    )
+    let mut answer = json!({ "passed": row.passed, "status": row.status, "result": row.result, "tests": [test], "skipped": 0 });
+    if let (Some(options), Some(job)) = (trace, again)
+        && options.wants(row.passed)
+    {
+        let traced = ticket
+            .run(options.traced(&job, None, row.status == "timed_out"))
+            .await?;
+        let mut label = Map::new();
+        label.insert("test".into(), json!(0));
+        answer["traces"] = json!([verdict_eval::trace::single(&traced, label)]);
+    }
+    Ok(answer)
+}
+
+/// The function-call tests of a judge request.
+struct Calls {
+    entry_point: String,
+    inputs: Vec<Value>,
+    expected: Vec<Value>,
+    atol: f64,
 }
 
 /// EvalPlus-style judging of a function on inputs with expected outputs:
@@ -476,12 +570,16 @@ async fn judge_check(
 async fn judge_calls(
     ticket: &Ticket,
     code: String,
-    entry_point: String,
-    inputs: Vec<Value>,
-    expected: Vec<Value>,
-    atol: f64,
+    calls: Calls,
     limits: Limits,
+    trace: Option<TraceOptions>,
 ) -> Result<Value, ApiError> {
+    let Calls {
+        entry_point,
+        inputs,
+        expected,
+        atol,
+    } = calls;
     let inputs_json = Value::Array(inputs).to_string();
     let parsed = verdict_eval::pyvalue::parse_json(&inputs_json)
         .map_err(|e| ApiError::field("inputs", e.to_string()))?;
@@ -511,27 +609,41 @@ async fn judge_calls(
             cpu_ms: (limits.cpu_ms * count).min(MAX_TIME_MS) + 1_000,
             ..limits
         },
+        trace: None,
     };
+    let again = trace.as_ref().map(|_| job.clone());
     let outcome = ticket.run(job).await?;
-    let verdict = verdict_eval::judge::judge_list(
+    let mut verdict = verdict_eval::judge::judge_list(
         &outcome,
         &parsed,
         &expected,
         verdict_eval::judge::Verified::none(verdict_eval::compare::Comparator::new(atol, None)),
     );
+    if let (Some(options), Some(job)) = (trace, again) {
+        let judged = verdict.clone();
+        verdict.traces = ticket
+            .run_with(move |pool| {
+                verdict_eval::judge::trace_calls(pool, &options, &job, &judged, "inputs")
+            })
+            .await?;
+    }
     let status = match verdict.status {
         "pass" => "passed",
         "timeout" => "timed_out",
         _ if verdict.cause == Some(verdict_exec::Status::TimeLimit) => "timed_out",
         _ => "failed",
     };
-    Ok(json!({
+    let mut answer = json!({
         "passed": verdict.status == "pass",
         "status": status,
         "evalplus_status": verdict.status,
         "failure": verdict.failure,
         "usage": verdict.usage,
-    }))
+    });
+    if !verdict.traces.is_empty() {
+        answer["traces"] = json!(verdict.traces);
+    }
+    Ok(answer)
 }
 
 /// The request's cases as a stdin/stdout problem, read by the same reader
@@ -577,8 +689,10 @@ async fn judge_cases(
     problem: stdio::Problem,
     stop_on_first_failure: bool,
     limits: Limits,
+    trace: Option<TraceOptions>,
 ) -> Result<Value, ApiError> {
     let options = stdio::StdioOptions {
+        trace,
         time_limit_ms: limits.cpu_ms,
         memory_bytes: limits.memory_bytes,
         stop_on_first_failure,

@@ -225,6 +225,26 @@ pub struct EvalArgs {
     /// VMs: `verdict doctor` says); `auto`, instructions where available.
     #[arg(long, value_parser = ["cpu", "instructions", "auto"], default_value = "cpu")]
     pub measure: String,
+    /// Runtime traces of Python samples' own code in each row's
+    /// `details.traces` (docs/traces.md): `failing` (the default when the
+    /// flag has no value) traces a failing sample's failing test, `all`
+    /// every test of every sample. The verdict is always the untraced
+    /// run's; a trace comes from a second run with the tracer on.
+    #[arg(long, num_args = 0..=1, default_missing_value = "failing",
+          value_parser = ["failing", "all"], help_heading = "Traces")]
+    pub trace: Option<String>,
+    /// Events kept at each end of a test's trace.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Traces")]
+    pub trace_events: u32,
+    /// Characters kept of each value's repr in a trace.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(8..=100_000), help_heading = "Traces")]
+    pub trace_value_chars: u32,
+    /// Largest JSON text of one test's trace.
+    #[arg(long, default_value = "64KiB", value_parser = parse_bytes, help_heading = "Traces")]
+    pub trace_bytes: u64,
+    /// One trace event per line run instead of per basic block.
+    #[arg(long, help_heading = "Traces")]
+    pub trace_lines: bool,
     /// For the plus benchmarks: after the summary, the verifier report of
     /// base tests against base and plus tests (as `verdict compare R R
     /// --a-base` prints it).

@@ -13,7 +13,9 @@ use verdict_eval::benchmarks::{Benchmark, Demo, Scoring};
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::remote::{RemoteJudging, RemoteOptions};
 use verdict_eval::runner::{EvalOptions, OfficialFile, Progress, evaluate, evaluate_with};
+use verdict_eval::trace::TraceOptions;
 use verdict_eval::{evalplus_results, sample_sources};
+use verdict_exec::TraceRequest;
 use verdict_exec::{Language, Pool, UnittestHarness};
 
 use crate::cli::EvalArgs;
@@ -93,6 +95,7 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         classeval_extract: args.classeval_extract,
         enamel: enamel_params(&args)?,
         efficiency: args.efficiency,
+        trace: trace_options(&args, benchmark)?,
     };
     if args.efficiency && !benchmark.is_plus() {
         bail!(
@@ -262,6 +265,39 @@ pub fn eval(args: EvalArgs) -> Result<i32> {
         return Ok(exit::INTERRUPTED);
     }
     Ok(exit::OK)
+}
+
+/// `--trace` and its bounds.
+fn trace_options(args: &EvalArgs, benchmark: Benchmark) -> Result<Option<TraceOptions>> {
+    let Some(which) = &args.trace else {
+        return Ok(None);
+    };
+    if !args.remote.is_empty() {
+        bail!("--trace traces on the local sandbox; it cannot be used with --remote");
+    }
+    if benchmark == Benchmark::ENAMEL {
+        bail!(
+            "--trace is not available for enamel (its samples are timed, and a traced run would time the tracer); trace the same problems with --benchmark humaneval-plus"
+        );
+    }
+    if let verdict_eval::benchmarks::Mode::ExitCode(language) = benchmark.mode()
+        && language != verdict_exec::Language::Python
+    {
+        bail!(
+            "--trace traces Python code; {} is not Python",
+            benchmark.name()
+        );
+    }
+    Ok(Some(TraceOptions {
+        all: which == "all",
+        request: TraceRequest {
+            tests: None,
+            events: args.trace_events,
+            value_chars: args.trace_value_chars,
+            bytes: u32::try_from(args.trace_bytes).unwrap_or(u32::MAX),
+            lines: args.trace_lines,
+        },
+    }))
 }
 
 /// The servers of `--remote` (with `http://` added where no scheme is given)

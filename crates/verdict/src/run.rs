@@ -158,6 +158,7 @@ fn judge_tests(
         time_limit_ms: args.time_limit,
         memory_bytes: args.memory_limit,
         stop_on_first_failure: args.stop_on_first_failure,
+        trace: None,
     };
     let verdict = stdio::judge_program(pool, problem, &language.recipe(), code, &options);
     if args.json {

@@ -6,15 +6,18 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use verdict_exec::{Language, Limits, Outcome, Pool, Program, Recipe, Status, compile_limits};
+use verdict_exec::{
+    Job, JobKind, Language, Limits, Outcome, Pool, Program, Recipe, Status, compile_limits,
+};
 
 use super::{Checker, CompareMode, Problem, checker_verdict, compare};
 use crate::results::{
     RESULT_PASSED, RESULT_TIMED_OUT, ResultRow, clip, result_failed, status_of_stdio_verdict,
 };
+use crate::trace::TraceOptions;
 
 /// How a program is judged.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StdioOptions {
     /// CPU time of each case unless the problem sets its own.
     pub time_limit_ms: u64,
@@ -22,6 +25,8 @@ pub struct StdioOptions {
     pub memory_bytes: u64,
     /// Stop at the first case that fails.
     pub stop_on_first_failure: bool,
+    /// `--trace`: traces of a Python program's failing cases (or all).
+    pub trace: Option<TraceOptions>,
 }
 
 impl Default for StdioOptions {
@@ -30,6 +35,7 @@ impl Default for StdioOptions {
             time_limit_ms: 2_000,
             memory_bytes: 512 << 20,
             stop_on_first_failure: false,
+            trace: None,
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct CaseResult {
     pub message: Option<String>,
     /// The run's outcome.
     pub outcome: Outcome,
+    /// The limits it ran under.
+    pub limits: Limits,
 }
 
 /// The judgement of one program on one problem.
@@ -62,6 +70,9 @@ pub struct StdioVerdict {
     pub compile: Option<(Outcome, bool)>,
     /// The compiler's message, for `compile_error`.
     pub compile_message: Option<String>,
+    /// `--trace`: the traces of the cases traced, each with its case's
+    /// index as `test`.
+    pub traces: Vec<Value>,
 }
 
 impl StdioVerdict {
@@ -117,6 +128,9 @@ impl StdioVerdict {
         if let Some(message) = &self.compile_message {
             value["compiler_output"] = json!(message);
         }
+        if !self.traces.is_empty() {
+            value["traces"] = json!(self.traces);
+        }
         value
     }
 
@@ -167,6 +181,7 @@ pub fn judge_program(
                 verdict: verdict.into(),
                 tests: Vec::new(),
                 skipped: problem.tests.len(),
+                traces: Vec::new(),
                 compile: None,
                 compile_message: Some(clip(
                     if failed.stderr.is_empty() {
@@ -207,6 +222,7 @@ pub fn judge_program(
             verdict,
             message,
             outcome,
+            limits,
         });
         if verdict != "accepted" {
             first_failure.get_or_insert(verdict);
@@ -215,13 +231,49 @@ pub fn judge_program(
             }
         }
     }
+    let traces = match &options.trace {
+        Some(trace) if recipe.language == Language::Python => {
+            trace_cases(pool, problem, source, trace, &tests)
+        }
+        _ => Vec::new(),
+    };
     StdioVerdict {
         verdict: first_failure.unwrap_or("accepted").into(),
         skipped: problem.tests.len() - tests.len(),
         tests,
         compile,
         compile_message: None,
+        traces,
     }
+}
+
+/// The traces `options` asks for of a Python program judged on `tests`:
+/// each failing case run again with the tracer on (every case with `all`).
+fn trace_cases(
+    pool: &Pool,
+    problem: &Problem,
+    source: &str,
+    options: &TraceOptions,
+    tests: &[CaseResult],
+) -> Vec<Value> {
+    tests
+        .iter()
+        .filter(|case| options.wants(case.verdict == "accepted"))
+        .map(|case| {
+            let job = Job {
+                code: source.to_string(),
+                kind: JobKind::Program,
+                stdin: Some(problem.tests[case.index].input.clone()),
+                limits: case.limits,
+                trace: None,
+            };
+            let timed_out = case.verdict == "time_limit";
+            let traced = pool.run(options.traced(&job, None, timed_out));
+            let mut label = Map::new();
+            label.insert("test".into(), json!(case.index));
+            crate::trace::single(&traced, label)
+        })
+        .collect()
 }
 
 /// The checker, ready to run, or why it cannot run.

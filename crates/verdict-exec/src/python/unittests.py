@@ -276,6 +276,7 @@ def run_bigcodebench(job):
     environment = BigCodeBenchEnvironment()
     environment.enter(job.get("stack_bytes"))
     details = {}
+    traces = {}
     module = types.ModuleType("__test__")
     module.__dict__.update(
         {
@@ -292,11 +293,12 @@ def run_bigcodebench(job):
     try:
         environment.swallow_io()
         try:
-            exec(compile(source, "__test__.py", "exec"), module.__dict__)
+            compiled = compile(source, "__test__.py", "exec")
+            exec(compiled, module.__dict__)
             sys.modules["__test__"] = module
             cases = getattr(module, "TestCases")
             suite = unittest.TestLoader().loadTestsFromTestCase(cases)
-            result = unittest.TestResult()
+            result = traced_result(unittest.TestResult, job, compiled, traces, False)()
             disarm = suite_timer(job.get("suite_seconds") or 240.0)
             try:
                 suite.run(result)
@@ -311,7 +313,10 @@ def run_bigcodebench(job):
         # As there, a message that cannot be made leaves no report.
         details = {"ALL": str(exc)}
         state = "failed"
-    return {"state": state, "details": details}
+    report = {"state": state, "details": details}
+    if traces:
+        report["traces"] = traces
+    return report
 
 
 def run_classeval(job):
@@ -347,11 +352,13 @@ def run_classeval(job):
     # import happens inside its first call.
     disarm = suite_timer(seconds, 0.01)
     try:
-        exec(compile(source, path, "exec"), module.__dict__)
+        compiled = compile(source, path, "exec")
+        exec(compiled, module.__dict__)
     except BaseException as exc:
         disarm()
         return {"load_error": "%s: %s" % (type(exc).__name__, safe_str(exc))}
     classes = []
+    traces = {}
     for index, name in enumerate(job.get("classes") or []):
         entry = {"class": name}
         if index:
@@ -359,7 +366,9 @@ def run_classeval(job):
         try:
             case = getattr(module, name)
             suite = unittest.TestLoader().loadTestsFromTestCase(case)
-            result = unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+            runner = unittest.TextTestRunner(stream=io.StringIO())
+            runner.resultclass = traced_result(runner.resultclass, job, compiled, traces, True)
+            result = runner.run(suite)
             if disarm():
                 entry["error"] = "timed out"
             else:
@@ -370,7 +379,42 @@ def run_classeval(job):
             disarm()
             entry["error"] = "%s: %s" % (type(exc).__name__, safe_str(exc))
         classes.append(entry)
-    return {"classes": classes}
+    report = {"classes": classes}
+    if traces:
+        report["traces"] = traces
+    return report
+
+
+def traced_result(base, job, compiled, traces, qualified):
+    """`base` (a TestResult class), or with a trace requested, a subclass
+    that traces each test's run (the frames of the candidate's part of
+    `compiled`) into `traces`, by the test method's name (`Class.method`
+    if `qualified`)."""
+    tracer = tracer_for(job, job["code"])
+    if tracer is None:
+        return base
+    tracer.adopt(compiled)
+
+    class TracedResult(base):
+        def startTest(self, test):
+            super().startTest(test)
+            parts = test.id().split(".")
+            self.traced_name = ".".join(parts[-2:]) if qualified else parts[-1]
+            self.problems_before = len(self.failures) + len(self.errors)
+            self.traced = traced_test(job, self.traced_name)
+            if self.traced:
+                tracer.begin()
+
+        def stopTest(self, test):
+            if self.traced:
+                tracer.stop()
+                restore_builtins()
+                failed = len(self.failures) + len(self.errors) > self.problems_before
+                traces[self.traced_name] = json.loads(tracer.finish("exception" if failed else "returned"))
+                self.traced = False
+            super().stopTest(test)
+
+    return TracedResult
 
 
 UNITTEST_HARNESSES = {"bigcodebench": run_bigcodebench, "classeval": run_classeval}

@@ -100,6 +100,7 @@ globals().update((k, v) for k, v in ORIGINAL_BUILTINS.items() if not k.startswit
 
 
 UNITTESTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unittests.py")
+TRACING_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tracing.py")
 
 
 def load_unittests():
@@ -108,6 +109,40 @@ def load_unittests():
     else in the first unittest job's process."""
     with open(UNITTESTS_PATH, "rb") as source:
         exec(compile(source.read(), UNITTESTS_PATH, "exec"), globals())
+
+
+def tracer_for(job, candidate):
+    """The tracer of a job that asks for a trace (tracing.py beside this
+    file, loaded then), for a source whose first lines are `candidate`'s
+    (the code compiled from it is given to its `adopt`); None for any other
+    job."""
+    request = job.get("trace")
+    if request is None:
+        return None
+    if "Tracer" not in globals():
+        with open(TRACING_PATH, "rb") as source:
+            exec(compile(source.read(), TRACING_PATH, "exec"), globals())
+    return Tracer(candidate.count("\n") + 1, request)
+
+
+def traced_test(job, name):
+    """Whether a traced job traces the test `name` (an input's index, a
+    test method's name): every test unless the request names some."""
+    wanted = job["trace"].get("tests")
+    return wanted is None or str(name) in wanted
+
+
+def dump_trace_at_limit(tracer, result_fd, prefix):
+    """Where a traced job's own CPU limit would kill it: its trace so far
+    (after `prefix`, closed by "}") goes out first, then the job ends."""
+
+    def on_limit(signum, frame):
+        restore_builtins()
+        text = tracer.finish("time_limit")
+        write_result(result_fd, (prefix + text + "}").encode())
+        os._exit(1)
+
+    signal.signal(signal.SIGPROF, on_limit)
 
 
 def preload_libraries():
@@ -307,21 +342,40 @@ def run_program(job, result_fd):
     namespace = fresh_main("main.py")
     status = 0
     recursion_as_in_a_fresh_interpreter(frame_depth() + PROGRAM_EXTRA_DEPTH)
+    tracer = tracer_for(job, code)
+    uncaught = None
+    if tracer is not None:
+        dump_trace_at_limit(tracer, result_fd, '{"trace": ')
+        tracer.begin()
     try:
-        exec(compile(code, "main.py", "exec"), namespace)
+        compiled = compile(code, "main.py", "exec")
+        if tracer is not None:
+            tracer.adopt(compiled, with_module=True)
+        exec(compiled, namespace)
     except SystemExit as exc:
         status = exit_code_of(exc)
     except MemoryError as exc:
+        if tracer is not None:
+            tracer.stop()
         restore_builtins()
         write_result(result_fd, MEMORY_ERROR_RESULT)
         status = 1
         print_user_traceback(exc)
+        tracer = None
     except BaseException as exc:
         # python3 prints the traceback in C, whatever the program rebound.
+        if tracer is not None:
+            tracer.stop()
         restore_builtins()
-        write_result(result_fd, json.dumps({"uncaught": type(exc).__name__}).encode())
+        uncaught = json.dumps({"uncaught": type(exc).__name__})
+        if tracer is None:
+            write_result(result_fd, uncaught.encode())
         print_user_traceback(exc)
         status = 1
+    if tracer is not None:
+        text = tracer.finish("returned" if uncaught is None else "exception")
+        head = "{" if uncaught is None else uncaught[:-1] + ", "
+        write_result(result_fd, (head + '"trace": ' + text + "}").encode())
     finish_interpreter()
     return status
 
@@ -435,10 +489,19 @@ def run_check(job, result_fd):
     if entry_point:
         source += "\n" + "check(%s)" % entry_point
     write = os.write
+    tracer = tracer_for(job, job["code"])
     enter_harness(job)
+    if tracer is not None:
+        dump_trace_at_limit(tracer, result_fd, '{"passed": false, "trace": ')
+        tracer.begin()
     try:
-        exec(compile(source, "<string>", "exec"), {})
+        compiled = compile(source, "<string>", "exec")
+        if tracer is not None:
+            tracer.adopt(compiled)
+        exec(compiled, {})
     except BaseException as exc:
+        if tracer is not None:
+            tracer.stop()
         try:
             message = message_of(exc)
         except BaseException:
@@ -466,7 +529,10 @@ def run_check(job, result_fd):
             "traceback": candidate_frames(exc.__traceback__, ("<string>",)),
         }
         try:
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload)
+            if tracer is not None:
+                data = data[:-1] + ', "trace": ' + tracer.finish("exception") + "}"
+            data = data.encode()
         except BaseException:
             data = MEMORY_ERROR_RESULT
         try:
@@ -474,8 +540,12 @@ def run_check(job, result_fd):
         except BaseException:
             pass
         return 1
+    passed = b'{"passed":true}'
+    if tracer is not None:
+        restore_builtins()
+        passed = b'{"passed":true, "trace": ' + tracer.finish("returned").encode() + b"}"
     try:
-        write(result_fd, nonce + b'{"passed":true}')
+        write(result_fd, nonce + passed)
     except BaseException:
         pass
     return 0
@@ -897,6 +967,9 @@ def run_calls(job, result_fd):
             line = line[:-1] + ', "out": ' + out_text + "}"
         write(result_fd, (nonce + line + "\n").encode("utf-8", "surrogatepass"))
 
+    def emit_trace(index, text):
+        write(result_fd, ('%s{"trace_of": %d, "trace": %s}\n' % (nonce, index, text)).encode())
+
     def raised(index, exc, ms):
         message = safe_str(exc)[:2000]
         restore_builtins()
@@ -911,8 +984,12 @@ def run_calls(job, result_fd):
             # the candidate runs and outside its namespace.
             inputs = [eval("[" + source + "]", {}) for source in inputs_python]
         sys.set_int_max_str_digits(4300)
+        tracer = tracer_for(job, program)
         enter_harness(job)
-        exec(compile(program, "<string>", "exec"), namespace)
+        compiled = compile(program, "<string>", "exec")
+        if tracer is not None:
+            tracer.adopt(compiled)
+        exec(compiled, namespace)
         fn = namespace[job["entry_point"]]
     except BaseException as exc:
         message = safe_str(exc)[:2000]
@@ -937,24 +1014,38 @@ def run_calls(job, result_fd):
         limit = limits_ms[index] if index < len(limits_ms) else 0
         if counted is not None:
             before = counted()
+        traced = tracer is not None and traced_test(job, index)
         started = now()
         try:
             if limit:
                 signal.setitimer(signal.ITIMER_PROF, limit / 1000.0)
+            if traced:
+                tracer.begin()
             out = fn(*args)
+            if traced:
+                tracer.stop()
             signal.setitimer(signal.ITIMER_PROF, 0)
             if counted is not None:
                 counts = ', "instr": %d' % (counted() - before)
         except InputTimeout:
             restore_builtins()
+            if traced:
+                emit_trace(index, tracer.finish("time_limit"))
             emit({"i": index, "timeout": True, "ms": since(started)})
             show_swallowed()
             return 1
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            if traced:
+                tracer.stop()
+                restore_builtins()
+                emit_trace(index, tracer.finish("exception"))
             raised(index, exc, since(started))
             show_swallowed()
             return 1
+        if traced:
+            restore_builtins()
+            emit_trace(index, tracer.finish("returned"))
         elapsed = since(started)
         if set_outputs and not isinstance(out, SET_AS_IS):
             # EvalPlus's `set(out)`: a generator's items are wanted, not it.
