@@ -167,7 +167,9 @@ class Tracer:
         lasti = frame.f_lasti
         resumed = lasti >= 2 and code.co_code[lasti - 2] == YIELD_VALUE
         self.depth += 1
-        self.frames[frame] = [None, frame.f_lineno]
+        # Per frame: the lines of its open block, the last line it ran,
+        # and whether an exception is passing through it.
+        self.frames[frame] = [None, frame.f_lineno, False]
         self.add(
             {
                 "event": "resume" if resumed else "call",
@@ -206,18 +208,25 @@ class Tracer:
                 else:
                     lines.append(line)
             state[1] = line
+            state[2] = False
         elif event == "return":
             self.close_block(frame, state)
             code = frame.f_code
-            lasti = frame.f_lasti
-            yielded = lasti >= 0 and code.co_code[lasti] == YIELD_VALUE
-            self.add({"event": "yield" if yielded else "return", "function": code.co_name,
-                      "line": frame.f_lineno, "depth": self.depth, "value": self.text(arg)})
+            if state[2]:
+                # Left by the exception, not returning.
+                self.add({"event": "unwind", "function": code.co_name, "line": frame.f_lineno,
+                          "depth": self.depth})
+            else:
+                lasti = frame.f_lasti
+                yielded = lasti >= 0 and code.co_code[lasti] == YIELD_VALUE
+                self.add({"event": "yield" if yielded else "return", "function": code.co_name,
+                          "line": frame.f_lineno, "depth": self.depth, "value": self.text(arg)})
             self.depth -= 1
             del self.frames[frame]
         elif event == "exception":
             self.close_block(frame, state)
             kind, value = arg[0], arg[1]
+            state[2] = True
             self.add({"event": "exception", "function": frame.f_code.co_name, "line": frame.f_lineno,
                       "exception": "%s: %s" % (kind.__name__, self.text_of_exception(value))})
         return self.on_event
