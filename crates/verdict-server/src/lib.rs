@@ -9,7 +9,7 @@
 //! the blocking thread pool. Identical requests in flight or finished moments
 //! ago run once ([`share`]).
 //!
-//! Endpoints: `POST /v1/run`, `POST /v1/judge`, `POST /v1/evaluate` (NDJSON
+//! Endpoints: `POST /v1/run`, `POST /v1/judge`, `POST /v1/rank`, `POST /v1/evaluate` (NDJSON
 //! stream), `POST /run_code` (SandboxFusion-compatible), `GET /v1/benchmarks`,
 //! `GET /healthz`, `GET /metrics`, `GET /openapi.json`.
 
@@ -23,6 +23,7 @@ mod fusion;
 mod info;
 mod jobs;
 mod metrics;
+mod rank;
 pub mod share;
 mod state;
 
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/run", post(jobs::run))
         .route("/v1/judge", post(jobs::judge))
         .route("/v1/evaluate", post(evaluate::evaluate))
+        .route("/v1/rank", post(rank::rank))
         .route("/run_code", post(fusion::run_code))
         .route("/v1/benchmarks", get(info::benchmarks))
         .route("/healthz", get(info::healthz))

@@ -147,6 +147,12 @@ impl AppState {
         })
     }
 
+    /// Where this server reads `benchmark`'s problems file.
+    pub fn problems_path(&self, benchmark: Benchmark) -> Result<std::path::PathBuf, String> {
+        verdict_eval::data::resolve(benchmark, self.inner.config.data_dir.as_deref())
+            .map_err(|e| e.to_string())
+    }
+
     /// The tasks of `benchmark`, loaded once.
     pub fn tasks(&self, benchmark: Benchmark) -> Result<Arc<TaskSet>, String> {
         if let Some(tasks) = self

@@ -280,3 +280,87 @@ fn codet_files_keyed_by_prompt_are_read_as_codet_reads_them() {
     );
     assert_eq!(groups[1]["score"], json!(1.0));
 }
+
+#[test]
+fn the_rank_endpoint_answers_what_the_command_prints() {
+    if !ready() {
+        return;
+    }
+    let Some(host) = support::host(
+        "rank_http",
+        support::Need::Namespaces,
+        support::Share::Shared,
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    samples(dir.path());
+    let tests = [json!({"task_id": "HumanEval/0", "tests": [
+        "assert has_close_elements([1.0, 2.0, 3.0], 0.5) == False",
+        "assert has_close_elements([1.0, 1.1], 0.5) == True"]})];
+    write(dir.path(), "tests.jsonl", &tests);
+    let printed = report(&verdict(
+        dir.path(),
+        &[
+            "rank",
+            "--benchmark",
+            "humaneval",
+            "--samples",
+            "samples.jsonl",
+            "--tests",
+            "tests.jsonl",
+            "-k",
+            "1,2",
+            "--json",
+        ],
+    ));
+    let rows: Vec<Value> = std::fs::read_to_string(dir.path().join("samples.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let server = support::server::Server::start(&host, &[]);
+    let (status, answer) = server.post(
+        "/v1/rank",
+        json!({"benchmark": "humaneval", "samples": rows, "tests": tests, "k": [1, 2]}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer, printed);
+    // The right sample's group is first: it passes both tests.
+    assert_eq!(
+        answer["tasks"][0]["groups"][0]["samples"][0]["correct"],
+        true
+    );
+    // Bad requests name their field, a bad row its index.
+    for (body, field) in [
+        (
+            json!({"benchmark": "humaneval", "samples": rows, "method": "best"}),
+            "method",
+        ),
+        (json!({"benchmark": "humaneval", "samples": rows}), "tests"),
+        (
+            json!({"benchmark": "bigcodebench", "samples": rows, "tests": tests}),
+            "benchmark",
+        ),
+        (
+            json!({"benchmark": "humaneval", "samples": [], "tests": tests}),
+            "samples",
+        ),
+        (
+            json!({"benchmark": "humaneval", "samples": rows, "tests": tests, "k": [0]}),
+            "k",
+        ),
+        (
+            json!({"benchmark": "humaneval", "samples": rows, "tests": [tests[0], {"task_id": "HumanEval/0", "tests": 3}]}),
+            "tests[1]",
+        ),
+        (
+            json!({"benchmark": "humaneval", "samples": [rows[0], {"task_id": "HumanEval/0"}], "tests": tests}),
+            "samples[1]",
+        ),
+    ] {
+        let (status, answer) = server.post("/v1/rank", body);
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+}

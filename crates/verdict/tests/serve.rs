@@ -52,6 +52,7 @@ fn info_endpoints_answer() {
     for path in [
         "/v1/run",
         "/v1/judge",
+        "/v1/rank",
         "/v1/evaluate",
         "/run_code",
         "/v1/benchmarks",
