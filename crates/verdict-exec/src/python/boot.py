@@ -44,6 +44,9 @@ WORKER_CODE = compiled_elsewhere(WORKER_PATH)
 if WORKER_CODE is None:
     with open(WORKER_PATH, "rb") as _file:
         WORKER_CODE = compile(_file.read(), WORKER_PATH, "exec")
+# The tracer (`--trace`), compiled the same way: a traced job runs this code
+# (the worker compiles the source itself if it is None).
+TRACING_CODE = compiled_elsewhere(os.path.join(os.path.dirname(WORKER_PATH), "tracing.py"))
 del compiled_elsewhere
 __file__ = WORKER_PATH
 exec(WORKER_CODE)

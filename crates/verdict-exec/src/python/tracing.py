@@ -29,7 +29,13 @@ JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs) | frozenset(
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 MAX_LOCALS = 24
 # Values that are the program's vocabulary, not its state.
-NOT_STATE = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
+NOT_STATE = frozenset((types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+                       types.MethodType))
+# Values whose own repr is short and quick: shown by it directly.
+PLAIN = frozenset((bool, float, type(None)))
+BIG_INT = 1 << 256
+# Items of a container shown.
+ITEMS = 10
 
 
 def block_edges(code, cache):
@@ -67,8 +73,8 @@ class Tracer:
         shown = reprlib.Repr()
         shown.maxlevel = 3
         shown.maxstring = shown.maxother = shown.maxlong = self.value_chars
-        shown.maxlist = shown.maxtuple = shown.maxset = shown.maxfrozenset = 10
-        shown.maxdeque = shown.maxarray = shown.maxdict = 10
+        shown.maxlist = shown.maxtuple = shown.maxset = shown.maxfrozenset = ITEMS
+        shown.maxdeque = shown.maxarray = shown.maxdict = ITEMS
         self.shown = shown
         self.edges = {}
         self.active = False
@@ -139,6 +145,9 @@ class Tracer:
             self.tail.append(event)
 
     def text(self, value):
+        text = self.quick(value)
+        if text is not None:
+            return text
         try:
             text = self.shown.repr(value)
         except Exception as exc:
@@ -149,10 +158,34 @@ class Tracer:
             text = text[: self.value_chars - 3] + "..."
         return text
 
+    def quick(self, value):
+        """The repr of a number, a short string, or a list or tuple of
+        them (its first items), made by Python's own repr; None for other
+        values, which reprlib shows."""
+        kind = type(value)
+        if kind in PLAIN or (kind is int and -BIG_INT < value < BIG_INT):
+            return repr(value)
+        if kind is str:
+            return repr(value) if len(value) <= self.value_chars // 2 else None
+        if kind is list or kind is tuple:
+            head = value[:ITEMS]
+            for item in head:
+                small = type(item)
+                if not (small in PLAIN or (small is int and -BIG_INT < item < BIG_INT)
+                        or (small is str and len(item) <= 20)):
+                    return None
+            text = repr(head)
+            if len(value) > ITEMS:
+                text = text[:-1] + ", ...]" if kind is list else text[:-1] + ", ...)"
+            if len(text) > self.value_chars:
+                text = text[: self.value_chars - 3] + "..."
+            return text
+        return None
+
     def variables(self, frame):
         shown = {}
         for name, value in frame.f_locals.items():
-            if name.startswith("__") or isinstance(value, NOT_STATE):
+            if type(value) in NOT_STATE or name[:2] == "__":
                 continue
             if len(shown) == MAX_LOCALS:
                 shown["..."] = "more variables not shown"

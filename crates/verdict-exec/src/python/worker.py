@@ -120,8 +120,11 @@ def tracer_for(job, candidate):
     if request is None:
         return None
     if "Tracer" not in globals():
-        with open(TRACING_PATH, "rb") as source:
-            exec(compile(source.read(), TRACING_PATH, "exec"), globals())
+        code = globals().get("TRACING_CODE")
+        if code is None:
+            with open(TRACING_PATH, "rb") as source:
+                code = compile(source.read(), TRACING_PATH, "exec")
+        exec(code, globals())
     return Tracer(candidate.count("\n") + 1, request)
 
 
