@@ -109,35 +109,7 @@ impl Outcomes {
             };
             let row: Value =
                 serde_json::from_str(&line).map_err(|e| bad(format!("not JSON: {e}")))?;
-            let status = row.get("status").and_then(Value::as_str);
-            if matches!(status, Some("invalid" | "skipped")) {
-                continue;
-            }
-            let task = match row.get("task_id") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return Err(bad("field `task_id`: expected a string or a number".into())),
-            };
-            let passed = match verdict {
-                Verdict::Passed => row
-                    .get("passed")
-                    .and_then(Value::as_bool)
-                    .ok_or_else(|| bad("field `passed`: expected true or false".into()))?,
-                Verdict::Base => match row.get("base_status") {
-                    Some(Value::String(s)) => s == "pass",
-                    _ => {
-                        return Err(bad(
-                            "field `base_status`: expected a string (only the EvalPlus benchmarks have base tests)"
-                                .into(),
-                        ));
-                    }
-                },
-            };
-            let at = *index.entry(task.clone()).or_insert_with(|| {
-                outcomes.tasks.push((task, Vec::new()));
-                outcomes.tasks.len() - 1
-            });
-            outcomes.tasks[at].1.push(passed);
+            outcomes.add(&row, verdict, &mut index).map_err(bad)?;
         }
         if outcomes.tasks.is_empty() {
             return Err(CompareError::Empty {
@@ -145,6 +117,69 @@ impl Outcomes {
             });
         }
         Ok(outcomes)
+    }
+}
+
+impl Outcomes {
+    /// The outcomes of result rows given as values (`name` says whose):
+    /// or the index of the first bad row and what is wrong with it.
+    pub fn from_rows(
+        name: &str,
+        rows: &[Value],
+        verdict: Verdict,
+    ) -> Result<Outcomes, (usize, String)> {
+        let mut outcomes = Outcomes {
+            name: name.to_string(),
+            tasks: Vec::new(),
+        };
+        let mut index = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            outcomes
+                .add(row, verdict, &mut index)
+                .map_err(|what| (i, what))?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Adds one result row (`index`: each task's place in `tasks`); rows
+    /// marked `invalid` (bad sample lines) and `skipped` (samples the
+    /// official evaluator does not run) are left out.
+    fn add(
+        &mut self,
+        row: &Value,
+        verdict: Verdict,
+        index: &mut HashMap<String, usize>,
+    ) -> Result<(), String> {
+        let status = row.get("status").and_then(Value::as_str);
+        if matches!(status, Some("invalid" | "skipped")) {
+            return Ok(());
+        }
+        let task = match row.get("task_id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err("field `task_id`: expected a string or a number".into()),
+        };
+        let passed = match verdict {
+            Verdict::Passed => row
+                .get("passed")
+                .and_then(Value::as_bool)
+                .ok_or("field `passed`: expected true or false")?,
+            Verdict::Base => match row.get("base_status") {
+                Some(Value::String(s)) => s == "pass",
+                _ => {
+                    return Err(
+                        "field `base_status`: expected a string (only the EvalPlus benchmarks have base tests)"
+                            .into(),
+                    );
+                }
+            },
+        };
+        let at = *index.entry(task.clone()).or_insert_with(|| {
+            self.tasks.push((task, Vec::new()));
+            self.tasks.len() - 1
+        });
+        self.tasks[at].1.push(passed);
+        Ok(())
     }
 }
 

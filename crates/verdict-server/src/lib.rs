@@ -9,13 +9,15 @@
 //! the blocking thread pool. Identical requests in flight or finished moments
 //! ago run once ([`share`]).
 //!
-//! Endpoints: `POST /v1/run`, `POST /v1/judge`, `POST /v1/rank`, `POST /v1/evaluate` (NDJSON
-//! stream), `POST /run_code` (SandboxFusion-compatible), `GET /v1/benchmarks`,
-//! `GET /healthz`, `GET /metrics`, `GET /openapi.json`.
+//! Endpoints: `POST /v1/run`, `POST /v1/judge`, `POST /v1/rank`,
+//! `POST /v1/compare`, `POST /v1/evaluate` (NDJSON stream), `POST /run_code`
+//! (SandboxFusion-compatible), `GET /v1/benchmarks`, `GET /healthz`,
+//! `GET /metrics`, `GET /openapi.json`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod compare;
 mod error;
 mod evaluate;
 mod extract;
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/judge", post(jobs::judge))
         .route("/v1/evaluate", post(evaluate::evaluate))
         .route("/v1/rank", post(rank::rank))
+        .route("/v1/compare", post(compare::compare))
         .route("/run_code", post(fusion::run_code))
         .route("/v1/benchmarks", get(info::benchmarks))
         .route("/healthz", get(info::healthz))

@@ -200,3 +200,63 @@ fn a_plus_run_prints_its_verifier_report() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--verifier-report"));
 }
+
+#[test]
+fn the_compare_endpoint_answers_what_the_command_prints() {
+    let Some(host) = support::host(
+        "compare_http",
+        support::Need::Namespaces,
+        support::Share::Shared,
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let a = rows(&[
+        ("T/0", true, "pass"),
+        ("T/0", false, "fail"),
+        ("T/1", true, "pass"),
+        ("T/1", false, "pass"),
+    ]);
+    let b = rows(&[
+        ("T/0", false, "pass"),
+        ("T/0", false, "fail"),
+        ("T/1", true, "pass"),
+        ("T/1", true, "pass"),
+    ]);
+    write_rows(dir.path(), "a.jsonl", &a);
+    write_rows(dir.path(), "b.jsonl", &b);
+    let printed = verdict(
+        dir.path(),
+        &["compare", "a.jsonl", "b.jsonl", "-k", "1,2", "--json"],
+    );
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let mut printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let server = support::server::Server::start(&host, &[]);
+    let (status, mut answer) = server.post("/v1/compare", json!({"a": a, "b": b, "k": [1, 2]}));
+    assert_eq!(status, 200, "{answer}");
+    // The sides are named by their files there, by their fields here.
+    for report in [&mut printed, &mut answer] {
+        report.as_object_mut().unwrap().remove("a");
+        report.as_object_mut().unwrap().remove("b");
+    }
+    assert_eq!(answer, printed);
+    for (body, field) in [
+        (json!({"a": a, "b": []}), "b"),
+        (json!({"a": [a[0], {"task_id": "T/0"}], "b": b}), "a[1]"),
+        (json!({"a": a, "b": b, "k": [0]}), "k"),
+        (json!({"a": a, "b": b, "resamples": 0}), "resamples"),
+        (json!({"a": a, "b": rows(&[("U/0", true, "pass")])}), "b"),
+        (
+            json!({"a": a, "b": b, "b_base": true, "a_base": "yes"}),
+            "a_base",
+        ),
+    ] {
+        let (status, answer) = server.post("/v1/compare", body);
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+}

@@ -53,6 +53,7 @@ fn info_endpoints_answer() {
         "/v1/run",
         "/v1/judge",
         "/v1/rank",
+        "/v1/compare",
         "/v1/evaluate",
         "/run_code",
         "/v1/benchmarks",
