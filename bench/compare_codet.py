@@ -29,9 +29,11 @@ completion); each assert under a 0.1 s wall-clock alarm). Its time is the call i
 (measured inside the subprocess) and, beside it, the whole subprocess.
 
 verdict side: `verdict rank --benchmark humaneval --samples S --tests T --json -k 1`, timed
-as a whole process. NOTE: verdict rank also judges every distinct candidate with the
-benchmark's own tests (to say which ranked candidates are correct); CodeT's script does not
-do that work, and verdict's time is reported as measured, including it.
+as a whole process, twice: as it is by default, judging every distinct candidate with the
+benchmark's own tests too (to say which ranked candidates are correct, for the ranked
+pass@k), which CodeT's script does not do; and with `--no-judge`, the ranking alone, the
+same work as CodeT's script (the like-for-like ratio, against which the target is read).
+Both runs must give the same groups.
 
 Agreement: for each distinct candidate, CodeT's set of passed asserts (its `result` list is
 one boolean per assert of its deduplicated `test_cases`; a string result, i.e. the whole
@@ -234,6 +236,15 @@ def main():
         print(v.stderr[-4000:], file=sys.stderr)
         sys.exit(f"verdict rank failed (exit {v.returncode})")
     vrep = parse_json_stdout(v.stdout)
+    # The like-for-like run: the ranking alone, as CodeT's script does it.
+    t0 = time.perf_counter()
+    nj = subprocess.run(cmd + ["--no-judge"], capture_output=True, text=True)
+    verdict_rank_only = time.perf_counter() - t0
+    if nj.returncode != 0:
+        print(nj.stderr[-4000:], file=sys.stderr)
+        sys.exit(f"verdict rank --no-judge failed (exit {nj.returncode})")
+    rank_only_groups = [[len(g["samples"]) for g in t["groups"]] for t in parse_json_stdout(nj.stdout)["tasks"]]
+    judged_groups = [[len(g["samples"]) for g in t["groups"]] for t in vrep["tasks"]]
 
     # ---- compare
     # CodeT: passed-assert set per distinct candidate
@@ -306,13 +317,17 @@ def main():
 
     ratio_call = codet_call / verdict_wall
     ratio_wall = codet_wall / verdict_wall
+    ratio_rank_only = codet_call / verdict_rank_only
     print(f"CodeT evaluate_with_test_cases (mirror {codet_head[:10]}): {codet_call:.2f} s in the call, "
           f"{codet_wall:.2f} s whole subprocess; {len(codet['results'])} executions, "
           f"{codet_str_results} whole-program failures/timeouts")
     print(f"verdict rank (includes judging each distinct candidate on HumanEval's own tests): "
           f"{verdict_wall:.2f} s")
-    print(f"ratio CodeT/verdict: {ratio_call:.1f}x (call) / {ratio_wall:.1f}x (subprocess)"
-          f"  [target >= 10x: {'met' if ratio_call >= 10 else 'NOT met'}]")
+    print(f"verdict rank --no-judge (the ranking alone, CodeT's script's work): {verdict_rank_only:.2f} s; "
+          f"same groups as the judged run: {rank_only_groups == judged_groups}")
+    print(f"ratio CodeT/verdict: {ratio_call:.1f}x (call) / {ratio_wall:.1f}x (subprocess) judged; "
+          f"{ratio_rank_only:.1f}x ranking alone"
+          f"  [target >= 10x: {'met' if ratio_rank_only >= 10 else 'NOT met'}]")
     print(f"distinct candidates passing all their task's asserts (CodeT): {n_all_codet}/{len(distinct)}; "
           f"of those verdict lists in groups, differing from verdict's own-tests correctness: "
           f"{len(all_vs_correct)} (informative, not part of the agreement)")
@@ -324,7 +339,7 @@ def main():
     for key in all_vs_correct[:10]:
         print(f"  {key[0]}: passed-all-asserts {not verdict_correct[key]} vs correct {verdict_correct[key]}: {key[1][-60:]!r}")
     print(f"verdict pass@1 {vrep.get('pass_at_k')}, ranked {vrep.get('ranked_pass_at_k')}")
-    agree = not (group_mismatch or score_mismatch)
+    agree = not (group_mismatch or score_mismatch) and rank_only_groups == judged_groups
     print("AGREE" if agree else "DIFFER")
 
     if args.record:
@@ -337,6 +352,8 @@ def main():
             "verdict_seconds": verdict_wall, "verdict_cmd": cmd,
             "verdict_includes_benchmark_judging": True,
             "ratio_call": ratio_call, "ratio_subprocess": ratio_wall,
+            "verdict_rank_only_seconds": verdict_rank_only, "ratio_rank_only": ratio_rank_only,
+            "rank_only_groups_equal": rank_only_groups == judged_groups,
             "passed_all_codet": n_all_codet, "passed_all_vs_verdict_correct_differences": len(all_vs_correct),
             "group_membership_mismatch_tasks": group_mismatch, "group_score_mismatch_tasks": score_mismatch,
             "agree": agree,

@@ -81,6 +81,10 @@ pub struct RankOptions {
     pub ks: Vec<u64>,
     /// Judging limits.
     pub limits: EvalLimits,
+    /// Judge each distinct sample with the benchmark's own tests (which
+    /// ranked samples are right, and the ranked pass@k). Without, only
+    /// the ranking: what selecting a sample with no ground truth needs.
+    pub judge: bool,
 }
 
 /// Why ranking could not go on.
@@ -127,8 +131,9 @@ pub struct RankedSample {
     pub line: usize,
     /// Its copies.
     pub copies: u64,
-    /// Whether the benchmark judges it right.
-    pub correct: bool,
+    /// Whether the benchmark judges it right (absent when not judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct: Option<bool>,
 }
 
 /// One task's ranking.
@@ -140,8 +145,9 @@ pub struct TaskRanking {
     pub samples: u64,
     /// Distinct samples.
     pub distinct: usize,
-    /// Samples judged right.
-    pub correct: u64,
+    /// Samples judged right (absent when not judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct: Option<u64>,
     /// The groups, best first (samples in no group are not listed).
     pub groups: Vec<RankedGroup>,
     /// The ranked pass@k of the task, per k.
@@ -153,6 +159,8 @@ pub struct TaskRanking {
 pub struct RankReport {
     /// The method's name.
     pub method: String,
+    /// Whether samples were judged (else no correctness, no pass@k).
+    pub judged: bool,
     /// Per task.
     pub tasks: Vec<TaskRanking>,
     /// Ranked pass@k over the tasks, per k (CodeT's: the mean of the
@@ -232,7 +240,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
             HashMap::new()
         }
     };
-    let expected = if options.benchmark.is_plus() {
+    let expected = if options.benchmark.is_plus() && options.judge {
         let needed: Vec<&Task> = by_task.iter().map(|c| c.task).collect();
         Some(
             crate::expected::ExpectedOutputs::load_or_compute(
@@ -290,6 +298,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
     });
     let fewest = rankings.iter().map(|r| r.0.samples).min().unwrap_or(0);
     let mut report = RankReport {
+        judged: options.judge,
         method: match options.method {
             Method::CodeT => "codet",
             Method::CodeTPaper => "codet-paper",
@@ -302,7 +311,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
         pass_at_k: Vec::new(),
         skipped_k: Vec::new(),
     };
-    for &k in &options.ks {
+    for &k in options.ks.iter().filter(|_| options.judge) {
         if rankings.is_empty() || fewest < k {
             report.skipped_k.push(k);
             continue;
@@ -318,7 +327,7 @@ pub fn rank(options: &RankOptions, pool: &Pool) -> Result<RankReport, RankError>
             .collect();
         let plain: Vec<f64> = rankings
             .iter()
-            .map(|r| crate::passk::estimate(r.0.samples, r.0.correct, k))
+            .map(|r| crate::passk::estimate(r.0.samples, r.0.correct.unwrap_or(0), k))
             .collect();
         report
             .ranked_pass_at_k
@@ -340,11 +349,13 @@ fn rank_task(
     pool: &Pool,
 ) -> Ranked {
     let task = candidates.task;
-    let correct: Vec<bool> = candidates
-        .samples
-        .iter()
-        .map(|s| judge.judge(pool, task, s).passed)
-        .collect();
+    let correct: Option<Vec<bool>> = options.judge.then(|| {
+        candidates
+            .samples
+            .iter()
+            .map(|s| judge.judge(pool, task, s).passed)
+            .collect()
+    });
     let programs: Vec<String> = candidates
         .samples
         .iter()
@@ -395,24 +406,29 @@ fn rank_task(
         }
     };
     let samples: u64 = candidates.frequencies.iter().sum();
-    let correct_count: u64 = candidates
-        .frequencies
-        .iter()
-        .zip(&correct)
-        .filter(|(_, ok)| **ok)
-        .map(|(f, _)| *f)
-        .sum();
-    let ranked_pass_at_k = options
-        .ks
-        .iter()
-        .filter(|&&k| k <= samples)
-        .map(|&k| {
-            (
-                k,
-                ranking::ranked_pass_at_k(&groups, &candidates.frequencies, &correct, k),
-            )
-        })
-        .collect();
+    let correct_count = correct.as_ref().map(|correct| {
+        candidates
+            .frequencies
+            .iter()
+            .zip(correct)
+            .filter(|(_, ok)| **ok)
+            .map(|(f, _)| *f)
+            .sum()
+    });
+    let ranked_pass_at_k = match &correct {
+        Some(correct) => options
+            .ks
+            .iter()
+            .filter(|&&k| k <= samples)
+            .map(|&k| {
+                (
+                    k,
+                    ranking::ranked_pass_at_k(&groups, &candidates.frequencies, correct, k),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ranked(TaskRanking {
         task_id: task.task_id.clone(),
         samples,
@@ -428,7 +444,7 @@ fn rank_task(
                     .map(|&s| RankedSample {
                         line: candidates.samples[s].line,
                         copies: candidates.frequencies[s],
-                        correct: correct[s],
+                        correct: correct.as_ref().map(|c| c[s]),
                     })
                     .collect(),
             })
@@ -871,6 +887,9 @@ impl RankReport {
                 ranked - plain
             );
         }
+        if !self.judged {
+            let _ = writeln!(out, "not judged (--no-judge): no correctness, no pass@k");
+        }
         for k in &self.skipped_k {
             let _ = writeln!(
                 out,
@@ -879,13 +898,16 @@ impl RankReport {
         }
         for task in self.tasks.iter().take(tasks_shown) {
             let top = task.groups.first();
+            let right = match task.correct {
+                Some(n) => format!(", {n} right"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{}: {} samples ({} distinct, {} right); top group: {}",
+                "{}: {} samples ({} distinct{right}); top group: {}",
                 task.task_id,
                 task.samples,
                 task.distinct,
-                task.correct,
                 match top {
                     Some(g) => format!(
                         "score {:.3}, lines {}",
@@ -895,7 +917,11 @@ impl RankReport {
                             .map(|s| format!(
                                 "{}{}",
                                 s.line,
-                                if s.correct { "" } else { " (wrong)" }
+                                if s.correct == Some(false) {
+                                    " (wrong)"
+                                } else {
+                                    ""
+                                }
                             ))
                             .collect::<Vec<_>>()
                             .join(", ")

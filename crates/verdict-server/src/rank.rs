@@ -61,6 +61,14 @@ pub struct RankRequest {
     /// CPU time of one test or call, milliseconds (CodeT's 0.1 s).
     #[serde(default = "default_test_ms")]
     pub test_time_limit_ms: u64,
+    /// Judge each distinct sample with the benchmark's tests (`false`:
+    /// the ranking alone, without correctness or pass@k).
+    #[serde(default = "default_judge")]
+    pub judge: bool,
+}
+
+fn default_judge() -> bool {
+    true
 }
 
 /// A directory of the request's files, removed when dropped.
@@ -181,6 +189,7 @@ pub async fn rank(
         test_cpu_ms: request.test_time_limit_ms,
         ks: request.k,
         limits,
+        judge: request.judge,
     };
     let ticket = state.admit()?;
     let ranked = ticket

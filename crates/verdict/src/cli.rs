@@ -84,6 +84,11 @@ pub struct RankArgs {
     /// Samples judged at once (default: one per core).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Rank only: do not judge the samples with the benchmark's own tests
+    /// (no correctness, no pass@k), as selecting a sample with no ground
+    /// truth needs.
+    #[arg(long)]
+    pub no_judge: bool,
     /// Print the whole report as one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -43,6 +43,7 @@ pub fn rank(args: RankArgs) -> Result<i32> {
         test_cpu_ms: args.test_time_limit.max(1),
         ks: args.ks.clone(),
         limits,
+        judge: !args.no_judge,
     };
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let slots = args.jobs.unwrap_or(cores);

@@ -115,6 +115,37 @@ fn codet_scores_consensus_sets_as_worked_out_by_hand() {
     let paper = run("codet-paper");
     assert_eq!(paper["tasks"][0]["groups"][0]["score"], json!(12.0));
     assert_eq!(paper["tasks"][0]["groups"][1]["score"], json!(4.0));
+    // The ranking alone: the same groups, nothing judged.
+    let mut a = args("codet");
+    a.push("--no-judge".into());
+    let alone = report(&verdict(
+        dir.path(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert_eq!(alone["judged"], json!(false));
+    assert_eq!(alone["pass_at_k"], json!([]));
+    let task = &alone["tasks"][0];
+    assert!(task.get("correct").is_none(), "{task}");
+    let scores = |report: &Value| -> Vec<(f64, Vec<u64>)> {
+        report["tasks"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let lines = g["samples"].as_array().unwrap();
+                assert!(
+                    lines
+                        .iter()
+                        .all(|s| s.get("correct").is_none() == (report["judged"] == false))
+                );
+                (
+                    g["score"].as_f64().unwrap(),
+                    lines.iter().map(|s| s["line"].as_u64().unwrap()).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(scores(&alone), scores(&released));
 }
 
 #[test]
