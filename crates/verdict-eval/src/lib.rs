@@ -39,6 +39,7 @@ pub mod sample_sources;
 pub mod samples;
 pub mod stdio;
 pub mod summary;
+pub mod test_quality;
 pub mod trace;
 pub mod unittest_judge;
 pub mod unittest_tasks;

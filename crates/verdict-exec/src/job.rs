@@ -141,6 +141,26 @@ pub enum JobKind {
         /// Which official harness's disabled functions to mimic.
         guard: Option<Guard>,
     },
+    /// Tests as the subject (`verdict tests`): run the code (a reference
+    /// solution or a mutant of it), then each test unit in its namespace,
+    /// each under its own CPU-time limit; asserts run as they are, and
+    /// with `collect` the `test*` functions and unittest TestCase classes a
+    /// unit defines are run too. One record per unit; with `coverage`, the
+    /// lines and line-to-line transitions of the code each unit ran (and a
+    /// first record with the code's executable lines and branches).
+    Suite {
+        /// The test units.
+        tests: Vec<String>,
+        /// CPU-time limit of each unit (and of the code's own run),
+        /// milliseconds (0: none but the job's).
+        test_cpu_ms: u64,
+        /// Which official harness's disabled functions to mimic.
+        guard: Option<Guard>,
+        /// Run the test functions and classes a unit defines.
+        collect: bool,
+        /// Measure line and branch coverage of the code.
+        coverage: bool,
+    },
     /// unittest style: `code + "\n" + test` run as one module, then its
     /// unittest TestCase classes, as an official evaluator runs them
     /// (`harness`); the report (see the worker's unittests.py) comes back

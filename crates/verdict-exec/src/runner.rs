@@ -395,6 +395,21 @@ fn job_frame(job: &Job, nonce: &str) -> Value {
             frame["guard"] = json!(Guard::wire_name(*guard));
             frame["nonce"] = json!(nonce);
         }
+        JobKind::Suite {
+            tests,
+            test_cpu_ms,
+            guard,
+            collect,
+            coverage,
+        } => {
+            frame["mode"] = json!("suite");
+            frame["tests"] = json!(tests);
+            frame["test_cpu_ms"] = json!(test_cpu_ms);
+            frame["guard"] = json!(Guard::wire_name(*guard));
+            frame["test_functions"] = json!(collect);
+            frame["coverage"] = json!(coverage);
+            frame["nonce"] = json!(nonce);
+        }
         JobKind::Timed {
             entry_point,
             inputs_json,
@@ -467,7 +482,10 @@ fn parse_harness(kind: &JobKind, bytes: &[u8], nonce: &str) -> Option<Value> {
                 .ok()
                 .filter(Value::is_object)
         }
-        JobKind::Calls { .. } | JobKind::Timed { .. } | JobKind::Asserts { .. } => {
+        JobKind::Calls { .. }
+        | JobKind::Timed { .. }
+        | JobKind::Asserts { .. }
+        | JobKind::Suite { .. } => {
             // One record per line, each carrying the nonce; anything else on
             // the pipe was written by the candidate and is ignored. Records
             // stay text: they hold integers wider than 64 bits and NaN,

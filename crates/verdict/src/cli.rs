@@ -44,6 +44,54 @@ pub enum Command {
     /// agreement on model-written tests, MBR-exec, majority voting) and
     /// print the ranked pass@k beside the plain one.
     Rank(Box<RankArgs>),
+    /// Measure model-written tests: validity on the task's canonical
+    /// solution, line and branch coverage of it, and the mutation score.
+    Tests(Box<TestsArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct TestsArgs {
+    /// The benchmark whose tasks the tests are for (a Python benchmark of
+    /// functions: HumanEval, MBPP, their plus versions, EvoEval, the
+    /// CodeEval-Pro ones).
+    #[arg(long)]
+    pub benchmark: String,
+    /// The tests: JSONL `{"task_id", "test": code}` or `{"task_id",
+    /// "tests": [code, ..]}`, each code a test unit (asserts, or pytest-style
+    /// `test_*` functions, or unittest TestCase classes); `"program"` in a
+    /// row replaces the canonical solution as the program under test.
+    #[arg(long)]
+    pub tests: PathBuf,
+    /// Where each test's and each mutant's row goes (JSONL).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// CPU time of one test unit on one program.
+    #[arg(long, value_parser = parse_duration_ms, default_value = "1s")]
+    pub test_time_limit: u64,
+    /// Mutants per task: a seeded sample when there are more (0: all).
+    #[arg(long, default_value_t = 50)]
+    pub max_mutants: usize,
+    /// The seed of that sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Score the mutants the benchmark's own tests do not kill either
+    /// (likely equivalent; left out by default).
+    #[arg(long)]
+    pub include_equivalent: bool,
+    /// A problems file in the benchmark's own format.
+    #[arg(long)]
+    pub problems: Option<PathBuf>,
+    /// A directory with the official files.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Jobs run at once (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Print the report (per task and overall) as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod languages;
 mod rank;
 mod run;
 mod serve;
+mod tests;
 mod units;
 
 use clap::Parser;
@@ -54,6 +55,7 @@ fn main() {
         cli::Command::Serve(args) => serve::serve(args),
         cli::Command::Compare(args) => compare::compare(args),
         cli::Command::Rank(args) => rank::rank(*args),
+        cli::Command::Tests(args) => tests::tests(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),

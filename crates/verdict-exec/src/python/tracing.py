@@ -306,3 +306,226 @@ class Tracer:
 
 
 REAL_SETTRACE, REAL_GETTRACE = sys.settrace, sys.gettrace
+
+
+# Conditional jumps: a line holding one is a branch point (coverage).
+BRANCHES = frozenset(
+    dis.opmap[name] for name in dis.opmap
+    if name.startswith(("POP_JUMP_", "JUMP_IF_")) or name in ("FOR_ITER", "SEND")
+)
+
+
+class Coverage:
+    """Line and branch coverage of the candidate's code (the code objects
+    compiled from it, its module included), by Python's own tracing hook:
+    the lines run and the transitions between them, per segment (the
+    module's run, then each test)."""
+
+    def __init__(self):
+        self.codes = set()
+        self.adopted = []
+        self.lines = set()
+        self.arcs = set()
+        self.previous = {}
+
+    def adopt(self, module):
+        pending = [module]
+        while pending:
+            code = pending.pop()
+            self.codes.add(id(code))
+            self.adopted.append(code)
+            pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+    def static(self):
+        """The executable lines, and each branch line with the lines it can
+        go to next (the first line after its jump target, and after its
+        fall-through, other than its own)."""
+        lines = set()
+        branches = {}
+        for code in self.adopted:
+            lines.update(line for _, _, line in code.co_lines() if line)
+            instructions = list(dis.get_instructions(code))
+            at = {ins.offset: i for i, ins in enumerate(instructions)}
+
+            def next_line(index, own):
+                for ins in instructions[index:]:
+                    line = ins.positions.lineno if ins.positions else None
+                    if line and line != own:
+                        return line
+                return None
+
+            for i, ins in enumerate(instructions):
+                if ins.opcode not in BRANCHES:
+                    continue
+                own = ins.positions.lineno if ins.positions else None
+                if not own:
+                    continue
+                targets = {next_line(i + 1, own)}
+                if ins.argval in at:
+                    targets.add(next_line(at[ins.argval], own))
+                targets.discard(None)
+                if len(targets) >= 2:
+                    branches.setdefault(own, set()).update(targets)
+        return {"lines": sorted(lines), "branches": [[line, sorted(t)] for line, t in sorted(branches.items())]}
+
+    def on_call(self, frame, event, arg):
+        if event != "call" or id(frame.f_code) not in self.codes:
+            return None
+        self.previous[frame] = None
+        return self.on_event
+
+    def on_event(self, frame, event, arg):
+        if event == "line":
+            line = frame.f_lineno
+            self.lines.add(line)
+            previous = self.previous.get(frame)
+            if previous is not None:
+                self.arcs.add((previous, line))
+            self.previous[frame] = line
+        elif event == "return":
+            self.previous.pop(frame, None)
+        return self.on_event
+
+    def begin(self):
+        REAL_SETTRACE(self.on_call)
+
+    def take(self):
+        """The segment's lines and arcs (and a new segment begun)."""
+        taken = {"lines": sorted(self.lines), "arcs": sorted(self.arcs)}
+        self.lines = set()
+        self.arcs = set()
+        return taken
+
+    def stop(self):
+        REAL_SETTRACE(None)
+
+
+def collected_tests(namespace, before):
+    """What a test unit defined to be run pytest's and unittest's way: its
+    `test*` functions (called with no arguments) and its TestCase classes."""
+    found = []
+    for name, value in list(namespace.items()):
+        if before.get(name) is value:
+            continue
+        if isinstance(value, types.FunctionType) and name.startswith("test"):
+            found.append(value)
+        elif isinstance(value, type) and "unittest" in sys.modules:
+            if issubclass(value, sys.modules["unittest"].TestCase):
+                found.append(value)
+    return found
+
+
+def run_collected(test):
+    if isinstance(test, type):
+        unittest = sys.modules["unittest"]
+        suite = unittest.TestLoader().loadTestsFromTestCase(test)
+        result = unittest.TestResult()
+        suite.run(result)
+        problems = result.errors + result.failures
+        if problems:
+            raise AssertionError("%s: %s" % (problems[0][0].id().split(".")[-1], problems[0][1][-500:]))
+    else:
+        test()
+
+
+def run_suite(job, result_fd):
+    """Tests as the subject: run the program (a reference solution, or one
+    of its mutants), then each test unit in its namespace, each under its
+    own CPU-time limit: asserts run as they are; `test*` functions and
+    unittest TestCase classes a unit defines are run too (`collect`). One
+    record per unit: whether it ran through, or its exception or timeout;
+    with `coverage`, the lines and transitions of the program it ran."""
+    nonce = job.pop("nonce")
+    write = os.write
+    dumps = json.dumps
+    limit_s = (job.get("test_cpu_ms") or 0) / 1000.0
+    collect = job.get("test_functions")
+    namespace = {}
+
+    def emit(record):
+        write(result_fd, (nonce + dumps(record) + "\n").encode("utf-8", "surrogatepass"))
+
+    codes = []
+    for i, test in enumerate(job.get("tests") or []):
+        try:
+            codes.append(compile(test, "<test %d>" % i, "exec"))
+        except BaseException as exc:
+            codes.append(exc)
+    coverage = Coverage() if job.get("coverage") else None
+    try:
+        compiled = compile(job["code"], "<string>", "exec")
+    except BaseException as exc:
+        emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
+        return 1
+    if coverage is not None:
+        coverage.adopt(compiled)
+        emit({"static": coverage.static()})
+    where = {"i": -1, "fired": False}
+
+    def on_limit(signum, frame):
+        if where["fired"]:
+            write(result_fd, ('%s{"i": %d, "timeout": true, "caught": true}\n' % (nonce, where["i"])).encode())
+            os._exit(1)
+        where["fired"] = True
+        signal.setitimer(signal.ITIMER_PROF, TIMEOUT_GRACE_S)
+        raise InputTimeout()
+
+    signal.signal(signal.SIGPROF, on_limit)
+    enter_harness(job)
+    try:
+        if limit_s:
+            signal.setitimer(signal.ITIMER_PROF, limit_s)
+        if coverage is not None:
+            coverage.begin()
+        exec(compiled, namespace)
+        if coverage is not None:
+            coverage.stop()
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    except BaseException as exc:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        if coverage is not None:
+            coverage.stop()
+        restore_builtins()
+        emit({"setup_error": type(exc).__name__, "message": safe_str(exc)[:2000]})
+        return 1
+    restore_builtins()
+    if coverage is not None:
+        emit({"setup": coverage.take()})
+    for index, code in enumerate(codes):
+        if isinstance(code, BaseException):
+            emit({"i": index, "ok": False, "exc": type(code).__name__, "message": safe_str(code)[:500], "ms": 0.0})
+            continue
+        where.update(i=index, fired=False)
+        before = dict(namespace) if collect else None
+        started = cpu_now()
+        try:
+            if limit_s:
+                signal.setitimer(signal.ITIMER_PROF, limit_s)
+            if coverage is not None:
+                coverage.begin()
+            exec(code, namespace)
+            if collect:
+                for test in collected_tests(namespace, before):
+                    run_collected(test)
+            if coverage is not None:
+                coverage.stop()
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            record = {"i": index, "ok": True}
+        except InputTimeout:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            if coverage is not None:
+                coverage.stop()
+            record = {"i": index, "ok": False, "timeout": True}
+        except BaseException as exc:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            if coverage is not None:
+                coverage.stop()
+            restore_builtins()
+            record = {"i": index, "ok": False, "exc": type(exc).__name__, "message": safe_str(exc)[:500]}
+        record["ms"] = cpu_since(started)
+        restore_builtins()
+        if coverage is not None:
+            record.update(coverage.take())
+        emit(record)
+    emit({"done": True})
+    return 0

@@ -111,6 +111,17 @@ def load_unittests():
         exec(compile(source.read(), UNITTESTS_PATH, "exec"), globals())
 
 
+def load_tracing():
+    """Adds the tracer (tracing.py beside this file: traces, coverage, the
+    suite mode) to the worker's namespace, in the job's process."""
+    if "Tracer" not in globals():
+        code = globals().get("TRACING_CODE")
+        if code is None:
+            with open(TRACING_PATH, "rb") as source:
+                code = compile(source.read(), TRACING_PATH, "exec")
+        exec(code, globals())
+
+
 def tracer_for(job, candidate):
     """The tracer of a job that asks for a trace (tracing.py beside this
     file, loaded then), for a source whose first lines are `candidate`'s
@@ -119,12 +130,7 @@ def tracer_for(job, candidate):
     request = job.get("trace")
     if request is None:
         return None
-    if "Tracer" not in globals():
-        code = globals().get("TRACING_CODE")
-        if code is None:
-            with open(TRACING_PATH, "rb") as source:
-                code = compile(source.read(), TRACING_PATH, "exec")
-        exec(code, globals())
+    load_tracing()
     return Tracer(candidate.count("\n") + 1, request)
 
 
@@ -1639,6 +1645,9 @@ def child_main(job, fds):
         status = at_frame_depth(TIMED_FRAME_DEPTH, run_timed, job, result_fd)
     elif mode == "asserts":
         status = at_frame_depth(CHECK_FRAME_DEPTH, run_asserts, job, result_fd)
+    elif mode == "suite":
+        load_tracing()
+        status = at_frame_depth(CHECK_FRAME_DEPTH, run_suite, job, result_fd)
     else:
         status = run_program(job, result_fd)
     if job.get("ahead"):
