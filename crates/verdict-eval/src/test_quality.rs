@@ -715,6 +715,24 @@ fn measure_task(
 }
 
 impl TestsReport {
+    /// Every test's row, then every mutant's, each with its `kind`.
+    pub fn rows(&self) -> Vec<Value> {
+        let tagged = |value: Value, kind: &str| {
+            let mut value = value;
+            value["kind"] = json!(kind);
+            value
+        };
+        let tests = self
+            .test_rows
+            .iter()
+            .map(|r| tagged(serde_json::to_value(r).unwrap_or(Value::Null), "test"));
+        let mutants = self
+            .mutant_rows
+            .iter()
+            .map(|r| tagged(serde_json::to_value(r).unwrap_or(Value::Null), "mutant"));
+        tests.chain(mutants).collect()
+    }
+
     /// A table: per task its tests, validity, coverage and mutation score,
     /// then the overall line.
     pub fn to_text(&self) -> String {

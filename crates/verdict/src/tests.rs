@@ -52,15 +52,8 @@ pub fn tests(args: TestsArgs) -> Result<i32> {
         let mut file = std::io::BufWriter::new(
             std::fs::File::create(out).with_context(|| format!("creating `{}`", out.display()))?,
         );
-        for row in &report.test_rows {
-            let mut value = serde_json::to_value(row)?;
-            value["kind"] = "test".into();
-            writeln!(file, "{value}")?;
-        }
-        for row in &report.mutant_rows {
-            let mut value = serde_json::to_value(row)?;
-            value["kind"] = "mutant".into();
-            writeln!(file, "{value}")?;
+        for row in report.rows() {
+            writeln!(file, "{row}")?;
         }
         file.flush()?;
     }
