@@ -24,6 +24,13 @@ use crate::samples::{Sample, TaskId};
 /// The mutant maker, run in the sandbox.
 const MUTATOR: &str = include_str!("mutate.py");
 
+/// A mutant's units may take this many times the program's slowest valid
+/// unit (and at least `MUTANT_MIN_MS`).
+const MUTANT_TIME_FACTOR: f64 = 10.0;
+
+/// The least CPU time a mutant's unit gets, milliseconds.
+const MUTANT_MIN_MS: u64 = 100;
+
 /// Exceptions that mean a test did not even run (rather than failed).
 const NOT_RUN: &[&str] = &[
     "SyntaxError",
@@ -124,12 +131,15 @@ pub struct MutantRow {
     /// The unified diff against the program (both as Python's `ast.unparse`
     /// writes them).
     pub diff: String,
+    /// The mutant's whole code.
+    pub code: String,
     /// Whether a valid test kills it (fails or errs on it, or times out).
     pub killed: bool,
     /// The valid tests that kill it.
     pub killed_by: Vec<usize>,
-    /// Whether the benchmark's own tests kill it (`None`: a given program,
-    /// which the benchmark's tests do not judge).
+    /// Whether the benchmark's own tests kill it; only asked of a mutant the
+    /// valid tests do not kill (`None` for the others, and for a given
+    /// program, which the benchmark's tests do not judge).
     pub benchmark_kills: Option<bool>,
     /// Killed by neither: likely equivalent to the program.
     pub likely_equivalent: bool,
@@ -625,6 +635,18 @@ fn measure_task(
         .map(|r| r.test)
         .collect();
     let valid_units: Vec<String> = valid.iter().map(|&i| units[i].clone()).collect();
+    // A mutant's units run under a limit scaled from the program's own
+    // times (as mutation tools scale their timeout from the baseline run),
+    // so that a mutant that loops costs little: MUTANT_TIME_FACTOR times
+    // the slowest valid unit, at least MUTANT_MIN_MS, at most the limit.
+    let slowest = valid
+        .iter()
+        .filter_map(|i| by_index.get(i))
+        .filter_map(|r| r.get("ms").and_then(PyValue::as_f64))
+        .fold(0.0f64, f64::max);
+    let mutant_ms = ((slowest * MUTANT_TIME_FACTOR).ceil() as u64)
+        .max(MUTANT_MIN_MS)
+        .min(options.test_cpu_ms);
     let mutants = match make_mutants(pool, &program, options) {
         Ok(mutants) => mutants,
         Err(why) => {
@@ -640,7 +662,7 @@ fn measure_task(
             let killed_by: Vec<usize> = if valid_units.is_empty() {
                 Vec::new()
             } else {
-                let outcome = pool.run(suite_job(code, &valid_units, options.test_cpu_ms, false));
+                let outcome = pool.run(suite_job(code, &valid_units, mutant_ms, false));
                 let (records, setup) = unit_records(&outcome);
                 if setup.is_some() {
                     valid.clone()
@@ -657,7 +679,8 @@ fn measure_task(
                         .collect()
                 }
             };
-            let benchmark_kills = judged_by_benchmark.then(|| {
+            let killed = !killed_by.is_empty();
+            let benchmark_kills = (judged_by_benchmark && !killed).then(|| {
                 let sample = Sample {
                     line: 0,
                     task_id: TaskId::Str(task.task_id.clone()),
@@ -667,7 +690,6 @@ fn measure_task(
                 };
                 !judge.judge(pool, task, &sample).passed
             });
-            let killed = !killed_by.is_empty();
             MutantRow {
                 task_id: task.task_id.clone(),
                 mutant: mutant.get("id").and_then(Value::as_u64).unwrap_or(0) as usize,
@@ -687,6 +709,7 @@ fn measure_task(
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .into(),
+                code: code.to_string(),
                 killed,
                 killed_by,
                 benchmark_kills,
