@@ -32,6 +32,7 @@ pub mod passk;
 pub mod pyvalue;
 pub mod rank;
 pub mod ranking;
+pub mod refute;
 pub mod remote;
 pub mod results;
 pub mod runner;

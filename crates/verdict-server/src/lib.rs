@@ -10,9 +10,9 @@
 //! ago run once ([`share`]).
 //!
 //! Endpoints: `POST /v1/run`, `POST /v1/judge`, `POST /v1/rank`,
-//! `POST /v1/compare`, `POST /v1/tests`, `POST /v1/evaluate` (NDJSON stream),
-//! `POST /run_code` (SandboxFusion-compatible), `GET /v1/benchmarks`,
-//! `GET /healthz`, `GET /metrics`, `GET /openapi.json`.
+//! `POST /v1/compare`, `POST /v1/tests`, `POST /v1/refute`, `POST /v1/evaluate`
+//! (NDJSON stream), `POST /run_code` (SandboxFusion-compatible),
+//! `GET /v1/benchmarks`, `GET /healthz`, `GET /metrics`, `GET /openapi.json`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -26,6 +26,7 @@ mod info;
 mod jobs;
 mod metrics;
 mod rank;
+mod refute;
 pub mod share;
 mod state;
 mod tests;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/rank", post(rank::rank))
         .route("/v1/compare", post(compare::compare))
         .route("/v1/tests", post(tests::tests))
+        .route("/v1/refute", post(refute::refute))
         .route("/run_code", post(fusion::run_code))
         .route("/v1/benchmarks", get(info::benchmarks))
         .route("/healthz", get(info::healthz))

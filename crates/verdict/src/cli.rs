@@ -47,6 +47,26 @@ pub enum Command {
     /// Measure model-written tests: validity on the task's canonical
     /// solution, line and branch coverage of it, and the mutation score.
     Tests(Box<TestsArgs>),
+    /// Check proposed counterexamples: is each input valid, and do a
+    /// program believed wrong and the reference disagree on it?
+    Refute(Box<RefuteArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct RefuteArgs {
+    /// The requests: one JSON object, or JSONL with one per line
+    /// (docs/refute.md: `entry_point` for a function, `program`,
+    /// `reference`, `validator`, `inputs`, `compare`, `checker`, `atol`,
+    /// `time_limit_ms`).
+    pub requests: PathBuf,
+    /// Print the answers as JSON (one object per request, in a list).
+    #[arg(long)]
+    pub json: bool,
+    /// Jobs run at once (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod env;
 mod eval;
 mod languages;
 mod rank;
+mod refute;
 mod run;
 mod serve;
 mod tests;
@@ -56,6 +57,7 @@ fn main() {
         cli::Command::Compare(args) => compare::compare(args),
         cli::Command::Rank(args) => rank::rank(*args),
         cli::Command::Tests(args) => tests::tests(*args),
+        cli::Command::Refute(args) => refute::refute(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),

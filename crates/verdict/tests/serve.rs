@@ -55,6 +55,7 @@ fn info_endpoints_answer() {
         "/v1/rank",
         "/v1/compare",
         "/v1/tests",
+        "/v1/refute",
         "/v1/evaluate",
         "/run_code",
         "/v1/benchmarks",
