@@ -655,68 +655,78 @@ fn measure_task(
         }
     };
     let judged_by_benchmark = task_tests.program.is_none();
-    let mutant_rows: Vec<MutantRow> = mutants
-        .iter()
-        .map(|mutant| {
-            let code = mutant.get("code").and_then(Value::as_str).unwrap_or("");
-            let killed_by: Vec<usize> = if valid_units.is_empty() {
-                Vec::new()
+    let judge_mutant = |mutant: &Value| -> MutantRow {
+        let code = mutant.get("code").and_then(Value::as_str).unwrap_or("");
+        let killed_by: Vec<usize> = if valid_units.is_empty() {
+            Vec::new()
+        } else {
+            let outcome = pool.run(suite_job(code, &valid_units, mutant_ms, false));
+            let (records, setup) = unit_records(&outcome);
+            if setup.is_some() {
+                valid.clone()
             } else {
-                let outcome = pool.run(suite_job(code, &valid_units, mutant_ms, false));
-                let (records, setup) = unit_records(&outcome);
-                if setup.is_some() {
-                    valid.clone()
-                } else {
-                    let passed: BTreeSet<usize> = records
-                        .iter()
-                        .filter(|r| r.get("ok") == Some(&PyValue::Bool(true)))
-                        .filter_map(|r| r.get("i").and_then(PyValue::as_f64))
-                        .map(|i| i as usize)
-                        .collect();
-                    (0..valid.len())
-                        .filter(|i| !passed.contains(i))
-                        .map(|i| valid[i])
-                        .collect()
-                }
-            };
-            let killed = !killed_by.is_empty();
-            let benchmark_kills = (judged_by_benchmark && !killed).then(|| {
-                let sample = Sample {
-                    line: 0,
-                    task_id: TaskId::Str(task.task_id.clone()),
-                    completion: None,
-                    solution: Some(code.to_string()),
-                    fields: Map::new(),
-                };
-                !judge.judge(pool, task, &sample).passed
-            });
-            MutantRow {
-                task_id: task.task_id.clone(),
-                mutant: mutant.get("id").and_then(Value::as_u64).unwrap_or(0) as usize,
-                operator: mutant
-                    .get("operator")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .into(),
-                line: mutant.get("line").and_then(Value::as_u64).unwrap_or(0),
-                description: mutant
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .into(),
-                diff: mutant
-                    .get("diff")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .into(),
-                code: code.to_string(),
-                killed,
-                killed_by,
-                benchmark_kills,
-                likely_equivalent: !killed && benchmark_kills == Some(false),
+                let passed: BTreeSet<usize> = records
+                    .iter()
+                    .filter(|r| r.get("ok") == Some(&PyValue::Bool(true)))
+                    .filter_map(|r| r.get("i").and_then(PyValue::as_f64))
+                    .map(|i| i as usize)
+                    .collect();
+                (0..valid.len())
+                    .filter(|i| !passed.contains(i))
+                    .map(|i| valid[i])
+                    .collect()
             }
-        })
-        .collect();
+        };
+        let killed = !killed_by.is_empty();
+        let benchmark_kills = (judged_by_benchmark && !killed).then(|| {
+            let sample = Sample {
+                line: 0,
+                task_id: TaskId::Str(task.task_id.clone()),
+                completion: None,
+                solution: Some(code.to_string()),
+                fields: Map::new(),
+            };
+            !judge.judge(pool, task, &sample).passed
+        });
+        MutantRow {
+            task_id: task.task_id.clone(),
+            mutant: mutant.get("id").and_then(Value::as_u64).unwrap_or(0) as usize,
+            operator: mutant
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .into(),
+            line: mutant.get("line").and_then(Value::as_u64).unwrap_or(0),
+            description: mutant
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .into(),
+            diff: mutant
+                .get("diff")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .into(),
+            code: code.to_string(),
+            killed,
+            killed_by,
+            benchmark_kills,
+            likely_equivalent: !killed && benchmark_kills == Some(false),
+        }
+    };
+    // The task's mutants run side by side on the slots.
+    let judged = Mutex::new(Vec::with_capacity(mutants.len()));
+    let indexed: Vec<(usize, &Value)> = mutants.iter().enumerate().collect();
+    crate::parallel::for_each_parallel(&indexed, pool.slots().max(1), |(i, mutant)| {
+        let row = judge_mutant(mutant);
+        judged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((*i, row));
+    });
+    let mut judged = judged.into_inner().unwrap_or_else(|e| e.into_inner());
+    judged.sort_by_key(|(i, _)| *i);
+    let mutant_rows: Vec<MutantRow> = judged.into_iter().map(|(_, row)| row).collect();
     for mutant in &mutant_rows {
         for &test in &mutant.killed_by {
             if let Some(row) = rows.get_mut(test) {
