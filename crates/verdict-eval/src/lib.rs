@@ -24,6 +24,7 @@ pub mod enamel;
 pub mod envs;
 pub mod evalplus_results;
 pub mod expected;
+pub mod generate;
 pub mod judge;
 pub mod mbpp_inputs;
 pub mod multiple;

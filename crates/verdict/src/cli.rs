@@ -50,6 +50,65 @@ pub enum Command {
     /// Check proposed counterexamples: is each input valid, and do a
     /// program believed wrong and the reference disagree on it?
     Refute(Box<RefuteArgs>),
+    /// Generate samples from a model behind an OpenAI-compatible server,
+    /// with each benchmark's prompts.
+    Generate(Box<GenerateArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The server: `http://host:port` or `http://host:port/v1`.
+    #[arg(long)]
+    pub endpoint: String,
+    /// The model's name on the server.
+    #[arg(long)]
+    pub model: String,
+    /// The benchmark whose prompts are used.
+    #[arg(long, default_value = "humaneval")]
+    pub benchmark: String,
+    /// Samples per task.
+    #[arg(long, default_value_t = 1)]
+    pub n: usize,
+    /// Sampling temperature.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f64,
+    /// Tokens per answer.
+    #[arg(long, default_value_t = 768)]
+    pub max_tokens: u64,
+    /// An instruct model: the chat API with EvalPlus's instruction, the code
+    /// taken from the answer (default: a base model, the completions API).
+    #[arg(long)]
+    pub chat: bool,
+    /// Where the samples go (JSONL; `verdict eval --samples` reads it).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep the samples already in `--out` and ask only for the missing ones.
+    #[arg(long)]
+    pub resume: bool,
+    /// Requests at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Tries of a request that fails with 429, 5xx or a broken connection.
+    #[arg(long, default_value_t = 6)]
+    pub retries: u32,
+    /// The environment variable holding the API key (sent as a bearer token).
+    #[arg(long, default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
+    /// Only the first N tasks.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Seconds one request may take.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+    /// A problems file in the benchmark's own format.
+    #[arg(long)]
+    pub problems: Option<PathBuf>,
+    /// A directory with the official files.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress_bar: bool,
 }
 
 #[derive(Debug, Args)]

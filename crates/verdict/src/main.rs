@@ -11,6 +11,7 @@ mod data;
 mod doctor;
 mod env;
 mod eval;
+mod generate;
 mod languages;
 mod rank;
 mod refute;
@@ -58,6 +59,7 @@ fn main() {
         cli::Command::Rank(args) => rank::rank(*args),
         cli::Command::Tests(args) => tests::tests(*args),
         cli::Command::Refute(args) => refute::refute(*args),
+        cli::Command::Generate(args) => generate::generate(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),
