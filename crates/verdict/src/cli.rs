@@ -53,6 +53,21 @@ pub enum Command {
     /// Generate samples from a model behind an OpenAI-compatible server,
     /// with each benchmark's prompts.
     Generate(Box<GenerateArgs>),
+    /// One self-contained HTML page from one or more results files.
+    Report(Box<ReportArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results files (`verdict eval`'s JSONL), one run each.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// The page to write.
+    #[arg(long, default_value = "report.html")]
+    pub html: PathBuf,
+    /// The page's title.
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod generate;
 mod languages;
 mod rank;
 mod refute;
+mod report;
 mod run;
 mod serve;
 mod tests;
@@ -60,6 +61,7 @@ fn main() {
         cli::Command::Tests(args) => tests::tests(*args),
         cli::Command::Refute(args) => refute::refute(*args),
         cli::Command::Generate(args) => generate::generate(*args),
+        cli::Command::Report(args) => report::report(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),
