@@ -193,7 +193,7 @@ fn svg(curves: &[(String, Vec<(u64, f64)>)]) -> String {
         "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
     ];
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"pass@k curves\">\
+        "<svg width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"pass@k curves\">\
 <line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{}\" stroke=\"#888\"/>",
         h - pad,
         w - pad,
@@ -341,8 +341,10 @@ pub fn report(args: ReportArgs) -> Result<i32> {
         "tasks": tasks,
         "compare": flips,
     });
-    // `</` cannot end the script element the data sits in.
-    let data = data.to_string().replace("</", "<\\/");
+    // No `<` in the script element the data sits in: nothing in it can
+    // close it or open markup (`<` only occurs inside JSON strings, where
+    // `\u003c` means the same).
+    let data = data.to_string().replace('<', "\\u003c");
     let page = TEMPLATE
         .replace(
             "{{TITLE}}",
