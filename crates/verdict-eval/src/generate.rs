@@ -101,9 +101,63 @@ pub enum GenerateError {
     Other(String),
 }
 
+/// CRUXEval's direct prompts (its `prompts.py`, `make_direct_output_prompt`
+/// and `make_direct_input_prompt`), for a row with `code`, `input`, `output`.
+fn cruxeval_prompt(row: &Value, input_prediction: bool) -> Option<String> {
+    let code = row.get("code")?.as_str()?;
+    if input_prediction {
+        let output = row.get("output")?.as_str()?;
+        return Some(format!(
+            "You will be given a function f and an output in the form f(??) == output. Find any input such that executing f on the input leads to the given output. There may be multiple answers, but you should only output one. In [ANSWER] and [/ANSWER] tags, complete the assertion with one such input that will produce the output when executing the function.\n\n[PYTHON]\ndef f(my_list):\n    count = 0\n    for i in my_list:\n        if len(i) % 2 == 0:\n            count += 1\n    return count\nassert f(??) == 3\n[/PYTHON]\n[ANSWER]\nassert f([\"mq\", \"px\", \"zy\"]) == 3\n[/ANSWER]\n\n[PYTHON]\ndef f(s1, s2):\n    return s1 + s2\nassert f(??) == \"banana\"\n[/PYTHON]\n[ANSWER]\nassert f(\"ba\", \"nana\") == \"banana\"\n[/ANSWER]\n\n[PYTHON]\n{code}\nassert f(??) == {output}\n[/PYTHON]\n[ANSWER]\n"
+        ));
+    }
+    let input = row.get("input")?.as_str()?;
+    Some(format!(
+        "You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.\n\n[PYTHON]\ndef f(n):\n    return n\nassert f(17) == ??\n[/PYTHON]\n[ANSWER]\nassert f(17) == 17\n[/ANSWER]\n\n[PYTHON]\ndef f(s):\n    return s + \"a\"\nassert f(\"x9j\") == ??\n[/PYTHON]\n[ANSWER]\nassert f(\"x9j\") == \"x9ja\"\n[/ANSWER]\n\n[PYTHON]\n{code}\nassert f({input}) == ??\n[/PYTHON]\n[ANSWER]\n"
+    ))
+}
+
+/// CRUXEval's `postprocess_generation` of a direct generation: the text
+/// after `[ANSWER]` if any (a chat answer repeats the tags), up to
+/// `[/ANSWER]`; then the output after `==`, or the input before it (as
+/// `f(...)`).
+pub fn cruxeval_answer(text: &str, input_prediction: bool) -> String {
+    let mut text = text;
+    if let Some((_, after)) = text.split_once("[ANSWER]") {
+        text = after;
+    }
+    if let Some((before, _)) = text.split_once("[/ANSWER]") {
+        text = before;
+    }
+    let text = text.trim();
+    if input_prediction {
+        let mut answer = text.split("==").next().unwrap_or("").trim().to_string();
+        if let Some((_, after)) = answer.split_once("assert f") {
+            answer = format!("f{}", after.trim());
+        }
+        answer.trim().to_string()
+    } else {
+        match text.split_once("==") {
+            Some((_, after)) => after.split("==").next().unwrap_or("").trim().to_string(),
+            None => text.to_string(),
+        }
+    }
+}
+
+fn is_cruxeval(benchmark: Benchmark) -> Option<bool> {
+    match benchmark.name() {
+        "cruxeval-o" => Some(false),
+        "cruxeval-i" => Some(true),
+        _ => None,
+    }
+}
+
 /// The stop strings of direct completion for `benchmark` (EvalPlus's, with
-/// its per-dataset extras; MultiPL-E's rows carry their own).
+/// its per-dataset extras; MultiPL-E's rows carry their own; CRUXEval's).
 fn stops_for(benchmark: Benchmark, task: &Task) -> Vec<String> {
+    if is_cruxeval(benchmark).is_some() {
+        return vec!["[/ANSWER]".to_string()];
+    }
     if let Ok(row) = serde_json::from_str::<Value>(&task.raw)
         && let Some(stops) = row.get("stop_tokens").and_then(Value::as_array)
     {
@@ -124,8 +178,13 @@ fn stops_for(benchmark: Benchmark, task: &Task) -> Vec<String> {
 }
 
 /// The prompt of `task` as the benchmark's generator shows it.
-fn prompt_of(task: &Task, chat: bool) -> String {
+fn prompt_of(benchmark: Benchmark, task: &Task, chat: bool) -> String {
     let raw: Value = serde_json::from_str(&task.raw).unwrap_or(Value::Null);
+    if let Some(input_prediction) = is_cruxeval(benchmark)
+        && let Some(prompt) = cruxeval_prompt(&raw, input_prediction)
+    {
+        return prompt;
+    }
     // BigCodeBench: its complete and instruct prompts.
     let field = if chat {
         "instruct_prompt"
@@ -364,10 +423,14 @@ fn ask(
     task: &Task,
     index: u64,
 ) -> Result<(Value, (u64, u64)), String> {
-    let prompt = prompt_of(task, options.chat);
+    let prompt = prompt_of(options.benchmark, task, options.chat);
     let stops = stops_for(options.benchmark, task);
     let body = if options.chat {
-        let message = format!("{INSTRUCTION_PREFIX}\n```\n{}\n```\n", prompt.trim());
+        let message = if is_cruxeval(options.benchmark).is_some() {
+            prompt.clone()
+        } else {
+            format!("{INSTRUCTION_PREFIX}\n```\n{}\n```\n", prompt.trim())
+        };
         json!({"model": options.model, "messages": [{"role": "user", "content": message}],
                "temperature": options.temperature, "max_tokens": options.max_tokens, "n": 1})
     } else {
@@ -453,7 +516,9 @@ fn row_of(
     let mut row = json!({"task_id": task.task_id, "index": index, "raw": text,
                          "finish_reason": choice.get("finish_reason"),
                          "usage": {"prompt_tokens": tokens("prompt_tokens"), "completion_tokens": tokens("completion_tokens")}});
-    if options.chat {
+    if let Some(input_prediction) = is_cruxeval(options.benchmark) {
+        row["completion"] = json!(cruxeval_answer(text, input_prediction));
+    } else if options.chat {
         row["solution"] = json!(extract_code(text, &task.entry_point));
     } else {
         row["completion"] = json!(cut_at_stops(text, stops));
@@ -465,6 +530,20 @@ fn row_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cruxeval_answers_as_its_postprocessing_takes_them() {
+        assert_eq!(cruxeval_answer("assert f(17) == 17\n", false), "17");
+        assert_eq!(
+            cruxeval_answer("Sure.\n[ANSWER]\nassert f('a') == 'ab'\n[/ANSWER]", false),
+            "'ab'"
+        );
+        assert_eq!(
+            cruxeval_answer("assert f([1, 2]) == 3\n", true),
+            "f([1, 2])"
+        );
+        assert_eq!(cruxeval_answer("f(\"x\") == 3", true), "f(\"x\")");
+    }
 
     #[test]
     fn completions_are_cut_at_the_first_stop() {

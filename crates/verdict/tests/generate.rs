@@ -55,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
             content = "Here you go:\n```python\n" + task["prompt"] + task["completion"] + "```\nThat is all."
             choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
         else:
-            choice = {"index": 0, "text": task["completion"] + "\ndef unrelated():\n    pass\n", "finish_reason": "stop"}
+            choice = {"index": 0, "text": task["completion"] + task.get("suffix", "\ndef unrelated():\n    pass\n"), "finish_reason": "stop"}
         answer = json.dumps({"id": "x", "object": "text_completion", "model": body["model"], "choices": [choice],
                              "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}).encode()
         self.send_response(200)
@@ -123,7 +123,7 @@ fn samples_come_from_the_server_and_are_judged() {
             .unwrap();
         text
     };
-    let tasks: Vec<Value> = text
+    let mut tasks: Vec<Value> = text
         .lines()
         .take(4)
         .map(|l| {
@@ -131,6 +131,19 @@ fn samples_come_from_the_server_and_are_judged() {
             json!({"task_id": t["task_id"], "prompt": t["prompt"], "completion": t["canonical_solution"]})
         })
         .collect();
+    // CRUXEval: its prompt holds the code; the answer is an assertion.
+    let crux: Vec<Value> =
+        std::fs::read_to_string(support::data_dir().join("cruxeval/cruxeval.jsonl"))
+            .unwrap()
+            .lines()
+            .take(2)
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    for row in &crux {
+        tasks.push(json!({"task_id": row["id"], "prompt": row["code"],
+                          "completion": format!("assert f({}) == {}\n", row["input"].as_str().unwrap(), row["output"].as_str().unwrap()),
+                          "suffix": "[/ANSWER]\n\n[PYTHON]\nnot part of it\n"}));
+    }
     let server = model_server(dir.path(), &tasks);
     let generate = |extra: &[&str]| {
         let mut args = vec![
@@ -139,17 +152,14 @@ fn samples_come_from_the_server_and_are_judged() {
             &server.1,
             "--model",
             "recorded",
-            "--benchmark",
-            "humaneval",
-            "--n",
-            "2",
-            "--limit",
-            "4",
             "--concurrency",
             "3",
             "--no-progress-bar",
         ];
         args.extend_from_slice(extra);
+        if !extra.contains(&"--benchmark") {
+            args.extend_from_slice(&["--benchmark", "humaneval", "--n", "2", "--limit", "4"]);
+        }
         Command::new(support::verdict_bin())
             .current_dir(dir.path())
             .args(&args)
@@ -208,6 +218,30 @@ fn samples_come_from_the_server_and_are_judged() {
         chat_rows
             .iter()
             .all(|r| !r["solution"].as_str().unwrap().contains("That is all"))
+    );
+    let crux_out = generate(&[
+        "--out",
+        "crux.jsonl",
+        "--benchmark",
+        "cruxeval-o",
+        "--n",
+        "1",
+        "--limit",
+        "2",
+    ]);
+    assert!(
+        crux_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&crux_out.stderr)
+    );
+    let crux_rows = rows(&dir.path().join("crux.jsonl"));
+    let first = crux_rows
+        .iter()
+        .find(|r| r["task_id"] == crux[0]["id"])
+        .unwrap();
+    assert_eq!(
+        first["completion"], crux[0]["output"],
+        "the output after `==`, up to [/ANSWER]"
     );
     // Both files judge as the canonical solutions do: every sample passes.
     if support::host(
