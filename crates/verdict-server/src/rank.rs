@@ -71,11 +71,32 @@ fn default_judge() -> bool {
     true
 }
 
+/// `name` as a Python benchmark of functions, the ones ranking and test
+/// measurement take (`what` says which, in the error).
+pub(crate) fn function_benchmark(name: &str, what: &str) -> Result<Benchmark, ApiError> {
+    let benchmark: Benchmark =
+        name.parse()
+            .map_err(|e: verdict_eval::dataset::UnknownBenchmark| {
+                ApiError::field("benchmark", e.to_string())
+            })?;
+    if benchmark.unittest().is_some()
+        || !matches!(benchmark.mode(), Mode::Check { .. } | Mode::Calls)
+    {
+        return Err(ApiError::field(
+            "benchmark",
+            format!(
+                "{what} is for the Python benchmarks of functions (HumanEval, MBPP, their plus versions, EvoEval, the CodeEval-Pro ones)"
+            ),
+        ));
+    }
+    Ok(benchmark)
+}
+
 /// A directory of the request's files, removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new() -> std::io::Result<Scratch> {
+    pub(crate) fn new() -> std::io::Result<Scratch> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "verdict-rank-{}-{}",
@@ -86,7 +107,11 @@ impl Scratch {
         Ok(Scratch(dir))
     }
 
-    fn write(&self, name: &str, rows: &[Map<String, Value>]) -> std::io::Result<PathBuf> {
+    pub(crate) fn write(
+        &self,
+        name: &str,
+        rows: &[Map<String, Value>],
+    ) -> std::io::Result<PathBuf> {
         let path = self.0.join(name);
         let mut text = String::new();
         for row in rows {
@@ -109,21 +134,7 @@ pub async fn rank(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RankRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let benchmark: Benchmark =
-        request
-            .benchmark
-            .parse()
-            .map_err(|e: verdict_eval::dataset::UnknownBenchmark| {
-                ApiError::field("benchmark", e.to_string())
-            })?;
-    if benchmark.unittest().is_some()
-        || !matches!(benchmark.mode(), Mode::Check { .. } | Mode::Calls)
-    {
-        return Err(ApiError::field(
-            "benchmark",
-            "ranking is for the Python benchmarks of functions (HumanEval, MBPP, their plus versions, EvoEval, the CodeEval-Pro ones)",
-        ));
-    }
+    let benchmark = function_benchmark(&request.benchmark, "ranking")?;
     let method = Method::parse(&request.method).ok_or_else(|| {
         ApiError::field(
             "method",

@@ -2,20 +2,16 @@
 //! measures them (validity on the canonical solution, coverage, mutation
 //! score); the answer is its report and its rows.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use verdict_eval::benchmarks::Mode;
-use verdict_eval::dataset::Benchmark;
 use verdict_eval::judge::EvalLimits;
 use verdict_eval::test_quality::{TestsError, TestsOptions, measure};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::rank::{Scratch, function_benchmark};
 use crate::state::AppState;
 
 fn default_test_ms() -> u64 {
@@ -53,21 +49,7 @@ pub async fn tests(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TestsRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let benchmark: Benchmark =
-        request
-            .benchmark
-            .parse()
-            .map_err(|e: verdict_eval::dataset::UnknownBenchmark| {
-                ApiError::field("benchmark", e.to_string())
-            })?;
-    if benchmark.unittest().is_some()
-        || !matches!(benchmark.mode(), Mode::Check { .. } | Mode::Calls)
-    {
-        return Err(ApiError::field(
-            "benchmark",
-            "test measurement is for the Python benchmarks of functions (HumanEval, MBPP, their plus versions, EvoEval, the CodeEval-Pro ones)",
-        ));
-    }
+    let benchmark = function_benchmark(&request.benchmark, "test measurement")?;
     if request.tests.is_empty() {
         return Err(ApiError::field("tests", "must not be empty"));
     }
@@ -80,20 +62,10 @@ pub async fn tests(
     let problems = state
         .problems_path(benchmark)
         .map_err(|e| ApiError::field("benchmark", format!("not available on this server: {e}")))?;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "verdict-tests-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let path: PathBuf = dir.join("tests.jsonl");
-    let text: String = request
-        .tests
-        .iter()
-        .map(|row| format!("{}\n", Value::Object(row.clone())))
-        .collect();
-    std::fs::write(&path, text).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let scratch = Scratch::new().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let path = scratch
+        .write("tests.jsonl", &request.tests)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut limits = EvalLimits::for_benchmark(benchmark);
     limits.memory_bytes = limits.memory_bytes.min(state.config().max_memory_bytes);
     let options = TestsOptions {
@@ -110,7 +82,7 @@ pub async fn tests(
     let measured = ticket
         .run_with(move |pool| {
             let measured = measure(&options, pool, &|_, _| {});
-            let _ = std::fs::remove_dir_all(&dir);
+            drop(scratch);
             measured
         })
         .await?;
